@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Each builds its own virtual environment.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run demo test lint typecheck unit bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: set up and run the system (for now: the policy engine demo on the command line)
+run: $(BIN)/.installed
+	$(BIN)/yibao demo
+
+## test: set up and run every check CI runs: lint, types, tests
+test: $(BIN)/.installed lint typecheck unit
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest
+
+## bench: the performance goals of the issues, each against a baseline measured in the same run
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bench_assess.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,1 @@
+"""Pure computation: ID numbers, money, the policy model and its evaluation. No I/O here."""

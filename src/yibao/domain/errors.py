@@ -1,0 +1,144 @@
+"""Errors with a stable code and a Chinese message (English beside it).
+
+The API returns ``{code, message, message_en, field, row}``; the CLI prints the message and exits non-zero;
+bulk checks collect one per bad row. Codes never change meaning once published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (Chinese template, English template). Templates use str.format with the error's params.
+CATALOG: dict[str, tuple[str, str]] = {
+    # Resident ID numbers (GB 11643)
+    "ID_NUMBER_FORMAT": (
+        "公民身份号码格式错误：应为18位（前17位数字，末位数字或X）或15位数字",
+        "ID number must be 18 characters (17 digits and a digit or X) or 15 digits",
+    ),
+    "ID_NUMBER_BIRTH_DATE": (
+        "公民身份号码中的出生日期{birth}不是有效日期",
+        "the birth date {birth} in the ID number is not a real date",
+    ),
+    "ID_NUMBER_BIRTH_FUTURE": (
+        "公民身份号码中的出生日期{birth}晚于{on}",
+        "the birth date {birth} in the ID number is after {on}",
+    ),
+    "ID_NUMBER_CHECK_DIGIT": (
+        "公民身份号码校验码错误：末位应为{expected}",
+        "ID number check digit is wrong: the last character should be {expected}",
+    ),
+    # Warnings about ID numbers: never a rejection
+    "ID_REGION_HISTORICAL": (
+        "地区码{region}（{name}）已撤销或变更，号码仍有效",
+        "region code {region} ({name}) has been abolished or renamed; the number stays valid",
+    ),
+    "ID_REGION_UNKNOWN": (
+        "地区码{region}不在行政区划代码表中，请核实",
+        "region code {region} is not in the administrative division code list; please verify",
+    ),
+    "ID_NUMBER_UPGRADED": (
+        "15位公民身份号码已升位为{number}",
+        "the 15-digit ID number was upgraded to {number}",
+    ),
+    # Policies
+    "POLICY_UNKNOWN": (
+        "未找到参保政策“{policy}”，可用：{available}",
+        "unknown policy '{policy}'; available: {available}",
+    ),
+    "POLICY_INVALID": (
+        "政策文件{source}的{field}有误：{problem}",
+        "policy file {source}, {field}: {problem}",
+    ),
+    "POLICY_UNREADABLE": (
+        "无法读取政策文件{source}：{problem}",
+        "cannot read policy file {source}: {problem}",
+    ),
+    "POLICY_CITATION_NOT_FOUND": (
+        "政策文件{source}的{field}所引原文在文件{document}中找不到：{text}",
+        "policy file {source}, {field}: the quoted text is not in {document}: {text}",
+    ),
+    "POLICY_SILENT": (
+        "政策“{policy}”未规定{what}，无法计算",
+        "policy '{policy}' does not say {what}; cannot compute",
+    ),
+    # Inputs to a quote or a reimbursement
+    "DATE_OUTSIDE_POLICY": (
+        "{what}{value}不在政策“{policy}”的适用期间（{start}至{end}）内，请用 --as-of 指定登记日期",
+        "{what} {value} is outside the period of policy '{policy}' ({start} to {end}); set --as-of",
+    ),
+    "DATETIME_INVALID": (
+        "时间“{value}”无法识别，请用 ISO 8601 格式，如 2018-02-23T16:59:00+08:00",
+        "cannot read the time '{value}'; use ISO 8601",
+    ),
+    "PAID_BEFORE_REGISTERED": (
+        "缴费时间{paid}早于登记时间{registered}",
+        "payment time {paid} is before registration {registered}",
+    ),
+    "CATEGORY_UNKNOWN": (
+        "人员类别“{value}”无效，可选：{allowed}",
+        "unknown category '{value}'; allowed: {allowed}",
+    ),
+    "TIER_UNKNOWN": (
+        "政策“{policy}”没有缴费档次“{value}”，可选：{allowed}",
+        "policy '{policy}' has no tier '{value}'; allowed: {allowed}",
+    ),
+    "IDENTITY_UNKNOWN": (
+        "身份类别“{value}”无效，可选：{allowed}",
+        "unknown identity '{value}'; allowed: {allowed}",
+    ),
+    "CHANNEL_UNKNOWN": (
+        "参保渠道“{value}”无效，可选：{allowed}",
+        "unknown channel '{value}'; allowed: {allowed}",
+    ),
+    "RESIDENCY_UNKNOWN": (
+        "户籍类型“{value}”无效，可选：{allowed}",
+        "unknown residency '{value}'; allowed: {allowed}",
+    ),
+    "SERVICE_UNKNOWN": (
+        "就医类型“{value}”无效，可选：{allowed}",
+        "unknown service '{value}'; allowed: {allowed}",
+    ),
+    "BENEFIT_TIER_UNKNOWN": (
+        "政策“{policy}”没有待遇档次“{value}”，可选：{allowed}",
+        "policy '{policy}' has no benefit tier '{value}'; allowed: {allowed}",
+    ),
+    "HOSPITAL_LEVEL_INVALID": (
+        "医院等级应为1、2或3，收到“{value}”",
+        "hospital level must be 1, 2 or 3, got '{value}'",
+    ),
+    "AMOUNT_INVALID": (
+        "金额“{value}”无效：应为不小于0的整数（分）",
+        "amount '{value}' must be a whole number of fen, 0 or more",
+    ),
+}
+
+
+class YibaoError(Exception):
+    """A refusal the user can act on: stable code, Chinese message, and where it happened."""
+
+    def __init__(self, code: str, *, field: str | None = None, row: int | None = None, **params: Any) -> None:
+        if code not in CATALOG:
+            raise KeyError(f"undeclared error code {code}")
+        self.code = code
+        self.field = field
+        self.row = row
+        self.params = params
+        zh, en = CATALOG[code]
+        self.message = zh.format(field=field, row=row, **params)
+        self.message_en = en.format(field=field, row=row, **params)
+        super().__init__(f"[{code}] {self.message}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+            "field": self.field,
+            "row": self.row,
+        }
+
+
+def message_for(code: str, **params: Any) -> tuple[str, str]:
+    """Chinese and English text for a code, for warnings that are reported rather than raised."""
+    zh, en = CATALOG[code]
+    return zh.format(**params), en.format(**params)

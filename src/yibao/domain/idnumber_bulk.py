@@ -1,0 +1,108 @@
+"""The same ID-number check as :mod:`yibao.domain.idnumber`, over a whole column at once (Polars).
+
+Returns, per row, the normalized number, the first error code (or null), birth date, sex and region status.
+A property test holds it to the scalar version.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import polars as pl
+
+from yibao.domain.idnumber import CHECK_CHARACTERS, WEIGHTS
+from yibao.domain.region_codes_data import CURRENT, HISTORICAL
+
+_FULL_WIDTH = [chr(0xFF10 + d) for d in range(10)] + ["Ｘ", "ｘ"]
+_ASCII = [str(d) for d in range(10)] + ["X", "X"]
+_CHECK_SERIES = pl.Series(list(CHECK_CHARACTERS), dtype=pl.String)
+_CURRENT_CODES = pl.Series(list(CURRENT), dtype=pl.String)
+_HISTORICAL_CODES = pl.Series(list(HISTORICAL), dtype=pl.String)
+
+ID_COLUMNS = ("id_number", "id_error", "birth_date", "sex", "region_code", "region_status", "id_upgraded")
+
+
+_CHUNK = 5  # digits looked up at once: 4 lookups instead of 17 slices, over 5x faster
+
+
+@cache
+def _chunk_table(start: int, length: int) -> pl.Series:
+    """Weighted digit sum of every ``length``-digit value at ``start``: index = the chunk's integer value."""
+    values = pl.int_range(0, 10**length, dtype=pl.UInt32, eager=True)
+    digits = [(values // 10 ** (length - 1 - j) % 10) * WEIGHTS[start + j] for j in range(length)]
+    return pl.select(pl.sum_horizontal(digits).cast(pl.UInt16)).to_series()
+
+
+def _check_character(first17: pl.Expr) -> pl.Expr:
+    weighted = [
+        pl.lit(_chunk_table(start, min(_CHUNK, 17 - start))).gather(
+            first17.str.slice(start, _CHUNK).str.to_integer(strict=False, dtype=pl.UInt32)
+        )
+        for start in range(0, 17, _CHUNK)
+    ]
+    return pl.lit(_CHECK_SERIES).gather(pl.sum_horizontal(weighted) % 11)
+
+
+def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr) -> pl.DataFrame:
+    """Add the columns of :data:`ID_COLUMNS` (``id_number`` replaces ``column``'s normalized value).
+
+    ``on`` is the date birth dates may not pass: a date, or an expression for a per-row date.
+    """
+    on_expr = on if isinstance(on, pl.Expr) else pl.lit(on, dtype=pl.Date)
+    given = pl.col(column).cast(pl.String)
+    # Most numbers arrive clean; only the others pay for full-width conversion, trimming and upper-casing.
+    raw = (
+        pl.when(given.str.contains(r"^[0-9]{17}[0-9X]$"))
+        .then(given)
+        .otherwise(given.str.replace_many(_FULL_WIDTH, _ASCII).str.strip_chars().str.to_uppercase())
+    )
+    is15 = raw.str.contains(r"^[0-9]{15}$")
+    first17 = (
+        pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
+    )
+    checked = frame.lazy().with_columns(
+        _raw=raw,
+        _first17=first17,
+        _is15=is15.fill_null(False),
+        _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
+    ).with_columns(_expected=_check_character(pl.col("_first17")))
+    number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
+    birth = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    checked = checked.with_columns(_number=number, _birth=birth)
+    error = (
+        pl.when(~pl.col("_well_formed"))
+        .then(pl.lit("ID_NUMBER_FORMAT"))
+        .when(pl.col("_birth").is_null())
+        .then(pl.lit("ID_NUMBER_BIRTH_DATE"))
+        .when(pl.col("_birth") > on_expr)
+        .then(pl.lit("ID_NUMBER_BIRTH_FUTURE"))
+        .when(pl.col("_number").str.slice(17, 1) != pl.col("_expected"))
+        .then(pl.lit("ID_NUMBER_CHECK_DIGIT"))
+    )
+    region = pl.col("_number").str.slice(0, 6)
+    ok = pl.col("id_error").is_null()
+    return (
+        checked.with_columns(id_error=error)
+        .with_columns(
+            id_number=pl.when(pl.col("_well_formed")).then(pl.col("_number")).otherwise(pl.col("_raw")),
+            birth_date=pl.when(ok).then(pl.col("_birth")),
+            sex=pl.when(ok).then(
+                pl.when(pl.col("_number").str.slice(16, 1).cast(pl.Int8) % 2 == 1)
+                .then(pl.lit("male"))
+                .otherwise(pl.lit("female"))
+            ),
+            region_code=pl.when(ok).then(region),
+            region_status=pl.when(ok).then(
+                pl.when(region.is_in(_CURRENT_CODES))
+                .then(pl.lit("current"))
+                .when(region.is_in(_HISTORICAL_CODES))
+                .then(pl.lit("historical"))
+                .otherwise(pl.lit("unknown"))
+            ),
+            id_upgraded=pl.col("_is15") & ok,
+        )
+        .drop("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
+        .drop(column if column != "id_number" else [])
+        .collect()
+    )
