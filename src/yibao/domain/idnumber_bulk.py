@@ -61,12 +61,16 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
     first17 = (
         pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
     )
-    checked = frame.lazy().with_columns(
-        _raw=raw,
-        _first17=first17,
-        _is15=is15.fill_null(False),
-        _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
-    ).with_columns(_expected=_check_character(pl.col("_first17")))
+    checked = (
+        frame.lazy()
+        .with_columns(
+            _raw=raw,
+            _first17=first17,
+            _is15=is15.fill_null(False),
+            _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
+        )
+        .with_columns(_expected=_check_character(pl.col("_first17")))
+    )
     number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
     birth = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     checked = checked.with_columns(_number=number, _birth=birth)

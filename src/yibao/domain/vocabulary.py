@@ -18,7 +18,9 @@ CATEGORIES: dict[str, str] = {
 # 人员类别 psn_type on the national platform.
 NATIONAL_PERSON_TYPE: dict[str, str] = {"adult": "15", "student": "1403", "child": "1402", "newborn": "1401"}
 
-Channel = Literal["village", "community", "school", "kindergarten", "welfare_institution", "department", "individual"]
+Channel = Literal[
+    "village", "community", "school", "kindergarten", "welfare_institution", "department", "individual"
+]
 CHANNELS: dict[str, str] = {
     "village": "村委会",
     "community": "居委会（社区）",
@@ -54,4 +56,8 @@ IDENTITIES: dict[str, str] = {
 }
 
 Service = Literal["outpatient", "special_disease", "inpatient"]
-SERVICES: dict[str, str] = {"outpatient": "普通门（急）诊", "special_disease": "门诊特定疾病", "inpatient": "住院"}
+SERVICES: dict[str, str] = {
+    "outpatient": "普通门（急）诊",
+    "special_disease": "门诊特定疾病",
+    "inpatient": "住院",
+}

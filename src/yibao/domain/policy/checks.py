@@ -103,9 +103,9 @@ def _check_windows(policy: Policy) -> None:
         same_kind = set(a.applies_to) & set(b.applies_to)
         channels_a, channels_b = _channels(a), _channels(b)
         same_channel = channels_a is None or channels_b is None or bool(channels_a & channels_b)
-        overlap = instant_opens(a.opens) <= instant_closes(b.closes) and instant_opens(b.opens) <= instant_closes(
-            a.closes
-        )
+        overlap = instant_opens(a.opens) <= instant_closes(b.closes) and instant_opens(
+            b.opens
+        ) <= instant_closes(a.closes)
         if same_kind and same_channel and overlap:
             _fail(f"enrollment.windows[{j}]", f"window '{b.id}' overlaps window '{a.id}' (windows[{i}])")
     late = policy.enrollment.late
@@ -119,7 +119,10 @@ def _check_categories(policy: Policy) -> None:
             if tier not in policy.tiers:
                 _fail(f"categories.{name}.tiers", f"no tier '{tier}'")
         if rule.default_tier.tier not in rule.tiers:
-            _fail(f"categories.{name}.default_tier", f"'{rule.default_tier.tier}' is not among the category's tiers")
+            _fail(
+                f"categories.{name}.default_tier",
+                f"'{rule.default_tier.tier}' is not among the category's tiers",
+            )
         if rule.benefit_tier is not None and rule.benefit_tier.tier not in policy.tiers:
             _fail(f"categories.{name}.benefit_tier", f"no tier '{rule.benefit_tier.tier}'")
     bands = policy.default_category.by_age
@@ -180,7 +183,10 @@ def _check_reimbursement(policy: Policy) -> None:
                 _fail(f"reimbursement.services.{service}.ratios", f"no tier '{benefit_tier}'")
             for level, ratio in by_level.items():
                 if not Decimal(0) <= ratio <= 1:
-                    _fail(f"reimbursement.services.{service}.ratios.{benefit_tier}.{level}", "ratio outside 0..1")
+                    _fail(
+                        f"reimbursement.services.{service}.ratios.{benefit_tier}.{level}",
+                        "ratio outside 0..1",
+                    )
 
 
 _PARTS = ("general", "students", "special_groups")

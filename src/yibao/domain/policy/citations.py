@@ -42,7 +42,9 @@ class Cited(Strict):
     @model_validator(mode="after")
     def _has_basis(self) -> Cited:
         if self.clause is None and self.assumption is None:
-            raise ValueError("value has no clause (条款出处) and no assumption (假设); every value must cite one")
+            raise ValueError(
+                "value has no clause (条款出处) and no assumption (假设); every value must cite one"
+            )
         return self
 
 

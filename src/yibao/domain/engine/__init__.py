@@ -1,0 +1,1 @@
+"""The vectorized rules engine: a frame of residents (or claims) in, a frame of results out."""

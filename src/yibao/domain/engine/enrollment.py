@@ -1,0 +1,191 @@
+"""Stage: dates, category, tier, and the path by which a resident may enroll (window, newborn, continuation,
+late) — or the reason they may not."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from yibao.domain.engine.common import add_days, age_on, first_match
+from yibao.domain.policy.checks import instant_closes, instant_opens
+from yibao.domain.policy.model import Policy, Window
+
+INDIVIDUAL = "individual"
+
+
+def with_dates(frame: pl.LazyFrame) -> pl.LazyFrame:
+    paid_at = pl.coalesce(pl.col("paid_at"), pl.col("registered_at"))
+    return frame.with_columns(
+        paid_at=paid_at,
+        registered_on=pl.col("registered_at").dt.date(),
+        paid_on=paid_at.dt.date(),
+        channel=pl.col("channel").fill_null(INDIVIDUAL),
+        residency=pl.col("residency").fill_null("local_hukou"),
+        in_employee_insurance=pl.col("in_employee_insurance").fill_null(False),
+        identities=pl.col("identities").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    ).with_columns(age=age_on(pl.col("birth_date"), pl.col("registered_on")))
+
+
+def newborn_qualifies(policy: Policy) -> pl.Expr:
+    rule = policy.enrollment.newborn
+    if rule is None:
+        return pl.lit(False)
+    birth, registered = pl.col("birth_date"), pl.col("registered_on")
+    condition = birth <= registered
+    if rule.births.born_from is not None:
+        condition &= birth >= rule.births.born_from
+    if rule.births.born_to is not None:
+        condition &= birth <= rule.births.born_to
+    within = rule.registration.within
+    if within is not None and within.months is not None:
+        condition &= registered <= birth.dt.offset_by(f"{within.months}mo")
+    if within is not None and within.days is not None:
+        condition &= registered <= add_days(birth, within.days)
+    return condition.fill_null(False)
+
+
+def with_category(policy: Policy) -> list[pl.Expr]:
+    bands = policy.default_category.by_age
+    by_age = first_match(
+        [
+            (pl.col("age") < band.below, pl.lit(band.category))
+            for band in bands[:-1]
+            if band.below is not None
+        ],
+        otherwise=pl.lit(bands[-1].category),
+    )
+    default = pl.when(pl.col("newborn_qualifies")).then(pl.lit("newborn")).otherwise(by_age)
+    if policy.enrollment.newborn is None:
+        default = by_age
+    return [
+        pl.col("category").is_null().alias("category_defaulted"),
+        pl.coalesce(pl.col("category"), default).alias("category"),
+    ]
+
+
+def _window_matches(window: Window, instant: str) -> pl.Expr:
+    condition = pl.col(instant).is_between(instant_opens(window.opens), instant_closes(window.closes))
+    if window.channels != "all":
+        condition &= pl.col("channel").is_in(window.channels)
+    return condition
+
+
+def _windows(policy: Policy, kind: str) -> list[Window]:
+    return [w for w in policy.enrollment.windows if kind in w.applies_to]
+
+
+def with_path(policy: Policy) -> list[pl.Expr]:
+    """Which way in applies, in order of preference; the window ids matched are kept for the rules."""
+    registration = _windows(policy, "registration")
+    payment = _windows(policy, "payment")
+    registration_window = first_match(
+        [(_window_matches(w, "registered_at"), pl.lit(w.id)) for w in registration]
+    )
+    payment_window = first_match([(_window_matches(w, "paid_at"), pl.lit(w.id)) for w in payment])
+    regular = registration_window.is_not_null() & payment_window.is_not_null()
+    year_end = policy.benefit_period.end
+
+    newborn = pl.lit(False)
+    rule = policy.enrollment.newborn
+    if rule is not None and rule.registration.anytime:
+        newborn = (
+            (pl.col("category") == "newborn") & pl.col("newborn_qualifies") & (pl.col("paid_on") <= year_end)
+        )
+
+    continuation = pl.lit(False)
+    if policy.enrollment.continuation is not None:
+        ended = pl.col("employee_insurance_ended")
+        months = policy.enrollment.continuation.within_months
+        continuation = (
+            (pl.col("registered_on") >= ended)
+            & (pl.col("registered_on") <= ended.dt.offset_by(f"{months}mo"))
+            & (pl.col("paid_on") <= year_end)
+        ).fill_null(False)
+
+    late = pl.lit(False)
+    late_rule = policy.enrollment.late
+    first_open = min(instant_opens(w.opens) for w in policy.enrollment.windows)
+    if late_rule.accepted:
+        late = (pl.col("registered_at") >= first_open) & (pl.col("paid_on") <= (late_rule.until or year_end))
+
+    path = first_match(
+        [
+            (regular, pl.lit("regular")),
+            (newborn, pl.lit("newborn")),
+            (continuation, pl.lit("continuation")),
+            (late, pl.lit("late")),
+        ]
+    )
+    return [
+        registration_window.alias("registration_window"),
+        payment_window.alias("payment_window"),
+        path.alias("path"),
+        _window_reason(policy, registration, payment).alias("window_reason"),
+    ]
+
+
+def _window_reason(policy: Policy, registration: list[Window], payment: list[Window]) -> pl.Expr:
+    """Why no way in applies: too early, this channel closed, registration closed, or payment closed."""
+    first_open = min(instant_opens(w.opens) for w in policy.enrollment.windows)
+
+    def any_window(windows: list[Window], instant: str, channel_matters: bool) -> pl.Expr:
+        checks = [
+            pl.col(instant).is_between(instant_opens(w.opens), instant_closes(w.closes))
+            & (
+                pl.lit(True)
+                if (w.channels == "all" or not channel_matters)
+                else pl.col("channel").is_in(w.channels)
+            )
+            for w in windows
+        ]
+        return pl.any_horizontal(checks)
+
+    registered_in_own = any_window(registration, "registered_at", channel_matters=True)
+    registered_in_any = any_window(registration, "registered_at", channel_matters=False)
+    return first_match(
+        [
+            (pl.col("registered_at") < first_open, pl.lit("window_not_open")),
+            (~registered_in_own & registered_in_any, pl.lit("channel_closed")),
+            (~registered_in_own, pl.lit("registration_closed")),
+        ],
+        otherwise=pl.lit("payment_closed"),
+    )
+
+
+def tier_allowed(policy: Policy) -> pl.Expr:
+    return first_match(
+        [
+            (pl.col("category") == name, pl.col("tier").is_in(rule.tiers))
+            for name, rule in policy.categories.items()
+        ],
+        otherwise=pl.lit(False),
+    )
+
+
+def under_min_age(policy: Policy) -> pl.Expr:
+    pairs = [
+        (pl.col("category") == name, pl.col("age") < rule.min_age.value)
+        for name, rule in policy.categories.items()
+        if rule.min_age is not None
+    ]
+    return first_match(pairs, otherwise=pl.lit(False))
+
+
+def residency_ok(policy: Policy) -> pl.Expr:
+    accepted = pl.col("residency").is_in(policy.eligibility.residency.accepted)
+    if policy.eligibility.nonlocal_students is not None:
+        accepted |= pl.col("category") == "student"
+    return accepted
+
+
+def blocking_reason(policy: Policy) -> pl.Expr:
+    """Reasons that no date can cure, checked before the windows."""
+    return first_match(
+        [
+            (pl.col("id_error").is_not_null(), pl.lit("id_number_invalid")),
+            (~pl.col("category").is_in(list(policy.categories)), pl.lit("category_not_in_policy")),
+            (~residency_ok(policy), pl.lit("residency_not_accepted")),
+            (pl.col("in_employee_insurance"), pl.lit("in_employee_insurance")),
+            (under_min_age(policy), pl.lit("under_category_min_age")),
+            (~tier_allowed(policy), pl.lit("tier_not_allowed")),
+        ]
+    )
