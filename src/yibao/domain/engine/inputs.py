@@ -30,7 +30,8 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in RESIDENT_SCHEMA.items():
         if name in frame.columns:
             column = pl.col(name)
-            if isinstance(dtype, pl.Datetime) and frame.schema[name] != dtype:
+            given = frame.schema[name]
+            if isinstance(dtype, pl.Datetime) and isinstance(given, pl.Datetime) and given != dtype:
                 column = column.dt.convert_time_zone("Asia/Shanghai")
             columns.append(column.cast(dtype).alias(name))
         else:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from yibao.domain.policy.citations import Cited, Clause
-from yibao.domain.timeutil import end_of_day, start_of_day
+from yibao.domain.timeutil import as_shanghai, end_of_day, start_of_day
 from yibao.domain.vocabulary import IDENTITIES
 
 if TYPE_CHECKING:
@@ -43,11 +43,12 @@ def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def instant_opens(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else start_of_day(value)
+    return as_shanghai(value) if isinstance(value, datetime) else start_of_day(value)
 
 
 def instant_closes(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else end_of_day(value)
+    """A deadline given as a date runs through that day; a time is inclusive, to the second."""
+    return as_shanghai(value) if isinstance(value, datetime) else end_of_day(value)
 
 
 def _fail(field: str, problem: str) -> None:

@@ -1,0 +1,1 @@
+"""Adapters talk to the world: files, databases, analytics engines."""

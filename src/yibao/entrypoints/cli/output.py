@@ -1,0 +1,32 @@
+"""Printing for the CLI: JSON for scripts, Rich for people, and errors as code + Chinese message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from yibao.domain.errors import YibaoError
+from yibao.domain.money import format_yuan
+
+console = Console()
+error_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(error: YibaoError, *, as_json: bool) -> NoReturn:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": error.to_dict()}, ensure_ascii=False) + "\n")
+    error_console.print(f"[bold red]错误[/] [{error.code}] {error.message}", highlight=False)
+    error_console.print(f"[dim]{error.message_en}[/]", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def yuan(fen: int | None) -> str:
+    return "—" if fen is None else f"{format_yuan(fen)} 元"
