@@ -15,9 +15,7 @@ _BUNDLED = resources.files("yibao.policies")
 
 
 def bundled_ids() -> list[str]:
-    return sorted(
-        entry.name.removesuffix(".yaml") for entry in _BUNDLED.iterdir() if entry.name.endswith(".yaml")
-    )
+    return sorted(entry.name.removesuffix(".yaml") for entry in _BUNDLED.iterdir() if entry.name.endswith(".yaml"))
 
 
 def _parse_yaml(text: str, source: str) -> Policy:
@@ -31,12 +29,8 @@ def _parse_yaml(text: str, source: str) -> Policy:
 @cache
 def load_bundled(policy_id: str) -> Policy:
     if policy_id not in bundled_ids():
-        raise YibaoError(
-            "POLICY_UNKNOWN", field="policy", policy=policy_id, available=", ".join(bundled_ids())
-        )
-    return _parse_yaml(
-        _BUNDLED.joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8"), f"{policy_id}.yaml"
-    )
+        raise YibaoError("POLICY_UNKNOWN", field="policy", policy=policy_id, available=", ".join(bundled_ids()))
+    return _parse_yaml(_BUNDLED.joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8"), f"{policy_id}.yaml")
 
 
 def load_file(path: Path) -> Policy:

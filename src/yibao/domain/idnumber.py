@@ -94,11 +94,7 @@ def parse(raw: str, *, on: date) -> ResidentId:
     if len(number) == 15 and _is_ascii_digits(number):
         number = upgrade_15(number)
         warnings.append(Warning("ID_NUMBER_UPGRADED", {"number": number}))
-    if (
-        len(number) != 18
-        or not _is_ascii_digits(number[:17])
-        or not (number[17].isdigit() or number[17] == "X")
-    ):
+    if len(number) != 18 or not _is_ascii_digits(number[:17]) or not (number[17].isdigit() or number[17] == "X"):
         raise YibaoError("ID_NUMBER_FORMAT", field="id_number")
     birth_text = number[6:14]
     try:
@@ -106,9 +102,7 @@ def parse(raw: str, *, on: date) -> ResidentId:
     except ValueError:
         raise YibaoError("ID_NUMBER_BIRTH_DATE", field="id_number", birth=birth_text) from None
     if birth > on:
-        raise YibaoError(
-            "ID_NUMBER_BIRTH_FUTURE", field="id_number", birth=birth.isoformat(), on=on.isoformat()
-        )
+        raise YibaoError("ID_NUMBER_BIRTH_FUTURE", field="id_number", birth=birth.isoformat(), on=on.isoformat())
     expected = check_character(number[:17])
     if number[17] != expected:
         raise YibaoError("ID_NUMBER_CHECK_DIGIT", field="id_number", expected=expected)

@@ -58,9 +58,7 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
         .otherwise(given.str.replace_many(_FULL_WIDTH, _ASCII).str.strip_chars().str.to_uppercase())
     )
     is15 = raw.str.contains(r"^[0-9]{15}$")
-    first17 = (
-        pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
-    )
+    first17 = pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
     checked = (
         frame.lazy()
         .with_columns(
@@ -98,9 +96,9 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
             ),
             region_code=pl.when(ok).then(region),
             region_status=pl.when(ok).then(
-                pl.when(region.is_in(_CURRENT_CODES))
+                pl.when(region.is_in(_CURRENT_CODES.implode()))
                 .then(pl.lit("current"))
-                .when(region.is_in(_HISTORICAL_CODES))
+                .when(region.is_in(_HISTORICAL_CODES.implode()))
                 .then(pl.lit("historical"))
                 .otherwise(pl.lit("unknown"))
             ),

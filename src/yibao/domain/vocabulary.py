@@ -18,9 +18,7 @@ CATEGORIES: dict[str, str] = {
 # 人员类别 psn_type on the national platform.
 NATIONAL_PERSON_TYPE: dict[str, str] = {"adult": "15", "student": "1403", "child": "1402", "newborn": "1401"}
 
-Channel = Literal[
-    "village", "community", "school", "kindergarten", "welfare_institution", "department", "individual"
-]
+Channel = Literal["village", "community", "school", "kindergarten", "welfare_institution", "department", "individual"]
 CHANNELS: dict[str, str] = {
     "village": "村委会",
     "community": "居委会（社区）",

@@ -27,9 +27,7 @@ def list_policies() -> list[PolicySummary]:
     for policy_id in policy_files.bundled_ids():
         policy = policy_files.load_bundled(policy_id)
         summaries.append(
-            PolicySummary(
-                policy.id, policy.name, policy.region.name, policy.insurance_year, len(policy.assumptions)
-            )
+            PolicySummary(policy.id, policy.name, policy.region.name, policy.insurance_year, len(policy.assumptions))
         )
     return summaries
 
@@ -48,11 +46,7 @@ def citation_problems(policy: Policy, documents: dict[str, str], *, source: str)
     squashed = {key: _squash(text) for key, text in documents.items()}
     problems = []
     for path, node in walk(policy):
-        if (
-            isinstance(node, Clause)
-            and node.document in squashed
-            and _squash(node.text) not in squashed[node.document]
-        ):
+        if isinstance(node, Clause) and node.document in squashed and _squash(node.text) not in squashed[node.document]:
             problems.append(
                 YibaoError(
                     "POLICY_CITATION_NOT_FOUND",

@@ -22,7 +22,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of, policy_span
 from yibao.domain.policy.rules import fired as resolve_rules
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
+from yibao.domain.vocabulary import CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
 from yibao.services.policies import get_policy
 
 
@@ -54,9 +54,7 @@ class ReimburseRequest:
 
 def _check_choice(code: str, value: str | None, allowed: dict[str, str] | list[str], **params: Any) -> None:
     if value is not None and value not in allowed:
-        raise YibaoError(
-            code, field=code.split("_")[0].lower(), value=value, allowed=", ".join(allowed), **params
-        )
+        raise YibaoError(code, field=code.split("_")[0].lower(), value=value, allowed=", ".join(allowed), **params)
 
 
 def _validate(policy: Policy, request: QuoteRequest) -> idnumber.ResidentId:
@@ -90,14 +88,12 @@ def _validate(policy: Policy, request: QuoteRequest) -> idnumber.ResidentId:
     return resident
 
 
-def _rules_and_assumptions(
-    policy: Policy, rule_ids: list[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _rules_and_assumptions(policy: Policy, rule_ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     rules = [
         {
             "id": rule.id,
             "clause": rule.clause.model_dump() if rule.clause else None,
-            "assumption": rule.assumption,
+            "assumptions": rule.assumptions,
         }
         for rule in resolve_rules(policy, rule_ids)
     ]
@@ -191,9 +187,7 @@ def reimburse(request: ReimburseRequest) -> dict[str, Any]:
         _check_choice("IDENTITY_UNKNOWN", identity, IDENTITIES)
     rule = policy.reimbursement.services.get(request.service)  # type: ignore[call-overload]
     if rule is None:
-        raise YibaoError(
-            "POLICY_SILENT", field="service", policy=policy.id, what=f"{SERVICES[request.service]}的报销"
-        )
+        raise YibaoError("POLICY_SILENT", field="service", policy=policy.id, what=f"{SERVICES[request.service]}的报销")
     allowed_tiers = list(rule.ratios.by_benefit_tier)
     if request.benefit_tier not in allowed_tiers:
         raise YibaoError(

@@ -50,9 +50,7 @@ def assess(policy: Policy, residents: pl.DataFrame) -> pl.DataFrame:
         .with_columns(enrollment.with_path(policy))
         .with_columns(_blocking=enrollment.blocking_reason(policy))
         .with_columns(
-            reason=pl.coalesce(
-                pl.col("_blocking"), pl.when(pl.col("path").is_null()).then(pl.col("window_reason"))
-            )
+            reason=pl.coalesce(pl.col("_blocking"), pl.when(pl.col("path").is_null()).then(pl.col("window_reason")))
         )
         .with_columns(subsidy.subsidy_columns(policy))
         .with_columns(benefit_start=benefit.benefit_start(policy))

@@ -14,9 +14,7 @@ def age_on(birth: pl.Expr, on: pl.Expr | date) -> pl.Expr:
     before_birthday = (reference.dt.month().cast(pl.Int32) * 100 + reference.dt.day().cast(pl.Int32)) < (
         birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)
     )
-    return (
-        reference.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
-    )
+    return reference.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
 
 
 def any_of(column: str, values: Iterable[str]) -> pl.Expr:
@@ -38,7 +36,8 @@ def first_match(pairs: list[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr | None 
     """when(c1).then(v1).when(c2).then(v2)…; null (or ``otherwise``) where none holds."""
     if not pairs:
         return otherwise if otherwise is not None else pl.lit(None)
-    chain = pl.when(pairs[0][0]).then(pairs[0][1])
-    for condition, value in pairs[1:]:
-        chain = chain.when(condition).then(value)  # type: ignore[assignment]
-    return chain.otherwise(otherwise) if otherwise is not None else chain  # type: ignore[return-value]
+    result = otherwise if otherwise is not None else pl.lit(None)
+    # Built from the last pair back, so each step is a plain when/then/otherwise expression.
+    for condition, value in reversed(pairs):
+        result = pl.when(condition).then(value).otherwise(result)
+    return result

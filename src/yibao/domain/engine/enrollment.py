@@ -46,11 +46,7 @@ def newborn_qualifies(policy: Policy) -> pl.Expr:
 def with_category(policy: Policy) -> list[pl.Expr]:
     bands = policy.default_category.by_age
     by_age = first_match(
-        [
-            (pl.col("age") < band.below, pl.lit(band.category))
-            for band in bands[:-1]
-            if band.below is not None
-        ],
+        [(pl.col("age") < band.below, pl.lit(band.category)) for band in bands[:-1] if band.below is not None],
         otherwise=pl.lit(bands[-1].category),
     )
     default = pl.when(pl.col("newborn_qualifies")).then(pl.lit("newborn")).otherwise(by_age)
@@ -77,9 +73,7 @@ def with_path(policy: Policy) -> list[pl.Expr]:
     """Which way in applies, in order of preference; the window ids matched are kept for the rules."""
     registration = _windows(policy, "registration")
     payment = _windows(policy, "payment")
-    registration_window = first_match(
-        [(_window_matches(w, "registered_at"), pl.lit(w.id)) for w in registration]
-    )
+    registration_window = first_match([(_window_matches(w, "registered_at"), pl.lit(w.id)) for w in registration])
     payment_window = first_match([(_window_matches(w, "paid_at"), pl.lit(w.id)) for w in payment])
     regular = registration_window.is_not_null() & payment_window.is_not_null()
     year_end = policy.benefit_period.end
@@ -87,9 +81,7 @@ def with_path(policy: Policy) -> list[pl.Expr]:
     newborn = pl.lit(False)
     rule = policy.enrollment.newborn
     if rule is not None and rule.registration.anytime:
-        newborn = (
-            (pl.col("category") == "newborn") & pl.col("newborn_qualifies") & (pl.col("paid_on") <= year_end)
-        )
+        newborn = (pl.col("category") == "newborn") & pl.col("newborn_qualifies") & (pl.col("paid_on") <= year_end)
 
     continuation = pl.lit(False)
     if policy.enrollment.continuation is not None:
@@ -130,11 +122,7 @@ def _window_reason(policy: Policy, registration: list[Window], payment: list[Win
     def any_window(windows: list[Window], instant: str, channel_matters: bool) -> pl.Expr:
         checks = [
             pl.col(instant).is_between(instant_opens(w.opens), instant_closes(w.closes))
-            & (
-                pl.lit(True)
-                if (w.channels == "all" or not channel_matters)
-                else pl.col("channel").is_in(w.channels)
-            )
+            & (pl.lit(True) if (w.channels == "all" or not channel_matters) else pl.col("channel").is_in(w.channels))
             for w in windows
         ]
         return pl.any_horizontal(checks)
@@ -153,10 +141,7 @@ def _window_reason(policy: Policy, registration: list[Window], payment: list[Win
 
 def tier_allowed(policy: Policy) -> pl.Expr:
     return first_match(
-        [
-            (pl.col("category") == name, pl.col("tier").is_in(rule.tiers))
-            for name, rule in policy.categories.items()
-        ],
+        [(pl.col("category") == name, pl.col("tier").is_in(rule.tiers)) for name, rule in policy.categories.items()],
         otherwise=pl.lit(False),
     )
 

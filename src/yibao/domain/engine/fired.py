@@ -12,7 +12,6 @@ import polars as pl
 from yibao.domain.policy.memo import per_policy
 from yibao.domain.policy.model import Policy
 
-
 BITS_PER_WORD = 63  # Int64 without the sign bit
 
 
@@ -38,9 +37,7 @@ def _candidates(policy: Policy) -> list[tuple[str, pl.Expr]]:
         matched = (pl.col("registration_window") == window.id) | (pl.col("payment_window") == window.id)
         candidates.append(_when((path == "regular") & matched, f"window.{window.id}"))
     reason = pl.col("reason")
-    window_refusal = reason.is_in(
-        ["window_not_open", "channel_closed", "registration_closed", "payment_closed"]
-    )
+    window_refusal = reason.is_in(["window_not_open", "channel_closed", "registration_closed", "payment_closed"])
     candidates.append(_when((path == "late") | window_refusal, "late"))
     if policy.enrollment.newborn is not None:
         for part in ("births", "registration", "benefit"):
@@ -50,9 +47,7 @@ def _candidates(policy: Policy) -> list[tuple[str, pl.Expr]]:
     for name, rule in policy.categories.items():
         is_category = pl.col("category") == name
         candidates.append(_when(is_category, f"category.{name}"))
-        candidates.append(
-            _when(is_category & (pl.col("tier_source") == "category"), f"category.{name}.default_tier")
-        )
+        candidates.append(_when(is_category & (pl.col("tier_source") == "category"), f"category.{name}.default_tier"))
         if rule.benefit_tier is not None:
             candidates.append(
                 _when(
@@ -61,9 +56,7 @@ def _candidates(policy: Policy) -> list[tuple[str, pl.Expr]]:
                 )
             )
         if rule.min_age is not None:
-            candidates.append(
-                _when(is_category & (reason == "under_category_min_age"), f"category.{name}.min_age")
-            )
+            candidates.append(_when(is_category & (reason == "under_category_min_age"), f"category.{name}.min_age"))
     for tier_id in policy.tiers:
         is_tier = eligible & (pl.col("tier") == tier_id)
         candidates.append(_when(is_tier, f"tier.{tier_id}.individual"))
@@ -135,6 +128,4 @@ def decode(policy: Policy, masks: list[int]) -> list[str]:
 
 
 def mask_names(policy: Policy) -> list[str]:
-    return [
-        f"rules_mask_{word}" for word in range((len(rule_bits(policy)) + BITS_PER_WORD - 1) // BITS_PER_WORD)
-    ]
+    return [f"rules_mask_{word}" for word in range((len(rule_bits(policy)) + BITS_PER_WORD - 1) // BITS_PER_WORD)]

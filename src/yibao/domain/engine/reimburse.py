@@ -54,11 +54,7 @@ def reimburse(policy: Policy, claims: pl.DataFrame) -> pl.DataFrame:
         for benefit_tier, by_level in rule.ratios.by_benefit_tier.items():
             for level, ratio in by_level.items():
                 numerator, denominator = ratio_fraction(ratio)
-                condition = (
-                    is_service
-                    & (pl.col("benefit_tier") == benefit_tier)
-                    & (pl.col("hospital_level") == level)
-                )
+                condition = is_service & (pl.col("benefit_tier") == benefit_tier) & (pl.col("hospital_level") == level)
                 ratio_pairs.append(
                     (
                         condition,
@@ -86,9 +82,7 @@ def reimburse(policy: Policy, claims: pl.DataFrame) -> pl.DataFrame:
     )
     rules = pl.concat_list(
         [
-            pl.when(pl.col("_ratio").is_not_null()).then(
-                pl.lit("reimbursement.") + pl.col("service") + pl.lit(suffix)
-            )
+            pl.when(pl.col("_ratio").is_not_null()).then(pl.lit("reimbursement.") + pl.col("service") + pl.lit(suffix))
             for suffix in (".deductible", ".ratios", ".cap")
         ]
     ).list.drop_nulls()

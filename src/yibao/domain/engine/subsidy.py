@@ -26,25 +26,28 @@ def group_matches(group: AssistedGroup) -> pl.Expr:
 
 
 def match_columns(policy: Policy) -> list[pl.Expr]:
-    return [
-        group_matches(group).alias(f"_matches_{index}") for index, group in enumerate(policy.assisted.groups)
-    ]
+    return [group_matches(group).alias(f"_matches_{index}") for index, group in enumerate(policy.assisted.groups)]
+
+
+def _category_allows(policy: Policy, tier: str) -> pl.Expr:
+    return pl.col("category").is_in([name for name, rule in policy.categories.items() if tier in rule.tiers])
 
 
 def with_tier(policy: Policy) -> list[pl.Expr]:
-    """A chosen tier stands; otherwise the first matching group's enrolled tier, otherwise the category's."""
+    """A chosen tier stands; otherwise the first matching group's enrolled tier where the category allows it
+    (a subsidised student stays in the student tier), otherwise the category's default."""
     by_group = first_match(
         [
-            (pl.col(f"_matches_{index}"), pl.lit(group.enrolled_tier.tier))
+            (
+                pl.col(f"_matches_{index}") & _category_allows(policy, group.enrolled_tier.tier),
+                pl.lit(group.enrolled_tier.tier),
+            )
             for index, group in enumerate(policy.assisted.groups)
             if group.enrolled_tier is not None
         ]
     )
     by_category = first_match(
-        [
-            (pl.col("category") == name, pl.lit(rule.default_tier.tier))
-            for name, rule in policy.categories.items()
-        ]
+        [(pl.col("category") == name, pl.lit(rule.default_tier.tier)) for name, rule in policy.categories.items()]
     )
     tier_source = first_match(
         [(pl.col("tier").is_not_null(), pl.lit("chosen")), (by_group.is_not_null(), pl.lit("group"))],
@@ -82,9 +85,7 @@ def subsidy_columns(policy: Policy) -> list[pl.Expr]:
     best_amount: pl.Expr = pl.lit(NO_GROUP, dtype=pl.Int64)
     best_group: pl.Expr = pl.lit(None, dtype=pl.Int32)
     for index, group in enumerate(policy.assisted.groups):
-        candidate = (
-            pl.when(pl.col(f"_matches_{index}")).then(_group_amount(policy, group)).otherwise(NO_GROUP)
-        )
+        candidate = pl.when(pl.col(f"_matches_{index}")).then(_group_amount(policy, group)).otherwise(NO_GROUP)
         better = candidate > best_amount
         best_group = pl.when(better).then(pl.lit(index, dtype=pl.Int32)).otherwise(best_group)
         best_amount = pl.max_horizontal(candidate, best_amount)
@@ -149,11 +150,7 @@ def benefit_tier(policy: Policy) -> pl.Expr:
         [
             (
                 (pl.col("assisted_group_index") == index)
-                & (
-                    pl.lit(True)
-                    if group.enrolled_tier is None
-                    else (pl.col("tier") == group.enrolled_tier.tier)
-                ),
+                & (pl.lit(True) if group.enrolled_tier is None else (pl.col("tier") == group.enrolled_tier.tier)),
                 pl.lit(group.benefit_tier.tier),
             )
             for index, group in enumerate(policy.assisted.groups)

@@ -74,8 +74,10 @@ def _check_citations(policy: Policy) -> None:
     for path, node in walk(policy):
         if isinstance(node, Clause) and node.document not in policy.documents:
             _fail(f"{path}.document", f"no document '{node.document}' in documents")
-        if isinstance(node, Cited) and node.assumption is not None and node.assumption not in assumption_ids:
-            _fail(f"{path}.assumption", f"no assumption '{node.assumption}' in assumptions")
+        if isinstance(node, Cited):
+            for assumption in node.assumption_ids:
+                if assumption not in assumption_ids:
+                    _fail(f"{path}.assumption", f"no assumption '{assumption}' in assumptions")
 
 
 def _check_tiers(policy: Policy) -> None:
@@ -104,9 +106,9 @@ def _check_windows(policy: Policy) -> None:
         same_kind = set(a.applies_to) & set(b.applies_to)
         channels_a, channels_b = _channels(a), _channels(b)
         same_channel = channels_a is None or channels_b is None or bool(channels_a & channels_b)
-        overlap = instant_opens(a.opens) <= instant_closes(b.closes) and instant_opens(
-            b.opens
-        ) <= instant_closes(a.closes)
+        overlap = instant_opens(a.opens) <= instant_closes(b.closes) and instant_opens(b.opens) <= instant_closes(
+            a.closes
+        )
         if same_kind and same_channel and overlap:
             _fail(f"enrollment.windows[{j}]", f"window '{b.id}' overlaps window '{a.id}' (windows[{i}])")
     late = policy.enrollment.late
@@ -163,9 +165,9 @@ def _check_assisted(policy: Policy) -> None:
                 _fail(f"{path}.payers", f"no payer '{payer.payer}' in payers")
         if sum((p.share for p in group.payers), Decimal(0)) != 1:
             _fail(f"{path}.payers", "payer shares must add up to 1")
-        if group.age is not None and group.age.min is not None and group.age.max is not None:
-            if group.age.min > group.age.max:
-                _fail(f"{path}.age", "min is above max")
+        age = group.age
+        if age is not None and age.min is not None and age.max is not None and age.min > age.max:
+            _fail(f"{path}.age", "min is above max")
 
 
 def _check_benefit(policy: Policy) -> None:

@@ -37,15 +37,19 @@ class Assumption(Strict):
 
 class Cited(Strict):
     clause: Clause | None = None
-    assumption: Identifier | None = None
+    assumption: Identifier | list[Identifier] | None = Field(default=None, description="one id or several")
 
     @model_validator(mode="after")
     def _has_basis(self) -> Cited:
         if self.clause is None and self.assumption is None:
-            raise ValueError(
-                "value has no clause (条款出处) and no assumption (假设); every value must cite one"
-            )
+            raise ValueError("value has no clause (条款出处) and no assumption (假设); every value must cite one")
         return self
+
+    @property
+    def assumption_ids(self) -> list[str]:
+        if self.assumption is None:
+            return []
+        return [self.assumption] if isinstance(self.assumption, str) else list(self.assumption)
 
 
 class Amount(Cited):

@@ -62,24 +62,16 @@ class Window(Cited):
     id: Identifier
     name: str
     phase: Literal["concentrated", "scattered"] = "concentrated"
-    applies_to: list[Literal["registration", "payment"]] = Field(
-        default=["registration", "payment"], min_length=1
-    )
+    applies_to: list[Literal["registration", "payment"]] = Field(default=["registration", "payment"], min_length=1)
     channels: list[Channel] | Literal["all"] = "all"
     opens: date | datetime
-    closes: date | datetime = Field(
-        description="a date runs through the end of that day; a time is inclusive"
-    )
+    closes: date | datetime = Field(description="a date runs through the end of that day; a time is inclusive")
 
 
 class LateEnrollment(Cited):
     accepted: bool
-    until: date | None = Field(
-        default=None, description="last day a late payment is taken; default: year end"
-    )
-    pays_full_financing: bool = Field(
-        default=False, description="the late payer also pays the general subsidy"
-    )
+    until: date | None = Field(default=None, description="last day a late payment is taken; default: year end")
+    pays_full_financing: bool = Field(default=False, description="the late payer also pays the general subsidy")
     keeps_assisted_subsidy: bool = True
     benefit_starts_days_after_payment: int = Field(default=1, ge=0)
 
@@ -170,9 +162,7 @@ class AgeCondition(Cited):
 class AssistedGroup(Cited):
     id: Identifier
     name: str
-    identities: list[IdentityCode] = Field(
-        default_factory=list, description="any of these; empty: by age only"
-    )
+    identities: list[IdentityCode] = Field(default_factory=list, description="any of these; empty: by age only")
     age: AgeCondition | None = None
     categories: list[Category] | None = None
     share: Ratio

@@ -19,7 +19,7 @@ from yibao.domain.policy.model import Policy
 class FiredRule:
     id: str
     clause: Clause | None
-    assumption: str | None
+    assumptions: list[str]
 
 
 def _index(policy: Policy) -> dict[str, Cited]:
@@ -83,13 +83,13 @@ def rule_index(policy: Policy) -> dict[str, Cited]:
 
 def fired(policy: Policy, rule_ids: list[str]) -> list[FiredRule]:
     index = rule_index(policy)
-    return [FiredRule(rule_id, index[rule_id].clause, index[rule_id].assumption) for rule_id in rule_ids]
+    return [FiredRule(rule_id, index[rule_id].clause, index[rule_id].assumption_ids) for rule_id in rule_ids]
 
 
 def assumptions_of(policy: Policy, rule_ids: list[str]) -> list[Assumption]:
     """The assumptions a result rests on, in the order the policy lists them."""
     index = rule_index(policy)
-    used = {index[rule_id].assumption for rule_id in rule_ids}
+    used = {assumption for rule_id in rule_ids for assumption in index[rule_id].assumption_ids}
     return [assumption for assumption in policy.assumptions if assumption.id in used]
 
 

@@ -24,9 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(policy_commands.app, name="policy")
 
-IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(
-    f"{k} {v}" for k, v in IDENTITIES.items()
-)
+IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(f"{k} {v}" for k, v in IDENTITIES.items())
 
 
 def _instant(value: str | None, field: str, as_json: bool) -> datetime | None:
@@ -46,17 +44,13 @@ def quote_command(
     paid_at: Annotated[
         str | None, typer.Option("--paid-at", help="payment time, ISO 8601; no offset = Asia/Shanghai")
     ] = None,
-    category: Annotated[
-        str | None, typer.Option(help="adult|student|child|newborn; default from age")
-    ] = None,
+    category: Annotated[str | None, typer.Option(help="adult|student|child|newborn; default from age")] = None,
     tier: Annotated[str | None, typer.Option(help="tier id (high|middle|low…); default: the plan's")] = None,
     identity: Annotated[list[str] | None, typer.Option("--identity", help=IDENTITY_HELP)] = None,
     employee_insurance_ended: Annotated[
         str | None, typer.Option("--employee-insurance-ended", help="date employee insurance ended")
     ] = None,
-    channel: Annotated[
-        str | None, typer.Option(help="village|community|school|kindergarten|…|individual")
-    ] = None,
+    channel: Annotated[str | None, typer.Option(help="village|community|school|kindergarten|…|individual")] = None,
     residency: Annotated[str | None, typer.Option(help="local_hukou|residence_permit|nonlocal")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -68,9 +62,7 @@ def quote_command(
             ended = date.fromisoformat(employee_insurance_ended)
         except ValueError:
             fail(
-                YibaoError(
-                    "DATETIME_INVALID", field="employee_insurance_ended", value=employee_insurance_ended
-                ),
+                YibaoError("DATETIME_INVALID", field="employee_insurance_ended", value=employee_insurance_ended),
                 as_json=as_json,
             )
     request = QuoteRequest(
@@ -112,9 +104,7 @@ def _print_quote(result: dict[str, Any]) -> None:
         table.add_row("筹资标准", yuan(result["financing_total_fen"]))
         table.add_row("政府补助", yuan(result["government_subsidy_fen"]))
         if result["assisted_subsidy_fen"]:
-            payers = "，".join(
-                f"{payer} {format_yuan(fen)}" for payer, fen in result["assisted_by_payer_fen"].items()
-            )
+            payers = "，".join(f"{payer} {format_yuan(fen)}" for payer, fen in result["assisted_by_payer_fen"].items())
             table.add_row(
                 f"资助参保（{result['assisted_group']}）",
                 f"{yuan(result['assisted_subsidy_fen'])}（{payers}）",
@@ -122,8 +112,7 @@ def _print_quote(result: dict[str, Any]) -> None:
         table.add_row("[bold]个人应缴[/]", f"[bold]{yuan(result['individual_due_fen'])}[/]")
         table.add_row(
             "待遇享受期",
-            f"{result['benefit_start']} 至 {result['benefit_end']}"
-            + ("（逾期参保）" if result["late"] else ""),
+            f"{result['benefit_start']} 至 {result['benefit_end']}" + ("（逾期参保）" if result["late"] else ""),
         )
         for extra in result["extra_benefit_periods"]:
             table.add_row(extra["name"], f"{extra['start']} 至 {extra['end']}")
@@ -173,8 +162,8 @@ def reimburse_command(
     console.print(
         f"{result['policy']} {result['service']} {result['hospital_level']}级 {result['benefit_tier']}档："
         f"费用 {yuan(result['expense_fen'])}，起付 {yuan(result['deductible_fen'])}，比例 {result['ratio']}，"
-        f"封顶 {yuan(result['cap_fen']) if result['cap_fen'] is not None else '无'} → 报销 [bold]{yuan(result['reimbursed_fen'])}[/]"
-        + ("（已达封顶）" if result["capped"] else ""),
+        f"封顶 {yuan(result['cap_fen']) if result['cap_fen'] is not None else '无'} "
+        f"→ 报销 [bold]{yuan(result['reimbursed_fen'])}[/]" + ("（已达封顶）" if result["capped"] else ""),
         highlight=False,
     )
     for assumption in result["assumptions"]:

@@ -12,8 +12,9 @@ from rich.console import Console
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 
-console = Console()
-error_console = Console(stderr=True)
+# Piped output (a file, a test, another program) gets wide lines instead of clipped clauses.
+console = Console(width=None if sys.stdout.isatty() else 200)
+error_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def print_json(data: Any) -> None:

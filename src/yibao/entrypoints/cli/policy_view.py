@@ -10,8 +10,11 @@ from rich.table import Table
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.policy.citations import Cited
+from yibao.domain.policy.model import NoCap
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SERVICES
 from yibao.entrypoints.cli.output import yuan
+
+DEDUCTIBLE_PER = {"year": "年", "admission": "次住院", "visit": "次"}
 
 
 def cite(cited: Cited | None) -> str:
@@ -20,14 +23,14 @@ def cite(cited: Cited | None) -> str:
     parts = []
     if cited.clause is not None:
         parts.append(f"〔{cited.clause.section}〕“{cited.clause.text}”")
-    if cited.assumption is not None:
-        parts.append(f"[yellow]假设 {cited.assumption}[/]")
+    if cited.assumption_ids:
+        parts.append(f"[yellow]假设 {'、'.join(cited.assumption_ids)}[/]")
     return "\n".join(parts)
 
 
 def _table(title: str, *columns: str) -> Table:
-    table = Table(*columns, title=title, title_justify="left", show_lines=True, expand=True)
-    table.columns[-1].ratio = 3
+    table = Table(*columns, title=title, title_justify="left", show_lines=True)
+    table.columns[-1].overflow = "fold"
     return table
 
 
@@ -35,12 +38,14 @@ def _names(codes: Iterable[str], vocabulary: dict[str, str]) -> str:
     return "、".join(vocabulary.get(code, code) for code in codes)
 
 
-def render_policy(console: Console, policy: Policy) -> None:
+def _header(console: Console, policy: Policy) -> None:
     main = policy.documents["main"]
     console.rule(f"[bold]{policy.name}[/]  ({policy.id})")
     console.print(f"文件：{main.title}  {main.reference or ''}  {main.issuer}  {main.issued or '（无日期）'}")
     console.print(f"地区：{policy.region.name}（{policy.region.code}）  险种：390 城乡居民基本医疗保险")
 
+
+def _eligibility(console: Console, policy: Policy) -> None:
     eligibility = _table("参保范围 Eligibility", "规则", "出处")
     eligibility.add_row(
         "户籍/居住证：" + "、".join(policy.eligibility.residency.accepted), cite(policy.eligibility.residency)
@@ -50,6 +55,8 @@ def render_policy(console: Console, policy: Policy) -> None:
     eligibility.add_row("职工医保参保范围的人员除外", cite(policy.eligibility.employee_insurance_excluded))
     console.print(eligibility)
 
+
+def _windows(console: Console, policy: Policy) -> None:
     windows = _table("参保缴费期 Windows (Asia/Shanghai)", "期间", "开始", "截止", "渠道", "出处")
     for window in policy.enrollment.windows:
         channels = "全部" if window.channels == "all" else _names(window.channels, CHANNELS)
@@ -74,6 +81,8 @@ def render_policy(console: Console, policy: Policy) -> None:
     windows.add_row("逾期", "", "", "", late_text + "\n" + cite(late))
     console.print(windows)
 
+
+def _newborn_and_continuation(console: Console, policy: Policy) -> None:
     special = _table("新生儿与接续 Newborns and continuation", "规则", "出处")
     newborn = policy.enrollment.newborn
     if newborn is not None:
@@ -83,11 +92,7 @@ def render_policy(console: Console, policy: Policy) -> None:
         limit = f"，出生后{within.months}个月内" if within and within.months else ""
         special.add_row(f"可随时参保{limit}", cite(newborn.registration))
         days = newborn.benefit.from_birth_if_paid_within_days
-        benefit = (
-            "自出生之日起享受待遇"
-            if days is None
-            else f"出生{days}日内参保的自出生之日起享受，否则自缴费次日起"
-        )
+        benefit = "自出生之日起享受待遇" if days is None else f"出生{days}日内参保的自出生之日起享受，否则自缴费次日起"
         if newborn.benefit.not_before:
             benefit += f"（不早于{newborn.benefit.not_before}）"
         special.add_row(benefit, cite(newborn.benefit))
@@ -97,8 +102,11 @@ def render_policy(console: Console, policy: Policy) -> None:
             f"职工医保终止后{rule.within_months}个月内可接续，缴费后第{rule.benefit_starts_days_after_payment}日起享受",
             cite(rule),
         )
-    console.print(special)
+    if special.row_count:
+        console.print(special)
 
+
+def _tiers(console: Console, policy: Policy) -> None:
     tiers = _table("缴费档次与筹资标准 Tiers (yuan)", "档次", "筹资标准", "政府补助", "个人缴费", "出处")
     for tier_id, tier in policy.tiers.items():
         tiers.add_row(
@@ -106,10 +114,12 @@ def render_policy(console: Console, policy: Policy) -> None:
             yuan(tier.financing_total_fen),
             yuan(tier.government_subsidy.fen),
             yuan(tier.individual.fen),
-            "\n".join(filter(None, [cite(tier.individual), cite(tier.government_subsidy)])),
+            "\n".join(dict.fromkeys(filter(None, [cite(tier.individual), cite(tier.government_subsidy)]))),
         )
     console.print(tiers)
 
+
+def _categories(console: Console, policy: Policy) -> None:
     categories = _table("人员类别 Categories", "类别", "可选档次", "默认档次", "待遇档次", "出处")
     for name, category in policy.categories.items():
         categories.add_row(
@@ -117,12 +127,12 @@ def render_policy(console: Console, policy: Policy) -> None:
             "、".join(category.tiers),
             category.default_tier.tier,
             category.benefit_tier.tier if category.benefit_tier else "同缴费档次",
-            "\n".join(
-                filter(None, [cite(category), cite(category.default_tier), cite(category.benefit_tier)])
-            ),
+            "\n".join(filter(None, [cite(category), cite(category.default_tier), cite(category.benefit_tier)])),
         )
     console.print(categories)
 
+
+def _assisted(console: Console, policy: Policy) -> None:
     if policy.assisted.groups:
         assisted = _table("资助参保 Subsidies for special groups", "对象", "资助", "承担", "出处")
         for group in policy.assisted.groups:
@@ -130,7 +140,8 @@ def render_policy(console: Console, policy: Policy) -> None:
             if group.identities:
                 who += "\n身份：" + _names(group.identities, IDENTITIES)
             if group.age is not None:
-                who += f"\n年龄：{group.age.min or 0}–{group.age.max or '∞'}岁（参照日 {group.age.reference_date or '登记日'}）"
+                reference = group.age.reference_date or "登记日"
+                who += f"\n年龄：{group.age.min or 0}–{group.age.max or '∞'}岁（参照日 {reference}）"
             basis = f"{group.basis_tier.tier}档个人缴费" if group.basis_tier else "所选档次个人缴费"
             amount = f"{basis}的{group.share.value * 100:.0f}%"
             if group.lost_above_basis_tier:
@@ -143,6 +154,8 @@ def render_policy(console: Console, policy: Policy) -> None:
             assisted.add_row("多项资助", "只享受资助额最高的一项", "", cite(policy.assisted.precedence))
         console.print(assisted)
 
+
+def _benefit_period(console: Console, policy: Policy) -> None:
     period = policy.benefit_period
     benefit = _table("待遇享受期 Benefit period", "期间", "出处")
     benefit.add_row(f"{period.start} 至 {period.end}", cite(period))
@@ -153,6 +166,8 @@ def render_policy(console: Console, policy: Policy) -> None:
         )
     console.print(benefit)
 
+
+def _reimbursement(console: Console, policy: Policy) -> None:
     if policy.reimbursement.services:
         reimbursement = _table("报销 Reimbursement", "项目", "起付", "最高支付", "比例（一/二/三级）", "出处")
         for service, rule in policy.reimbursement.services.items():
@@ -160,10 +175,10 @@ def render_policy(console: Console, policy: Policy) -> None:
                 f"{tier}: " + " / ".join(f"{ratio * 100:.0f}%" for ratio in by_level.values())
                 for tier, by_level in rule.ratios.by_benefit_tier.items()
             )
-            cap = "无" if not hasattr(rule.cap, "yuan") else yuan(rule.cap.fen)  # NoCap has no amount
+            cap = "无" if isinstance(rule.cap, NoCap) else yuan(rule.cap.fen)
             reimbursement.add_row(
                 SERVICES[service],
-                f"{yuan(rule.deductible.fen)}/{ {'year': '年', 'admission': '次住院', 'visit': '次'}[rule.deductible.per] }",
+                f"{yuan(rule.deductible.fen)}/{DEDUCTIBLE_PER[rule.deductible.per]}",
                 cap,
                 ratios,
                 "\n".join(filter(None, [cite(rule.deductible), cite(rule.cap), cite(rule.ratios)])),
@@ -178,6 +193,8 @@ def render_policy(console: Console, policy: Policy) -> None:
             )
         console.print(reimbursement)
 
+
+def _targets(console: Console, policy: Policy) -> None:
     targets = policy.targets
     if targets.total or targets.coverage or targets.township_table or targets.reporting:
         table = _table("目标任务 Targets", "目标", "出处")
@@ -188,11 +205,7 @@ def render_policy(console: Console, policy: Policy) -> None:
         if targets.township_table:
             rows = targets.township_table.rows
             total = sum(row.total or 0 for row in rows)
-            excludes = (
-                "，不含" + "、".join(targets.township_table.excludes)
-                if targets.township_table.excludes
-                else ""
-            )
+            excludes = "，不含" + "、".join(targets.township_table.excludes) if targets.township_table.excludes else ""
             table.add_row(
                 f"镇乡街任务表：{len(rows)} 个单位，合计 {total:,} 人{excludes}", cite(targets.township_table)
             )
@@ -220,9 +233,30 @@ def render_policy(console: Console, policy: Policy) -> None:
                 )
             console.print(townships)
 
+
+def _assumptions(console: Console, policy: Policy) -> None:
     if policy.assumptions:
         assumptions = _table("假设（方案未写明或有歧义之处）Assumptions", "ID", "假设", "理由")
-        assumptions.columns[1].ratio = 3
         for assumption in policy.assumptions:
             assumptions.add_row(assumption.id, assumption.statement, assumption.reason)
         console.print(assumptions)
+
+
+SECTIONS = (
+    _header,
+    _eligibility,
+    _windows,
+    _newborn_and_continuation,
+    _tiers,
+    _categories,
+    _assisted,
+    _benefit_period,
+    _reimbursement,
+    _targets,
+    _assumptions,
+)
+
+
+def render_policy(console: Console, policy: Policy) -> None:
+    for section in SECTIONS:
+        section(console, policy)

@@ -1,0 +1,304 @@
+"""The CLI contract of `yibao quote` and `yibao reimburse` (other tools script against it), and policy commands."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from yibao.domain import idnumber
+from yibao.entrypoints.cli.app import app
+from yibao.services.policies import get_policy
+
+runner = CliRunner()
+QUOTE_KEYS = {
+    "policy",
+    "eligible",
+    "reason",
+    "category",
+    "tier",
+    "benefit_tier",
+    "financing_total_fen",
+    "government_subsidy_fen",
+    "assisted_subsidy_fen",
+    "assisted_by_payer_fen",
+    "individual_due_fen",
+    "benefit_start",
+    "benefit_end",
+    "rules",
+    "assumptions",
+}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_quote_json_contract() -> None:
+    number = idnumber.make("120119", __import__("datetime").date(1980, 1, 1), 11)
+    code, out = run(
+        "quote",
+        "--policy",
+        "tianjin-jizhou-2018",
+        "--id-number",
+        number,
+        "--as-of",
+        "2017-10-21",
+        "--tier",
+        "middle",
+        "--json",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result.keys() >= QUOTE_KEYS
+    assert result["individual_due_fen"] == 44000
+    assert all({"id", "clause"} <= rule.keys() for rule in result["rules"])
+    assert number not in out  # the full ID number is never printed
+
+
+def test_quote_with_identity_and_paid_at() -> None:
+    number = idnumber.make("120117", __import__("datetime").date(1970, 8, 8), 11)
+    code, out = run(
+        "quote",
+        "--policy",
+        "tianjin-ninghe-2023",
+        "--id-number",
+        number,
+        "--as-of",
+        "2022-10-10",
+        "--paid-at",
+        "2022-10-11T09:00",
+        "--identity",
+        "severe_disability",
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["individual_due_fen"] == 3500
+
+
+def test_not_eligible_exits_zero() -> None:
+    number = idnumber.make("120119", __import__("datetime").date(1980, 1, 1), 11)
+    code, out = run(
+        "quote", "--policy", "tianjin-jizhou-2018", "--id-number", number, "--as-of", "2018-03-01", "--json"
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["eligible"] is False and result["reason"] and result["reason_code"] == "registration_closed"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (
+            ["--policy", "tianjin-jizhou-2018", "--id-number", "110105194912310021", "--as-of", "2017-10-21"],
+            "ID_NUMBER_CHECK_DIGIT",
+        ),
+        (
+            ["--policy", "nowhere-2018", "--id-number", "11010519491231002X", "--as-of", "2017-10-21"],
+            "POLICY_UNKNOWN",
+        ),
+        (
+            ["--policy", "tianjin-jizhou-2018", "--id-number", "11010519491231002X", "--as-of", "2016-10-21"],
+            "DATE_OUTSIDE_POLICY",
+        ),
+        (["--policy", "tianjin-jizhou-2018", "--id-number", "11010519491231002X"], "DATE_OUTSIDE_POLICY"),
+        (
+            [
+                "--policy",
+                "tianjin-jizhou-2018",
+                "--id-number",
+                "11010519491231002X",
+                "--as-of",
+                "2017-10-21",
+                "--tier",
+                "gold",
+            ],
+            "TIER_UNKNOWN",
+        ),
+        (
+            [
+                "--policy",
+                "tianjin-jizhou-2018",
+                "--id-number",
+                "11010519491231002X",
+                "--as-of",
+                "2017-10-21",
+                "--identity",
+                "vip",
+            ],
+            "IDENTITY_UNKNOWN",
+        ),
+        (
+            ["--policy", "tianjin-jizhou-2018", "--id-number", "11010519491231002X", "--as-of", "yesterday"],
+            "DATETIME_INVALID",
+        ),
+    ],
+)
+def test_quote_errors_have_code_and_chinese_message(args: list[str], code: str) -> None:
+    exit_code, out = run("quote", *args, "--json")
+    assert exit_code == 2
+    error = json.loads(out)["error"]
+    assert error["code"] == code
+    assert re.search(r"[\u4e00-\u9fff]", error["message"])
+
+
+def test_reimburse_contract() -> None:
+    code, out = run(
+        "reimburse",
+        "--policy",
+        "tianjin-jinghai-2022",
+        "--benefit-tier",
+        "high",
+        "--service",
+        "outpatient",
+        "--hospital-level",
+        "1",
+        "--expense-fen",
+        "200000",
+        "--json",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert {"reimbursed_fen", "deductible_fen", "ratio", "cap_fen", "rules", "assumptions"} <= result.keys()
+    assert (result["deductible_fen"], result["ratio"], result["cap_fen"], result["reimbursed_fen"]) == (
+        60000,
+        "0.55",
+        400000,
+        77000,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tier", "service", "level", "expense", "ytd", "reimbursed", "cap"),
+    [
+        ("low", "outpatient", "3", 100000, 0, 18000, 400000),  # (1000 - 600) × 45 %
+        ("high", "outpatient", "1", 2000000, 390000, 10000, 400000),  # only 100 yuan left under the 4000 cap
+        ("high", "special_disease", "1", 1000000, 0, 650000, None),  # 65 %
+        ("low", "special_disease", "3", 1000000, 0, 450000, None),  # 45 %
+        ("high", "inpatient", "2", 1000000, 0, 800000, None),  # 80 %
+        ("low", "inpatient", "3", 1000000, 0, 650000, None),  # 65 %
+    ],
+)
+def test_reimburse_jinghai_ratios(
+    tier: str, service: str, level: str, expense: int, ytd: int, reimbursed: int, cap: int | None
+) -> None:
+    code, out = run(
+        "reimburse",
+        "--policy",
+        "tianjin-jinghai-2022",
+        "--benefit-tier",
+        tier,
+        "--service",
+        service,
+        "--hospital-level",
+        level,
+        "--expense-fen",
+        str(expense),
+        "--ytd-reimbursed-fen",
+        str(ytd),
+        "--json",
+    )
+    assert code == 0, out
+    result = json.loads(out)
+    assert (result["reimbursed_fen"], result["cap_fen"]) == (reimbursed, cap)
+
+
+def test_reimburse_where_the_plan_is_silent() -> None:
+    code, out = run(
+        "reimburse",
+        "--policy",
+        "tianjin-jizhou-2018",
+        "--benefit-tier",
+        "high",
+        "--service",
+        "inpatient",
+        "--hospital-level",
+        "1",
+        "--expense-fen",
+        "100",
+        "--json",
+    )
+    assert code == 2 and json.loads(out)["error"]["code"] == "POLICY_SILENT"
+
+
+def _contribution_numbers(policy_id: str) -> set[str]:
+    policy = get_policy(policy_id)
+    numbers = set()
+    for tier in policy.tiers.values():
+        numbers |= {f"{tier.individual.fen // 100}.00", f"{tier.financing_total_fen // 100}.00"}
+    for group in policy.assisted.groups:
+        numbers.add(f"{group.share.value * 100:.0f}%")
+    return numbers
+
+
+@pytest.mark.parametrize(
+    "policy_id",
+    [
+        "kunming-songming-2018",
+        "tengzhou-jinghe-2019",
+        "tianjin-jinghai-2022",
+        "tianjin-jizhou-2018",
+        "tianjin-ninghe-2023",
+    ],
+)
+def test_policy_show_lists_every_contribution_number_with_its_clause(policy_id: str) -> None:
+    code, out = run("policy", "show", policy_id)
+    assert code == 0
+    for number in _contribution_numbers(policy_id):
+        assert number in out
+    policy = get_policy(policy_id)
+    for tier in policy.tiers.values():
+        if tier.individual.clause:
+            assert tier.individual.clause.text[:12] in out
+    for assumption in policy.assumptions:
+        assert assumption.id in out
+
+
+def test_policy_show_json_and_list() -> None:
+    code, out = run("policy", "show", "tianjin-jinghai-2022", "--json")
+    assert code == 0 and json.loads(out)["tiers"]["high"]["individual"]["yuan"] == "950"
+    code, out = run("policy", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 5
+
+
+def test_policy_check_a_bureaus_file(tmp_path: Path) -> None:
+    source = Path(__file__).parents[1] / "src/yibao/policies"
+    code, out = run(
+        "policy",
+        "check",
+        str(source / "tianjin-ninghe-2023.yaml"),
+        "--document",
+        str(source / "sources/tianjin-ninghe-2023.txt"),
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["ok"] is True
+    data = yaml.safe_load((source / "tianjin-ninghe-2023.yaml").read_text("utf-8"))
+    wrong = {**data["tiers"]["high"]["individual"]["clause"], "text": "选择高档缴费的人员每人每年999元"}
+    data["tiers"]["high"]["individual"]["clause"] = wrong
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    code, out = run(
+        "policy",
+        "check",
+        str(edited),
+        "--document",
+        str(source / "sources/tianjin-ninghe-2023.txt"),
+        "--json",
+    )
+    assert code == 1
+    problems = json.loads(out)["citation_problems"]
+    assert [p["code"] for p in problems] == ["POLICY_CITATION_NOT_FOUND"]
+    assert problems[0]["field"] == "tiers.high.individual.clause"
+    del data["tiers"]["high"]["individual"]["clause"]
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    code, out = run("policy", "check", str(edited), "--json")
+    assert code == 2 and json.loads(out)["error"]["field"] == "tiers.high.individual"
+
+
+def test_demo_runs() -> None:
+    code, out = run("demo")
+    assert code == 0 and "tianjin-jinghai-2022" in out
