@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from yibao.adapters import policy_files
+
+# Locally, property tests explore new examples each run; in CI the same examples run every time, so a landing
+# is never refused by chance. Anything new found locally is added as a plain test case.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 TESTS = Path(__file__).parent
 

@@ -45,6 +45,7 @@ def test_fifteen_digit_upgrade() -> None:
         ("1101051949123100", "ID_NUMBER_FORMAT"),
         ("11010519491231002Y", "ID_NUMBER_FORMAT"),
         ("110105194902300021", "ID_NUMBER_BIRTH_DATE"),
+        ("000000000001010000", "ID_NUMBER_BIRTH_DATE"),  # year 0: found by the bulk-vs-scalar property
         ("110105203001010011", "ID_NUMBER_BIRTH_FUTURE"),
         ("110105194912310021", "ID_NUMBER_CHECK_DIGIT"),
     ],

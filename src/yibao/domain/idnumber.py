@@ -20,6 +20,8 @@ from yibao.domain.timeutil import age_on
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # CHECK_CHARACTERS[sum mod 11] == (12 - sum mod 11) mod 11, with 10 written X.
 CHECK_CHARACTERS = "10X98765432"
+# No living resident was born earlier; an earlier year is a typo, not a date.
+MIN_BIRTH_YEAR = 1850
 
 
 class Sex(StrEnum):
@@ -101,6 +103,8 @@ def parse(raw: str, *, on: date) -> ResidentId:
         birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:]))
     except ValueError:
         raise YibaoError("ID_NUMBER_BIRTH_DATE", field="id_number", birth=birth_text) from None
+    if birth.year < MIN_BIRTH_YEAR:
+        raise YibaoError("ID_NUMBER_BIRTH_DATE", field="id_number", birth=birth_text)
     if birth > on:
         raise YibaoError("ID_NUMBER_BIRTH_FUTURE", field="id_number", birth=birth.isoformat(), on=on.isoformat())
     expected = check_character(number[:17])

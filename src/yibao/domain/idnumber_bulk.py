@@ -11,7 +11,7 @@ from functools import cache
 
 import polars as pl
 
-from yibao.domain.idnumber import CHECK_CHARACTERS, WEIGHTS
+from yibao.domain.idnumber import CHECK_CHARACTERS, MIN_BIRTH_YEAR, WEIGHTS
 from yibao.domain.region_codes_data import CURRENT, HISTORICAL
 
 _FULL_WIDTH = [chr(0xFF10 + d) for d in range(10)] + ["Ｘ", "ｘ"]
@@ -70,7 +70,8 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
         .with_columns(_expected=_check_character(pl.col("_first17")))
     )
     number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
-    birth = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    parsed = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    birth = pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed)
     checked = checked.with_columns(_number=number, _birth=birth)
     error = (
         pl.when(~pl.col("_well_formed"))
