@@ -106,6 +106,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         "医院等级应为1、2或3，收到“{value}”",
         "hospital level must be 1, 2 or 3, got '{value}'",
     ),
+    # The system of record
+    "AREA_UNKNOWN": ("没有代码为{area}的{level}", "no {level} with code {area}"),
+    "HOUSEHOLD_HEAD": ("一户应有且只有一名户主，现有{count}名", "a household needs exactly one head, found {count}"),
+    "HOUSEHOLD_EMPTY": ("户内没有成员", "the household has no members"),
+    "DUPLICATE_IN_REQUEST": (
+        "第{row}行的公民身份号码与第{first}行重复",
+        "row {row} repeats the ID number of row {first}",
+    ),
+    "RESIDENT_NAME_MISMATCH": (
+        "公民身份号码{number}已登记为“{registered}”，与“{given}”不符，请核实",
+        "ID number {number} is registered as '{registered}', not '{given}'; please check",
+    ),
+    "ALREADY_ENROLLED": (
+        "{number}已在{township}参加{year}年度居民医保（{state}），不能重复参保",
+        "{number} is already enrolled for {year} in {township} ({state})",
+    ),
+    "NOT_ELIGIBLE": ("第{row}行{name}不能参保：{reason}", "row {row}, {name}: not eligible: {reason_en}"),
     "AMOUNT_INVALID": (
         "金额“{value}”无效：应为不小于0的整数（分）",
         "amount '{value}' must be a whole number of fen, 0 or more",

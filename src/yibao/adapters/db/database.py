@@ -1,0 +1,34 @@
+"""Connecting: a SQLite file by default (zero set-up), PostgreSQL when YIBAO_DATABASE_URL says so."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///yibao.sqlite"
+
+
+def database_url() -> str:
+    return os.environ.get("YIBAO_DATABASE_URL", DEFAULT_URL)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores foreign keys unless asked, per connection
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the one writer
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **options: Any) -> Engine:
+    engine = create_engine(url or database_url(), **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,160 @@
+"""Tables of the system of record. Money is BIGINT fen; instants are stored in UTC; states are readable words.
+
+Codes follow the national platform where it has them (``../shared/reference/national-codes.md``): 险种类型 390,
+人员类别 for categories, 参保状态, 生存状态.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Area(Base):
+    """District → township → village/community, keyed by the 12-digit statistical code."""
+
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    __table_args__ = (CheckConstraint("level in ('district', 'township', 'village')", name="level"),)
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    cert_type: Mapped[str] = mapped_column(String(2), default="01")  # 证件类型 psn_cert_type
+    name: Mapped[str] = mapped_column(String(64))
+    sex: Mapped[str] = mapped_column(String(8))
+    birth_date: Mapped[date] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(16))
+    residency: Mapped[str] = mapped_column(String(24), default="local_hukou")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    survival_status: Mapped[str] = mapped_column(
+        String(12), default="alive"
+    )  # 生存状态: alive/deceased/missing/unknown
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+
+
+class Household(Base):
+    """户: a family registered together; the whole household enrolls in one step (整户参保)."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    number: Mapped[str | None] = mapped_column(String(32))  # 户号 as the village writes it
+    address: Mapped[str | None] = mapped_column(String(200))
+
+
+class HouseholdMember(Base):
+    __tablename__ = "household_members"
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True, unique=True)
+    relation: Mapped[str] = mapped_column(String(16))  # 与户主关系: 户主, 配偶, 子女, 父母, 其他
+
+
+class IdentityFlag(Base):
+    """A special-group identity (低保, 重度残疾 …) as a department certified it, with its validity."""
+
+    __tablename__ = "identity_flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    identity: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))  # 民政, 残联, 退役军人, 老干部, 乡村振兴, 教育 …
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Enrollment(Base):
+    """One resident in one insurance year, with the assessment frozen as it was computed."""
+
+    __tablename__ = "enrollments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    insurance_type: Mapped[str] = mapped_column(String(3), default="390")  # 险种类型
+    policy_id: Mapped[str] = mapped_column(String(80))
+    policy_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the policy file the figures came from
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(32))
+    benefit_tier: Mapped[str | None] = mapped_column(String(32))
+    financing_total_fen: Mapped[int | None] = mapped_column(BigInteger)
+    government_subsidy_fen: Mapped[int | None] = mapped_column(BigInteger)
+    assisted_subsidy_fen: Mapped[int | None] = mapped_column(BigInteger)
+    individual_due_fen: Mapped[int | None] = mapped_column(BigInteger)
+    assisted_by_payer_fen: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    benefit_start: Mapped[date | None] = mapped_column(Date)
+    benefit_end: Mapped[date | None] = mapped_column(Date)
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    assumptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(f"state in {ENROLLMENT_STATES!r}", name="state"),
+        # One live enrollment per resident and year, across all townships: the database decides, so two clerks
+        # enrolling the same person at the same moment cannot both succeed. A cancelled one does not count.
+        Index(
+            "uq_enrollments_resident_year_live",
+            "resident_id",
+            "insurance_year",
+            unique=True,
+            sqlite_where=text("state <> 'cancelled'"),
+            postgresql_where=text("state <> 'cancelled'"),
+        ),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what, when, from what to what."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)

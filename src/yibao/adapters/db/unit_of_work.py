@@ -1,0 +1,49 @@
+"""A unit of work: one transaction per use case, with its audit entries; all of it commits or none does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yibao.adapters.db.tables import AuditEntry
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: Callable[[], Session], *, actor: str, now: datetime) -> None:
+        self._session_factory = session_factory
+        self.actor = actor
+        self.now = now
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        # Nothing commits unless the use case says so; anything left open is rolled back.
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def audit(
+        self, action: str, entity: str, entity_id: object, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.now.astimezone(UTC),
+                actor=self.actor,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                before=before,
+                after=after,
+            )
+        )
