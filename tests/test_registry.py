@@ -178,3 +178,18 @@ def test_an_unknown_township_is_refused(district: Engine) -> None:
     with uow(district) as work, pytest.raises(YibaoError) as raised:
         enroll_household(work, family(township="120119999000"))
     assert raised.value.code == "AREA_UNKNOWN" and "120119999000" in raised.value.message
+
+
+def test_operator_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from yibao.entrypoints.cli.app import app
+
+    monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'ops.sqlite'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    seeded = runner.invoke(app, ["db", "seed-district", "120118"])
+    assert seeded.exit_code == 0 and "21" in seeded.stdout  # 静海区 and its 20 townships
+    assert "0" in runner.invoke(app, ["db", "seed-district", "120118"]).stdout  # seeding twice adds nothing
+    unknown = runner.invoke(app, ["db", "seed-district", "999999"])
+    assert unknown.exit_code == 2

@@ -12,7 +12,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
-from yibao.entrypoints.cli import policy_commands
+from yibao.entrypoints.cli import db_commands, policy_commands
 from yibao.entrypoints.cli.demo import run_demo
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
@@ -23,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(db_commands.app, name="db")
 
 IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(f"{k} {v}" for k, v in IDENTITIES.items())
 

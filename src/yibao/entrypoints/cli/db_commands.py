@@ -1,0 +1,34 @@
+"""`yibao db upgrade|seed-district`: the database under YIBAO_DATABASE_URL (default: yibao.sqlite here)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from yibao.domain.errors import YibaoError
+from yibao.domain.idnumber import mask
+from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.cli.output import console, fail
+from yibao.services import database
+
+app = typer.Typer(help="数据库：迁移与初始化。Database: migrate and seed.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """Create or migrate the database to the current schema. 建库或升级到当前结构。"""
+    url = database.upgrade_database()
+    console.print(f"[green]✓[/] 数据库已是最新结构：{mask(url) if '@' in url else url}")
+
+
+@app.command("seed-district")
+def seed_command(district: Annotated[str, typer.Argument(help="6-digit district code, e.g. 120119 (蓟州区)")]) -> None:
+    """Add a district and its townships with their statistical codes. 导入区县及其镇街。"""
+    try:
+        added = database.seed(district, actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"[green]✓[/] {district}：新增 {added} 个区划")

@@ -1,0 +1,34 @@
+"""Use cases for the operator: bring the database to the current schema; seed a district's areas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import database_url, make_engine, session_factory
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.township_data import DISTRICTS
+from yibao.domain.errors import YibaoError
+from yibao.services.registry import seed_district
+
+
+def upgrade_database(url: str | None = None) -> str:
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    return url or database_url()
+
+
+def seed(district_code: str, *, actor: str, now: datetime, url: str | None = None) -> int:
+    if district_code not in DISTRICTS:
+        raise YibaoError(
+            "AREA_UNKNOWN", field="district", area=district_code, level="区县（已内置：" + "、".join(DISTRICTS) + "）"
+        )
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(session_factory(engine), actor=actor, now=now) as uow:
+            return seed_district(uow, district_code)
+    finally:
+        engine.dispose()
