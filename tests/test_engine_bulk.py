@@ -9,7 +9,8 @@ import polars as pl
 
 from yibao.domain import idnumber
 from yibao.domain.engine import fired
-from yibao.domain.engine.assess import assess
+from yibao.domain.engine.assess import RESULT_COLUMNS, assess
+from yibao.domain.idnumber_bulk import ID_COLUMNS
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.policies import get_policy
 from yibao.services.quotes import QuoteRequest, quote
@@ -88,5 +89,7 @@ def test_invalid_id_numbers_are_rows_not_crashes() -> None:
         }
     )
     result = assess(policy, frame)
+    assert {*RESULT_COLUMNS, *ID_COLUMNS, *fired.mask_names(policy)} <= set(result.columns)
+    assert not [name for name in result.columns if name.startswith("_")]  # no helper columns leak out
     assert result["reason"].to_list() == ["id_number_invalid", "id_number_invalid", None]
     assert result["id_error"].to_list() == ["ID_NUMBER_CHECK_DIGIT", "ID_NUMBER_FORMAT", None]

@@ -3,6 +3,7 @@ resident and year even under concurrency, and an audit trail a record's history 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -62,7 +63,7 @@ def family(township: str = YUYANG, **changes: object) -> HouseholdEnrollment:
             Member(idnumber.make("120225", date(1948, 1, 2), 46), "王老汉", "父母"),
         ),
     )
-    return HouseholdEnrollment(**{**request.__dict__, **changes})  # type: ignore[arg-type]
+    return dataclasses.replace(request, **changes)
 
 
 def count(engine: Engine, table: type) -> int:

@@ -36,7 +36,7 @@ class RegionStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Warning:
+class IdWarning:
     code: str
     params: dict[str, str] = field(default_factory=dict)
 
@@ -49,7 +49,7 @@ class ResidentId:
     sequence: int
     sex: Sex
     region_status: RegionStatus
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[IdWarning, ...] = ()
 
     def age_on(self, on: date) -> int:
         return age_on(self.birth_date, on)
@@ -92,10 +92,10 @@ def _is_ascii_digits(text: str) -> bool:
 def parse(raw: str, *, on: date) -> ResidentId:
     """Validate a number as of a date; raise :class:`YibaoError` with the first problem found."""
     number = normalize(raw)
-    warnings: list[Warning] = []
+    warnings: list[IdWarning] = []
     if len(number) == 15 and _is_ascii_digits(number):
         number = upgrade_15(number)
-        warnings.append(Warning("ID_NUMBER_UPGRADED", {"number": number}))
+        warnings.append(IdWarning("ID_NUMBER_UPGRADED", {"number": number}))
     if len(number) != 18 or not _is_ascii_digits(number[:17]) or not (number[17].isdigit() or number[17] == "X"):
         raise YibaoError("ID_NUMBER_FORMAT", field="id_number")
     birth_text = number[6:14]
@@ -113,9 +113,9 @@ def parse(raw: str, *, on: date) -> ResidentId:
     region = number[:6]
     status = region_status(region)
     if status is RegionStatus.HISTORICAL:
-        warnings.append(Warning("ID_REGION_HISTORICAL", {"region": region, "name": HISTORICAL[region]}))
+        warnings.append(IdWarning("ID_REGION_HISTORICAL", {"region": region, "name": HISTORICAL[region]}))
     elif status is RegionStatus.UNKNOWN:
-        warnings.append(Warning("ID_REGION_UNKNOWN", {"region": region}))
+        warnings.append(IdWarning("ID_REGION_UNKNOWN", {"region": region}))
     sequence = int(number[14:17])
     return ResidentId(
         number=number,

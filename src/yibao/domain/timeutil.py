@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,17 +30,6 @@ def parse_instant(text: str) -> datetime:
     if len(value) == 10:
         return start_of_day(date.fromisoformat(value))
     return as_shanghai(datetime.fromisoformat(value))
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def add_days(day: date, days: int) -> date:
-    return day + timedelta(days=days)
 
 
 def age_on(birth: date, on: date) -> int:

@@ -15,8 +15,6 @@ CATEGORIES: dict[str, str] = {
     "child": "未入学儿童（含托幼机构儿童）",
     "newborn": "新生儿",
 }
-# 人员类别 psn_type on the national platform.
-NATIONAL_PERSON_TYPE: dict[str, str] = {"adult": "15", "student": "1403", "child": "1402", "newborn": "1401"}
 
 Channel = Literal["village", "community", "school", "kindergarten", "welfare_institution", "department", "individual"]
 CHANNELS: dict[str, str] = {

@@ -23,6 +23,7 @@ from yibao.domain.engine import fired
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.policies import get_policy
@@ -109,7 +110,7 @@ def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.Resid
     return parsed
 
 
-def _assess_members(request: HouseholdEnrollment, numbers: list[str]) -> pl.DataFrame:
+def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[str]) -> pl.DataFrame:
     registered_at = as_shanghai(request.registered_at)
     frame = pl.DataFrame(
         {
@@ -122,7 +123,7 @@ def _assess_members(request: HouseholdEnrollment, numbers: list[str]) -> pl.Data
         },
         schema_overrides={"identities": pl.List(pl.String), "category": pl.String, "tier": pl.String},
     )
-    return assess(get_policy(request.policy_id), frame)
+    return assess(policy, frame)
 
 
 def _already_enrolled(uow: UnitOfWork, resident: Resident, year: int) -> YibaoError | None:
@@ -192,13 +193,13 @@ def enroll_household(uow: UnitOfWork, request: HouseholdEnrollment) -> list[Enro
     policy = get_policy(request.policy_id)
     _area(uow, request.township_code, "township")
     parsed = _check_members(request, as_shanghai(request.registered_at).date())
-    assessed = _assess_members(request, [resident.number for resident in parsed])
+    assessed = _assess_members(policy, request, [resident.number for resident in parsed])
     for row, (member, result) in enumerate(zip(request.members, assessed.iter_rows(named=True), strict=True), 1):
         if not result["eligible"]:
             zh, en = reason_text(result["reason"])
             raise YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
     try:
-        enrolled = _write(uow, request, parsed, assessed)
+        enrolled = _write(uow, policy, request, parsed, assessed)
         uow.commit()
     except IntegrityError:
         # Another clerk enrolled one of these people between our check and our write: the database's unique
@@ -214,9 +215,12 @@ def enroll_household(uow: UnitOfWork, request: HouseholdEnrollment) -> list[Enro
 
 
 def _write(
-    uow: UnitOfWork, request: HouseholdEnrollment, parsed: list[idnumber.ResidentId], assessed: pl.DataFrame
+    uow: UnitOfWork,
+    policy: Policy,
+    request: HouseholdEnrollment,
+    parsed: list[idnumber.ResidentId],
+    assessed: pl.DataFrame,
 ) -> list[EnrolledMember]:
-    policy = get_policy(request.policy_id)
     household = Household(township_code=request.township_code, number=request.household_number, address=request.address)
     uow.session.add(household)
     uow.session.flush()
@@ -230,7 +234,7 @@ def _write(
         uow.session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
         for identity in member.identities:
             uow.session.add(IdentityFlag(resident_id=resident.id, identity=identity, source="counter"))
-        enrollment = _enrollment(uow, request, resident, household, result)
+        enrollment = _enrollment(uow, policy, request, resident, household, result)
         enrolled.append(
             EnrolledMember(
                 resident.id, enrollment.id, member.name, idnumber.mask(resident.id_number), _summary(enrollment)
@@ -240,9 +244,13 @@ def _write(
 
 
 def _enrollment(
-    uow: UnitOfWork, request: HouseholdEnrollment, resident: Resident, household: Household, result: dict[str, Any]
+    uow: UnitOfWork,
+    policy: Policy,
+    request: HouseholdEnrollment,
+    resident: Resident,
+    household: Household,
+    result: dict[str, Any],
 ) -> Enrollment:
-    policy = get_policy(request.policy_id)
     rule_ids = fired.decode(policy, [result[name] for name in fired.mask_names(policy)])
     enrollment = Enrollment(
         resident_id=resident.id,

@@ -3,6 +3,8 @@ late) — or the reason they may not."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
 from yibao.domain.engine.common import add_days, age_on, first_match
@@ -58,9 +60,13 @@ def with_category(policy: Policy) -> list[pl.Expr]:
     ]
 
 
-def _window_matches(window: Window, instant: str) -> pl.Expr:
+def _first_open(policy: Policy) -> datetime:
+    return min(instant_opens(w.opens) for w in policy.enrollment.windows)
+
+
+def _window_matches(window: Window, instant: str, *, channel_matters: bool = True) -> pl.Expr:
     condition = pl.col(instant).is_between(instant_opens(window.opens), instant_closes(window.closes))
-    if window.channels != "all":
+    if channel_matters and window.channels != "all":
         condition &= pl.col("channel").is_in(window.channels)
     return condition
 
@@ -95,9 +101,8 @@ def with_path(policy: Policy) -> list[pl.Expr]:
 
     late = pl.lit(False)
     late_rule = policy.enrollment.late
-    first_open = min(instant_opens(w.opens) for w in policy.enrollment.windows)
     if late_rule.accepted:
-        late = (pl.col("registered_at") >= first_open) & (pl.col("paid_on") <= (late_rule.until or year_end))
+        late = (pl.col("registered_at") >= _first_open(policy)) & (pl.col("paid_on") <= (late_rule.until or year_end))
 
     path = first_match(
         [
@@ -111,27 +116,19 @@ def with_path(policy: Policy) -> list[pl.Expr]:
         registration_window.alias("registration_window"),
         payment_window.alias("payment_window"),
         path.alias("path"),
-        _window_reason(policy, registration, payment).alias("window_reason"),
+        _window_reason(policy, registration).alias("window_reason"),
     ]
 
 
-def _window_reason(policy: Policy, registration: list[Window], payment: list[Window]) -> pl.Expr:
+def _window_reason(policy: Policy, registration: list[Window]) -> pl.Expr:
     """Why no way in applies: too early, this channel closed, registration closed, or payment closed."""
-    first_open = min(instant_opens(w.opens) for w in policy.enrollment.windows)
-
-    def any_window(windows: list[Window], instant: str, channel_matters: bool) -> pl.Expr:
-        checks = [
-            pl.col(instant).is_between(instant_opens(w.opens), instant_closes(w.closes))
-            & (pl.lit(True) if (w.channels == "all" or not channel_matters) else pl.col("channel").is_in(w.channels))
-            for w in windows
-        ]
-        return pl.any_horizontal(checks)
-
-    registered_in_own = any_window(registration, "registered_at", channel_matters=True)
-    registered_in_any = any_window(registration, "registered_at", channel_matters=False)
+    registered_in_own = pl.any_horizontal([_window_matches(w, "registered_at") for w in registration])
+    registered_in_any = pl.any_horizontal(
+        [_window_matches(w, "registered_at", channel_matters=False) for w in registration]
+    )
     return first_match(
         [
-            (pl.col("registered_at") < first_open, pl.lit("window_not_open")),
+            (pl.col("registered_at") < _first_open(policy), pl.lit("window_not_open")),
             (~registered_in_own & registered_in_any, pl.lit("channel_closed")),
             (~registered_in_own, pl.lit("registration_closed")),
         ],
