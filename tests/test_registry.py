@@ -3,7 +3,6 @@ resident and year even under concurrency, and an audit trail a record's history 
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,17 +12,15 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from db_fixtures import postgres_engine, sqlite_engine
+from households import BIESHAN, NOW, YUYANG, family, uow
+from principals import admin, operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident
-from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
-
-NOW = datetime(2017, 10, 25, 9, 30, tzinfo=SHANGHAI)
-YUYANG, BIESHAN = "120119100000", "120119106000"  # 渔阳镇, 别山镇
+from yibao.services.registry import Member, enroll_household, seed_district
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -39,31 +36,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             yield engine
 
 
-def uow(engine: Engine, actor: str = "clerk-yuyang") -> UnitOfWork:
-    return UnitOfWork(session_factory(engine), actor=actor, now=NOW)
-
-
 @pytest.fixture
 def district(engine: Engine) -> Engine:
     with uow(engine, "admin") as work:
         assert seed_district(work, "120119") == 28  # 蓟州区 and its 27 townships today
     return engine
-
-
-def family(township: str = YUYANG, **changes: object) -> HouseholdEnrollment:
-    request = HouseholdEnrollment(
-        policy_id="tianjin-jizhou-2018",
-        township_code=township,
-        channel="village",
-        registered_at=NOW,
-        members=(
-            Member(idnumber.make("120119", date(1975, 3, 4), 13), "王建国", "户主", tier="middle"),
-            Member(idnumber.make("120119", date(1977, 6, 5), 24), "李秀英", "配偶", identities=("dibao",)),
-            Member(idnumber.make("120119", date(2006, 9, 1), 35), "王小明", "子女", category="student"),
-            Member(idnumber.make("120225", date(1948, 1, 2), 46), "王老汉", "父母"),
-        ),
-    )
-    return dataclasses.replace(request, **changes)
 
 
 def count(engine: Engine, table: type) -> int:
@@ -82,7 +59,7 @@ def test_migrations_from_empty_and_back(engine: Engine) -> None:
 
 def test_enroll_a_family_of_four(district: Engine) -> None:
     with uow(district) as work:
-        enrolled = enroll_household(work, family())
+        enrolled = enroll_household(work, operator(YUYANG), family())
     dues = {member.name: member.assessment["individual_due_fen"] for member in enrolled}
     assert dues == {"王建国": 44000, "李秀英": 0, "王小明": 16000, "王老汉": 18000}
     spouse = next(member for member in enrolled if member.name == "李秀英")
@@ -98,7 +75,7 @@ def test_the_household_is_checked_whole(district: Engine) -> None:
     bad = family()
     members = (*bad.members[:3], Member("120119194801020465", "王老汉", "父母"))  # wrong check digit
     with uow(district) as work, pytest.raises(YibaoError) as raised:
-        enroll_household(work, family(members=members))
+        enroll_household(work, operator(YUYANG), family(members=members))
     assert (raised.value.code, raised.value.row) == ("ID_NUMBER_CHECK_DIGIT", 4)
     assert count(district, Resident) == 0 and count(district, Enrollment) == 0
 
@@ -106,18 +83,18 @@ def test_the_household_is_checked_whole(district: Engine) -> None:
 def test_an_ineligible_member_refuses_the_household(district: Engine) -> None:
     late = family(registered_at=datetime(2018, 1, 5, 10, tzinfo=SHANGHAI))
     with uow(district) as work, pytest.raises(YibaoError) as raised:
-        enroll_household(work, late)
+        enroll_household(work, operator(YUYANG), late)
     assert raised.value.code == "NOT_ELIGIBLE" and raised.value.row == 1
     assert count(district, Enrollment) == 0
 
 
 def test_a_second_enrollment_is_refused_and_names_the_first_township(district: Engine) -> None:
     with uow(district) as work:
-        enroll_household(work, family())
+        enroll_household(work, operator(YUYANG), family())
     head = family().members[0]
     again = family(township=BIESHAN, members=(head,))
     with uow(district, "clerk-bieshan") as work, pytest.raises(YibaoError) as raised:
-        enroll_household(work, again)
+        enroll_household(work, operator(BIESHAN), again)
     assert raised.value.code == "ALREADY_ENROLLED"
     assert "渔阳镇" in raised.value.message
     assert count(district, Enrollment) == 4 and count(district, Household) == 1
@@ -125,11 +102,11 @@ def test_a_second_enrollment_is_refused_and_names_the_first_township(district: E
 
 def test_a_different_name_for_a_known_number_is_refused(district: Engine) -> None:
     with uow(district) as work:
-        enroll_household(work, family())
+        enroll_household(work, operator(YUYANG), family())
     head = family().members[0]
     renamed = Member(head.id_number, "王建军", "户主")
     with uow(district) as work, pytest.raises(YibaoError) as raised:
-        enroll_household(work, family(township=BIESHAN, members=(renamed,)))
+        enroll_household(work, operator(BIESHAN), family(township=BIESHAN, members=(renamed,)))
     assert raised.value.code == "RESIDENT_NAME_MISMATCH"
 
 
@@ -143,7 +120,7 @@ def test_two_clerks_at_the_same_moment_enroll_one_person_once(district: Engine) 
         with uow(district, f"clerk-{township}") as work:
             barrier.wait()
             try:
-                enroll_household(work, request)
+                enroll_household(work, operator(township), request)
                 outcomes.append("enrolled")
             except YibaoError as error:
                 outcomes.append(error.code)
@@ -159,7 +136,7 @@ def test_two_clerks_at_the_same_moment_enroll_one_person_once(district: Engine) 
 
 def test_history_is_rebuilt_from_the_audit_log(district: Engine) -> None:
     with uow(district) as work:
-        enrolled = enroll_household(work, family())
+        enrolled = enroll_household(work, operator(YUYANG), family())
     with session_factory(district)() as session:
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [entry.action for entry in entries if entry.entity == "enrollment"] == ["enroll"] * 4
@@ -177,7 +154,7 @@ def test_history_is_rebuilt_from_the_audit_log(district: Engine) -> None:
 
 def test_an_unknown_township_is_refused(district: Engine) -> None:
     with uow(district) as work, pytest.raises(YibaoError) as raised:
-        enroll_household(work, family(township="120119999000"))
+        enroll_household(work, admin(), family(township="120119999000"))
     assert raised.value.code == "AREA_UNKNOWN" and "120119999000" in raised.value.message
 
 

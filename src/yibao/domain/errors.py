@@ -123,6 +123,51 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{number} is already enrolled for {year} in {township} ({state})",
     ),
     "NOT_ELIGIBLE": ("第{row}行{name}不能参保：{reason}", "row {row}, {name}: not eligible: {reason_en}"),
+    "VILLAGE_UNKNOWN": ("{township}没有代码为{area}的村（居）", "{township} has no village with code {area}"),
+    "POLICY_OTHER_DISTRICT": (
+        "政策“{policy}”适用于{region}，不适用于{township}",
+        "policy '{policy}' is for {region}, not for {township}",
+    ),
+    "RESIDENT_NOT_FOUND": ("没有找到该参保人员（编号{id}）", "no resident {id} (or not in your area)"),
+    "ENROLLMENT_NOT_FOUND": ("没有找到该参保登记（编号{id}）", "no enrollment {id} (or not in your area)"),
+    "HOUSEHOLD_NOT_FOUND": ("没有找到该户（编号{id}）", "no household {id} (or not in your area)"),
+    "ORGANIZATION_UNKNOWN": ("没有编号为{id}的学校或机构", "no organization {id}"),
+    "STALE_RECORD": (
+        "该记录已被他人修改（当前版本{current}，您看到的是版本{expected}），请刷新后重试",
+        "the record was changed by someone else (now version {current}, you saw {expected}); reload and retry",
+    ),
+    "NOTHING_TO_CHANGE": ("没有需要变更的信息", "nothing to change"),
+    "REASON_REQUIRED": ("请填写变更或注销原因", "a reason is required"),
+    "ID_NUMBER_TAKEN": (
+        "公民身份号码{number}已属于另一名参保人员（{name}），不能更正为该号码",
+        "ID number {number} already belongs to another resident ({name})",
+    ),
+    "ENROLLMENT_STATE": (
+        "参保登记当前为“{state}”，不能{action}{hint}",
+        "the enrollment is '{state_en}'; cannot {action_en}",
+    ),
+    "RENEWAL_YEAR": (
+        "续保须从上一年度转入：政策“{policy}”为{year}年度，来源年度为{from_year}",
+        "renewal carries the previous year forward: policy '{policy}' is {year}, source year is {from_year}",
+    ),
+    # Users and access
+    "FORBIDDEN": ("{role}无权{action}", "role {role_en} may not do this"),
+    "CHANNEL_NOT_ALLOWED": (
+        "{role}只能通过本单位（{organization}）办理参保，渠道应为“{allowed}”",
+        "this user enrolls only through its own organization ({organization}), channel '{allowed}'",
+    ),
+    "LOGIN_FAILED": ("用户名或密码错误，或账号已停用", "wrong username or password, or the account is disabled"),
+    "TOKEN_INVALID": ("登录已失效，请重新登录", "the token is missing, expired or revoked; sign in again"),
+    "USERNAME_TAKEN": ("用户名“{username}”已被使用", "username '{username}' is taken"),
+    "USERNAME_INVALID": (
+        "用户名应为3至32位字母、数字、点、横线或下划线",
+        "a username is 3 to 32 letters, digits, dots, dashes or underscores",
+    ),
+    "PASSWORD_WEAK": ("密码至少需要{minimum}个字符", "a password needs at least {minimum} characters"),
+    "USER_AREA_INVALID": (
+        "角色“{role}”的所属区域应为{expected}，收到{area}",
+        "role {role_en} needs {expected_en} as its area, got {area}",
+    ),
     "AMOUNT_INVALID": (
         "金额“{value}”无效：应为不小于0的整数（分）",
         "amount '{value}' must be a whole number of fen, 0 or more",

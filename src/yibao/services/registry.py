@@ -10,25 +10,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
+from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.policy_hash import policy_hash
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
-from yibao.domain.engine import fired
-from yibao.domain.engine.assess import assess
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
-from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
+from yibao.domain.vocabulary import CHANNELS
+from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
+from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields, summary
+from yibao.services.enrollments import LIVE_STATES, check_policy_covers
 from yibao.services.policies import get_policy
-
-LIVE_STATES = ("registered", "assessed", "notified", "paid", "effective")
+from yibao.services.residents import resident_record
 
 
 def seed_district(uow: UnitOfWork, district_code: str) -> int:
@@ -71,6 +69,8 @@ class HouseholdEnrollment:
     members: tuple[Member, ...]
     address: str | None = None
     household_number: str | None = None
+    village_code: str | None = None
+    organization_id: int | None = None  # the school or institution enrolling its own people
 
 
 @dataclass
@@ -80,13 +80,6 @@ class EnrolledMember:
     name: str
     id_number_masked: str
     assessment: dict[str, Any] = field(default_factory=dict)
-
-
-def _area(uow: UnitOfWork, code: str, level: str) -> Area:
-    area = uow.session.get(Area, code)
-    if area is None or area.level != level:
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=code, level={"township": "镇（街）"}[level])
-    return area
 
 
 def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.ResidentId]:
@@ -110,20 +103,43 @@ def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.Resid
     return parsed
 
 
-def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[str]) -> pl.DataFrame:
-    registered_at = as_shanghai(request.registered_at)
-    frame = pl.DataFrame(
-        {
-            "id_number": numbers,
-            "registered_at": [registered_at] * len(numbers),
-            "category": [member.category for member in request.members],
-            "tier": [member.tier for member in request.members],
-            "identities": [list(member.identities) for member in request.members],
-            "channel": [request.channel] * len(numbers),
-        },
-        schema_overrides={"identities": pl.List(pl.String), "category": pl.String, "tier": pl.String},
+def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[str]) -> list[dict[str, Any]]:
+    return assess_inputs(
+        policy,
+        [
+            AssessInput(number, request.registered_at, member.category, member.tier, member.identities, request.channel)
+            for number, member in zip(numbers, request.members, strict=True)
+        ],
     )
-    return assess(policy, frame)
+
+
+def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request: HouseholdEnrollment) -> None:
+    """The township must be the principal's, under the policy's district; an institution enrolls only its own."""
+    if not principal.covers_township(request.township_code):
+        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="本辖区镇（街）")
+    check_policy_covers(uow, policy, request.township_code)
+    if request.channel not in CHANNELS:
+        raise YibaoError("CHANNEL_UNKNOWN", field="channel", value=request.channel, allowed=", ".join(CHANNELS))
+    if request.village_code is not None:
+        village = uow.session.get(Area, request.village_code)
+        if village is None or village.parent_code != request.township_code:
+            raise YibaoError(
+                "VILLAGE_UNKNOWN", field="village_code", township=request.township_code, area=request.village_code
+            )
+    if principal.role is Role.INSTITUTION:
+        organization = uow.session.get_one(Organization, principal.organization_id)
+        if request.organization_id not in (None, organization.id) or request.channel != organization.kind:
+            raise YibaoError(
+                "CHANNEL_NOT_ALLOWED",
+                field="channel",
+                role=ROLE_NAMES[principal.role],
+                organization=organization.name,
+                allowed=CHANNELS[organization.kind],
+            )
+    elif request.organization_id is not None:
+        named = uow.session.get(Organization, request.organization_id)
+        if named is None or named.township_code != request.township_code:
+            raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=request.organization_id)
 
 
 def _already_enrolled(uow: UnitOfWork, resident: Resident, year: int) -> YibaoError | None:
@@ -167,39 +183,31 @@ def _resident(uow: UnitOfWork, parsed: idnumber.ResidentId, member: Member, requ
         phone=member.phone,
         address=request.address,
         township_code=request.township_code,
+        village_code=request.village_code,
     )
     uow.session.add(resident)
     uow.session.flush()
-    uow.audit("create", "resident", resident.id, None, _resident_record(resident))
+    uow.audit("create", "resident", resident.id, None, resident_record(resident))
     return resident
 
 
-def _resident_record(resident: Resident) -> dict[str, Any]:
-    return {
-        "id_number": idnumber.mask(resident.id_number),
-        "name": resident.name,
-        "sex": resident.sex,
-        "birth_date": resident.birth_date.isoformat(),
-        "township_code": resident.township_code,
-    }
-
-
-def enroll_household(uow: UnitOfWork, request: HouseholdEnrollment) -> list[EnrolledMember]:
+def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> list[EnrolledMember]:
     """Register a household and enroll every member in one step (整户参保), assessed under the policy.
 
     The household is checked whole: a bad ID number, a member not eligible, or a member already enrolled this
     year anywhere refuses the whole request and writes nothing.
     """
+    principal.require(Permission.WRITE_RESIDENTS)
     policy = get_policy(request.policy_id)
-    _area(uow, request.township_code, "township")
+    _check_where(uow, principal, policy, request)
     parsed = _check_members(request, as_shanghai(request.registered_at).date())
     assessed = _assess_members(policy, request, [resident.number for resident in parsed])
-    for row, (member, result) in enumerate(zip(request.members, assessed.iter_rows(named=True), strict=True), 1):
+    for row, (member, result) in enumerate(zip(request.members, assessed, strict=True), 1):
         if not result["eligible"]:
             zh, en = reason_text(result["reason"])
             raise YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
     try:
-        enrolled = _write(uow, policy, request, parsed, assessed)
+        enrolled = _write(uow, principal, policy, request, parsed, assessed)
         uow.commit()
     except IntegrityError:
         # Another clerk enrolled one of these people between our check and our write: the database's unique
@@ -216,17 +224,24 @@ def enroll_household(uow: UnitOfWork, request: HouseholdEnrollment) -> list[Enro
 
 def _write(
     uow: UnitOfWork,
+    principal: Principal,
     policy: Policy,
     request: HouseholdEnrollment,
     parsed: list[idnumber.ResidentId],
-    assessed: pl.DataFrame,
+    assessed: list[dict[str, Any]],
 ) -> list[EnrolledMember]:
-    household = Household(township_code=request.township_code, number=request.household_number, address=request.address)
+    household = Household(
+        township_code=request.township_code,
+        village_code=request.village_code,
+        number=request.household_number,
+        address=request.address,
+    )
     uow.session.add(household)
     uow.session.flush()
     uow.audit("create", "household", household.id, None, {"township_code": request.township_code})
     enrolled = []
-    for member, resident_id, result in zip(request.members, parsed, assessed.iter_rows(named=True), strict=True):
+    organization_id = principal.organization_id if principal.role is Role.INSTITUTION else request.organization_id
+    for member, resident_id, result in zip(request.members, parsed, assessed, strict=True):
         resident = _resident(uow, resident_id, member, request)
         refusal = _already_enrolled(uow, resident, policy.insurance_year)
         if refusal is not None:
@@ -234,10 +249,10 @@ def _write(
         uow.session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
         for identity in member.identities:
             uow.session.add(IdentityFlag(resident_id=resident.id, identity=identity, source="counter"))
-        enrollment = _enrollment(uow, policy, request, resident, household, result)
+        enrollment = _enrollment(uow, policy, request, resident, household, result, organization_id)
         enrolled.append(
             EnrolledMember(
-                resident.id, enrollment.id, member.name, idnumber.mask(resident.id_number), _summary(enrollment)
+                resident.id, enrollment.id, member.name, idnumber.mask(resident.id_number), summary(enrollment)
             )
         )
     return enrolled
@@ -250,51 +265,21 @@ def _enrollment(
     resident: Resident,
     household: Household,
     result: dict[str, Any],
+    organization_id: int | None,
 ) -> Enrollment:
-    rule_ids = fired.decode(policy, [result[name] for name in fired.mask_names(policy)])
     enrollment = Enrollment(
         resident_id=resident.id,
         household_id=household.id,
         insurance_year=policy.insurance_year,
-        policy_id=policy.id,
-        policy_hash=policy_hash(policy.id),
         township_code=request.township_code,
         channel=request.channel,
+        organization_id=organization_id,
         state="assessed",
-        category=result["category"],
-        tier=result["tier"],
-        benefit_tier=result["benefit_tier"],
-        financing_total_fen=result["financing_total_fen"],
-        government_subsidy_fen=result["government_subsidy_fen"],
-        assisted_subsidy_fen=result["assisted_subsidy_fen"],
-        individual_due_fen=result["individual_due_fen"],
-        assisted_by_payer_fen={p: result[f"assisted_fen__{p}"] for p in policy.payers if result[f"assisted_fen__{p}"]},
-        benefit_start=result["benefit_start"],
-        benefit_end=result["benefit_end"],
-        rules=rule_ids,
-        assumptions=[assumption.id for assumption in assumptions_of(policy, rule_ids)],
         registered_at=as_shanghai(request.registered_at),
         assessed_at=uow.now,
+        **frozen_fields(policy, result),
     )
     uow.session.add(enrollment)
     uow.session.flush()
-    uow.audit("enroll", "enrollment", enrollment.id, None, _summary(enrollment))
+    uow.audit("enroll", "enrollment", enrollment.id, None, summary(enrollment))
     return enrollment
-
-
-def _summary(enrollment: Enrollment) -> dict[str, Any]:
-    return {
-        "resident_id": enrollment.resident_id,
-        "insurance_year": enrollment.insurance_year,
-        "policy_id": enrollment.policy_id,
-        "township_code": enrollment.township_code,
-        "state": enrollment.state,
-        "category": enrollment.category,
-        "tier": enrollment.tier,
-        "benefit_tier": enrollment.benefit_tier,
-        "individual_due_fen": enrollment.individual_due_fen,
-        "assisted_subsidy_fen": enrollment.assisted_subsidy_fen,
-        "assisted_by_payer_fen": enrollment.assisted_by_payer_fen,
-        "benefit_start": enrollment.benefit_start.isoformat() if enrollment.benefit_start else None,
-        "benefit_end": enrollment.benefit_end.isoformat() if enrollment.benefit_end else None,
-    }

@@ -6,12 +6,13 @@ Codes follow the national platform where it has them (``../shared/reference/nati
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    TypeDecorator,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -34,6 +36,28 @@ NAMING = {
 }
 
 ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")
+ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
+ORGANIZATION_KINDS = ("school", "kindergarten", "welfare_institution")
+CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
+
+
+class Instant(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC and read back aware, on SQLite (which keeps no offset) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: yibao stores instants only with their offset")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -102,6 +126,17 @@ class IdentityFlag(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
 
 
+class Organization(Base):
+    """A school, kindergarten or welfare institution that enrolls its own people (代收代缴) in one township."""
+
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(24))
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    __table_args__ = (CheckConstraint(f"kind in {ORGANIZATION_KINDS!r}", name="kind"),)
+
+
 class Enrollment(Base):
     """One resident in one insurance year, with the assessment frozen as it was computed."""
 
@@ -115,9 +150,11 @@ class Enrollment(Base):
     policy_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the policy file the figures came from
     township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     channel: Mapped[str] = mapped_column(String(24))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     state: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(16))
-    tier: Mapped[str] = mapped_column(String(32))
+    # Requested category and tier (None: the plan's default); the assessment replaces them with what applies.
+    category: Mapped[str | None] = mapped_column(String(16))
+    tier: Mapped[str | None] = mapped_column(String(32))
     benefit_tier: Mapped[str | None] = mapped_column(String(32))
     financing_total_fen: Mapped[int | None] = mapped_column(BigInteger)
     government_subsidy_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -128,8 +165,8 @@ class Enrollment(Base):
     benefit_end: Mapped[date | None] = mapped_column(Date)
     rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     assumptions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(Instant())
+    assessed_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (
         CheckConstraint(f"state in {ENROLLMENT_STATES!r}", name="state"),
         # One live enrollment per resident and year, across all townships: the database decides, so two clerks
@@ -150,7 +187,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(Instant())
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(32))
@@ -158,3 +195,50 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class ResidentChange(Base):
+    """Append-only: one information change (信息变更) of a resident, with the reason the clerk gave."""
+
+    __tablename__ = "resident_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    before: Mapped[str | None] = mapped_column(String(200))
+    after: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant())
+    __table_args__ = (CheckConstraint(f"kind in {CHANGE_KINDS!r}", name="kind"),)
+
+
+class User(Base):
+    """A person who signs in. ``area_code`` is the district or township the role applies to."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(24))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    department: Mapped[str | None] = mapped_column(String(32))  # for department users: 民政, 残联 …
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Instant())
+    __table_args__ = (CheckConstraint(f"role in {ROLES!r}", name="role"),)
+
+
+class ApiToken(Base):
+    """A bearer token (API) or a sign-in session (web). Only its SHA-256 is stored, never the token."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # api | web
+    label: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Instant())
+    expires_at: Mapped[datetime] = mapped_column(Instant())
+    revoked_at: Mapped[datetime | None] = mapped_column(Instant())
+    __table_args__ = (CheckConstraint("kind in ('api', 'web')", name="kind"),)

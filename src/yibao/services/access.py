@@ -1,0 +1,138 @@
+"""Who may do what, and over which people: the one place the area rule lives.
+
+Every use case that reads or writes residents takes a :class:`Principal` and asks this module, so the API, the
+web pages and the CLI cannot drift apart. Two kinds of refusal:
+
+* a role that may never do a thing gets ``FORBIDDEN`` (HTTP 403);
+* a record outside the principal's area is ``*_NOT_FOUND`` (HTTP 404), exactly as if it did not exist, so a
+  township operator cannot even learn that another township's resident is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, exists, false, select
+
+from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.domain.errors import YibaoError
+
+
+class Role(StrEnum):
+    DISTRICT_ADMIN = "district_admin"
+    TOWNSHIP_OPERATOR = "township_operator"
+    DEPARTMENT = "department"
+    INSTITUTION = "institution"
+    FINANCE = "finance"
+    INSPECTOR = "inspector"
+
+
+ROLE_NAMES: dict[Role, str] = {
+    Role.DISTRICT_ADMIN: "区医保局管理员",
+    Role.TOWNSHIP_OPERATOR: "镇（街）经办员",
+    Role.DEPARTMENT: "部门用户",
+    Role.INSTITUTION: "学校/机构用户",
+    Role.FINANCE: "财务",
+    Role.INSPECTOR: "督查（只读）",
+}
+
+
+class Permission(StrEnum):
+    READ_RESIDENTS = "read_residents"
+    WRITE_RESIDENTS = "write_residents"  # register, enroll, assess, change, cancel
+    RENEW_TOWNSHIP = "renew_township"
+    READ_AUDIT = "read_audit"
+    SEE_FULL_ID = "see_full_id"  # unmasked ID numbers
+    MANAGE_USERS = "manage_users"
+    UPLOAD_LISTS = "upload_lists"  # department lists (issue: bulk rosters)
+    PAYMENTS = "payments"  # payments and reconciliation (issue: money)
+
+
+PERMISSION_NAMES: dict[Permission, str] = {
+    Permission.READ_RESIDENTS: "查询参保人员",
+    Permission.WRITE_RESIDENTS: "登记、参保、核定、变更、注销",
+    Permission.RENEW_TOWNSHIP: "整镇续保",
+    Permission.READ_AUDIT: "查看操作记录",
+    Permission.SEE_FULL_ID: "查看完整身份证号",
+    Permission.MANAGE_USERS: "管理用户",
+    Permission.UPLOAD_LISTS: "上传部门名单",
+    Permission.PAYMENTS: "缴费与对账",
+}
+
+P = Permission
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_ADMIN: frozenset(Permission),
+    Role.TOWNSHIP_OPERATOR: frozenset(
+        {P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.RENEW_TOWNSHIP, P.READ_AUDIT, P.SEE_FULL_ID}
+    ),
+    Role.INSTITUTION: frozenset({P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.READ_AUDIT, P.SEE_FULL_ID}),
+    Role.DEPARTMENT: frozenset({P.UPLOAD_LISTS}),
+    Role.FINANCE: frozenset({P.READ_RESIDENTS, P.PAYMENTS, P.SEE_FULL_ID}),
+    Role.INSPECTOR: frozenset({P.READ_RESIDENTS, P.READ_AUDIT}),
+}
+
+# Roles whose area is a whole district; the others are bound to a township (operator) or an organization.
+DISTRICT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DEPARTMENT, Role.FINANCE, Role.INSPECTOR})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the services see it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    area_code: str  # 12-digit district (…000000) or township code
+    organization_id: int | None = None
+
+    @property
+    def district(self) -> str:
+        return self.area_code[:6]
+
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            raise YibaoError(
+                "FORBIDDEN", role=ROLE_NAMES[self.role], action=PERMISSION_NAMES[permission], role_en=self.role.value
+            )
+
+    def covers_township(self, township_code: str) -> bool:
+        """Whether a township lies in this principal's area (for organizations: the organization's township)."""
+        if self.role in DISTRICT_ROLES:
+            return township_code[:6] == self.district
+        return township_code == self.area_code
+
+
+def resident_scope(principal: Principal) -> ColumnElement[bool]:
+    """The residents a principal may see, as a WHERE clause: list queries never leak other areas' rows."""
+    if not principal.may(Permission.READ_RESIDENTS):
+        return false()
+    if principal.role in DISTRICT_ROLES:
+        return Resident.township_code.startswith(principal.district)
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return Resident.township_code == principal.area_code
+    if principal.role is Role.INSTITUTION and principal.organization_id is not None:
+        # A school sees its own roster: the people it has enrolled, in any year.
+        return exists(
+            select(Enrollment.id).where(
+                Enrollment.resident_id == Resident.id, Enrollment.organization_id == principal.organization_id
+            )
+        )
+    return false()
+
+
+def enrollment_scope(principal: Principal) -> ColumnElement[bool]:
+    """The enrollments a principal may see: by the township that took them, or the organization's own."""
+    if not principal.may(Permission.READ_RESIDENTS):
+        return false()
+    if principal.role in DISTRICT_ROLES:
+        return Enrollment.township_code.startswith(principal.district)
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return Enrollment.township_code == principal.area_code
+    if principal.role is Role.INSTITUTION and principal.organization_id is not None:
+        return Enrollment.organization_id == principal.organization_id
+    return false()
