@@ -136,6 +136,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "该记录已被他人修改（当前版本{current}，您看到的是版本{expected}），请刷新后重试",
         "the record was changed by someone else (now version {current}, you saw {expected}); reload and retry",
     ),
+    "NAME_REQUIRED": ("请填写姓名", "a name is required"),
+    "RESIDENT_EXISTS": (
+        "公民身份号码{number}已在{township}登记，请查询后办理",
+        "ID number {number} is already registered in {township}; look it up instead",
+    ),
+    "REQUEST_INVALID": ("请求内容有误：{field}（{problem}）", "invalid request: {field} ({problem})"),
     "NOTHING_TO_CHANGE": ("没有需要变更的信息", "nothing to change"),
     "REASON_REQUIRED": ("请填写变更或注销原因", "a reason is required"),
     "ID_NUMBER_TAKEN": (

@@ -40,7 +40,8 @@ ROLE_NAMES: dict[Role, str] = {
 
 class Permission(StrEnum):
     READ_RESIDENTS = "read_residents"
-    WRITE_RESIDENTS = "write_residents"  # register, enroll, assess, change, cancel
+    WRITE_RESIDENTS = "write_residents"  # enroll, assess, change, cancel (an institution: its own people)
+    REGISTER_RESIDENTS = "register_residents"  # a resident on their own, outside any organization's roster
     RENEW_TOWNSHIP = "renew_township"
     READ_AUDIT = "read_audit"
     SEE_FULL_ID = "see_full_id"  # unmasked ID numbers
@@ -51,7 +52,8 @@ class Permission(StrEnum):
 
 PERMISSION_NAMES: dict[Permission, str] = {
     Permission.READ_RESIDENTS: "查询参保人员",
-    Permission.WRITE_RESIDENTS: "登记、参保、核定、变更、注销",
+    Permission.WRITE_RESIDENTS: "参保、核定、变更、注销",
+    Permission.REGISTER_RESIDENTS: "登记人员信息",
     Permission.RENEW_TOWNSHIP: "整镇续保",
     Permission.READ_AUDIT: "查看操作记录",
     Permission.SEE_FULL_ID: "查看完整身份证号",
@@ -64,7 +66,7 @@ P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.DISTRICT_ADMIN: frozenset(Permission),
     Role.TOWNSHIP_OPERATOR: frozenset(
-        {P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.RENEW_TOWNSHIP, P.READ_AUDIT, P.SEE_FULL_ID}
+        {P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.REGISTER_RESIDENTS, P.RENEW_TOWNSHIP, P.READ_AUDIT, P.SEE_FULL_ID}
     ),
     Role.INSTITUTION: frozenset({P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.READ_AUDIT, P.SEE_FULL_ID}),
     Role.DEPARTMENT: frozenset({P.UPLOAD_LISTS}),

@@ -27,6 +27,7 @@ from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields,
 from yibao.services.enrollments import LIVE_STATES, check_policy_covers
 from yibao.services.policies import get_policy
 from yibao.services.residents import resident_record
+from yibao.services.views import EnrolledHouseholdView, EnrolledMemberView, enrollment_view, shown_id
 
 
 def seed_district(uow: UnitOfWork, district_code: str) -> int:
@@ -80,6 +81,8 @@ class EnrolledMember:
     name: str
     id_number_masked: str
     assessment: dict[str, Any] = field(default_factory=dict)
+    relation: str = ""
+    household_id: int = 0
 
 
 def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.ResidentId]:
@@ -252,7 +255,13 @@ def _write(
         enrollment = _enrollment(uow, policy, request, resident, household, result, organization_id)
         enrolled.append(
             EnrolledMember(
-                resident.id, enrollment.id, member.name, idnumber.mask(resident.id_number), summary(enrollment)
+                resident.id,
+                enrollment.id,
+                member.name,
+                idnumber.mask(resident.id_number),
+                summary(enrollment),
+                member.relation,
+                household.id,
             )
         )
     return enrolled
@@ -283,3 +292,27 @@ def _enrollment(
     uow.session.flush()
     uow.audit("enroll", "enrollment", enrollment.id, None, summary(enrollment))
     return enrollment
+
+
+def enroll_household_view(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> EnrolledHouseholdView:
+    """:func:`enroll_household`, answered member by member with the clauses behind each figure (API and web)."""
+    enrolled = enroll_household(uow, principal, request)
+    members = []
+    for member in enrolled:
+        resident = uow.session.get_one(Resident, member.resident_id)
+        enrollment = uow.session.get_one(Enrollment, member.enrollment_id)
+        members.append(
+            EnrolledMemberView(
+                resident_id=resident.id,
+                name=resident.name,
+                id_number=shown_id(principal, resident.id_number),
+                relation=member.relation,
+                enrollment=enrollment_view(enrollment),
+            )
+        )
+    return EnrolledHouseholdView(
+        household_id=enrolled[0].household_id,
+        township_code=request.township_code,
+        members=members,
+        individual_due_total_fen=sum(m.enrollment.individual_due_fen or 0 for m in members),
+    )

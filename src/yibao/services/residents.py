@@ -25,6 +25,7 @@ from yibao.adapters.db.tables import (
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.vocabulary import RESIDENCIES
 from yibao.services.access import Permission, Principal, resident_scope
 from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields, identities_on, summary
 from yibao.services.policies import get_policy
@@ -382,3 +383,62 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
         enrollment.individual_due_fen = None
     uow.session.flush()
     uow.audit("assess", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": result["reason"]})
+
+
+@dataclass(frozen=True)
+class ResidentRegistration:
+    id_number: str
+    name: str
+    township_code: str
+    village_code: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    ethnicity: str | None = None
+    residency: str = "local_hukou"
+
+
+def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRegistration) -> ResidentDetail:
+    """Register a resident without enrolling them (a newborn before the family comes in, a lapsed person)."""
+    principal.require(Permission.REGISTER_RESIDENTS)
+    if not principal.covers_township(request.township_code):
+        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="本辖区镇（街）")
+    township = uow.session.get(Area, request.township_code)
+    if township is None or township.level != "township":
+        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="镇（街）")
+    if request.village_code:
+        village = uow.session.get(Area, request.village_code)
+        if village is None or village.parent_code != request.township_code:
+            raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township.name, area=request.village_code)
+    if not request.name.strip():
+        raise YibaoError("NAME_REQUIRED", field="name")
+    if request.residency not in RESIDENCIES:
+        raise YibaoError(
+            "RESIDENCY_UNKNOWN", field="residency", value=request.residency, allowed=", ".join(RESIDENCIES)
+        )
+    parsed = idnumber.parse(request.id_number, on=uow.now.date())
+    existing = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
+    if existing is not None:
+        names = _township_names(uow, {existing.township_code})
+        raise YibaoError(
+            "RESIDENT_EXISTS",
+            field="id_number",
+            number=parsed.masked,
+            township=names.get(existing.township_code, existing.township_code),
+        )
+    resident = Resident(
+        id_number=parsed.number,
+        name=request.name.strip(),
+        sex=parsed.sex.value,
+        birth_date=parsed.birth_date,
+        ethnicity=request.ethnicity,
+        residency=request.residency,
+        phone=request.phone,
+        address=request.address,
+        township_code=request.township_code,
+        village_code=request.village_code or None,
+    )
+    uow.session.add(resident)
+    uow.session.flush()
+    uow.audit("create", "resident", resident.id, None, resident_record(resident))
+    uow.commit()
+    return get_resident(uow, principal, resident.id)

@@ -218,3 +218,18 @@ def audit_view(entry: AuditEntry) -> AuditView:
         before=entry.before,
         after=entry.after,
     )
+
+
+class EnrolledMemberView(BaseModel):
+    resident_id: int
+    name: str
+    id_number: str
+    relation: str
+    enrollment: EnrollmentView
+
+
+class EnrolledHouseholdView(BaseModel):
+    household_id: int
+    township_code: str
+    members: list[EnrolledMemberView]
+    individual_due_total_fen: int

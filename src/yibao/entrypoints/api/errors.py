@@ -1,0 +1,55 @@
+"""Errors over HTTP: every refusal is ``{code, message, message_en, field, row}`` with a fitting status."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from yibao.domain.errors import YibaoError
+
+STATUS: dict[str, int] = {
+    "TOKEN_INVALID": 401,
+    "LOGIN_FAILED": 401,
+    "FORBIDDEN": 403,
+    "RESIDENT_NOT_FOUND": 404,
+    "ENROLLMENT_NOT_FOUND": 404,
+    "HOUSEHOLD_NOT_FOUND": 404,
+    "POLICY_UNKNOWN": 404,
+    "ALREADY_ENROLLED": 409,
+    "RESIDENT_EXISTS": 409,
+    "RESIDENT_NAME_MISMATCH": 409,
+    "ID_NUMBER_TAKEN": 409,
+    "USERNAME_TAKEN": 409,
+    "STALE_RECORD": 409,
+    "ENROLLMENT_STATE": 409,
+}
+
+
+def status_for(error: YibaoError) -> int:
+    return STATUS.get(error.code, 422)
+
+
+def yibao_error_response(error: YibaoError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status_for(error) == 401 else None
+    return JSONResponse(error.to_dict(), status_code=status_for(error), headers=headers)
+
+
+def request_error(error: RequestValidationError) -> YibaoError:
+    first = error.errors()[0] if error.errors() else {"loc": ("body",), "msg": "invalid"}
+    location = [str(part) for part in first["loc"] if part not in ("body", "query", "path")]
+    field = ".".join(location) or "body"
+    return YibaoError("REQUEST_INVALID", field=field, problem=first["msg"])
+
+
+def install(app: FastAPI) -> None:
+    async def on_yibao_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, YibaoError)
+        return yibao_error_response(error)
+
+    async def on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return yibao_error_response(request_error(error))
+
+    app.add_exception_handler(YibaoError, on_yibao_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -1,0 +1,220 @@
+"""Routes of /api/v1. Each parses, calls one use case, and returns its view; access is decided in the services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from yibao.entrypoints.api.context import ApiWork, AppContext, app_context
+from yibao.entrypoints.api.schemas import (
+    CancelIn,
+    HouseholdIn,
+    RenewalIn,
+    ResidentChangeIn,
+    ResidentIn,
+    TokenOut,
+    TokenRequest,
+    TownshipAssessmentIn,
+    UserIn,
+    UserOut,
+)
+from yibao.services import enrollments, registry, residents, users
+from yibao.services.access import GRANTS, ROLE_NAMES, Principal
+from yibao.services.areas import list_areas
+from yibao.services.policies import list_policies
+from yibao.services.quotes import QuoteRequest, quote
+from yibao.services.views import (
+    AreaView,
+    AuditView,
+    EnrolledHouseholdView,
+    EnrollmentPage,
+    EnrollmentView,
+    HouseholdView,
+    ResidentDetail,
+    ResidentPage,
+)
+
+router = APIRouter(prefix="/api/v1")
+Context = Annotated[AppContext, Depends(app_context)]
+
+
+def user_out(principal: Principal) -> UserOut:
+    return UserOut(
+        username=principal.username,
+        display_name=principal.display_name,
+        role=principal.role,
+        role_name=ROLE_NAMES[principal.role],
+        area_code=principal.area_code,
+        organization_id=principal.organization_id,
+        permissions=sorted(permission.value for permission in GRANTS[principal.role]),
+    )
+
+
+@router.post("/auth/token", tags=["auth"], summary="Sign in and get a bearer token")
+def issue_token(body: TokenRequest, context: Context) -> TokenOut:
+    with context.unit_of_work(body.username) as uow:
+        token = users.login(uow, body.username, body.password, kind="api", label=body.label)
+        principal = users.authenticate(uow, token)
+    return TokenOut(token=token, user=user_out(principal))
+
+
+@router.get("/me", tags=["auth"], summary="Who the token stands for, and what they may do")
+def me(work: ApiWork) -> UserOut:
+    return user_out(work.principal)
+
+
+class PolicyOut(BaseModel):
+    id: str
+    name: str
+    region: str
+    insurance_year: int
+
+
+@router.get("/policies", tags=["reference"])
+def policies(work: ApiWork) -> list[PolicyOut]:
+    return [PolicyOut(id=p.id, name=p.name, region=p.region, insurance_year=p.insurance_year) for p in list_policies()]
+
+
+@router.get("/areas", tags=["reference"], summary="The district, townships and villages of the user's district")
+def areas(work: ApiWork) -> list[AreaView]:
+    return list_areas(work.uow, work.principal)
+
+
+@router.post("/quotes", tags=["reference"], summary="What a resident would owe (nothing is stored)")
+def quotes(
+    work: ApiWork,
+    policy_id: Annotated[str, Query()],
+    id_number: Annotated[str, Query()],
+    category: Annotated[str | None, Query()] = None,
+    tier: Annotated[str | None, Query()] = None,
+    identities: Annotated[list[str] | None, Query()] = None,
+    channel: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    request = QuoteRequest(
+        policy_id=policy_id,
+        id_number=id_number,
+        registered_at=work.uow.now,
+        category=category,
+        tier=tier,
+        identities=tuple(identities or ()),
+        channel=channel,
+    )
+    return quote(request)
+
+
+@router.get("/residents", tags=["residents"], summary="Search by ID number, name, township, village or household")
+def search_residents(
+    work: ApiWork,
+    q: Annotated[str | None, Query(description="ID number (or its beginning) or part of a name")] = None,
+    township_code: str | None = None,
+    village_code: str | None = None,
+    household_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=residents.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ResidentPage:
+    query = residents.SearchQuery(q, township_code, village_code, household_id, limit, offset)
+    return residents.search(work.uow, work.principal, query)
+
+
+@router.post("/residents", tags=["residents"], status_code=201, summary="Register a resident (no enrollment)")
+def register_resident(work: ApiWork, body: ResidentIn) -> ResidentDetail:
+    return residents.register_resident(work.uow, work.principal, residents.ResidentRegistration(**body.model_dump()))
+
+
+@router.get("/residents/{resident_id}", tags=["residents"])
+def get_resident(work: ApiWork, resident_id: int) -> ResidentDetail:
+    return residents.get_resident(work.uow, work.principal, resident_id)
+
+
+@router.patch("/residents/{resident_id}", tags=["residents"], summary="Change information (信息变更)")
+def change_resident(work: ApiWork, resident_id: int, body: ResidentChangeIn) -> ResidentDetail:
+    request = residents.ResidentChangeRequest(**body.model_dump())
+    return residents.change_resident(work.uow, work.principal, resident_id, request)
+
+
+@router.get("/residents/{resident_id}/history", tags=["residents"], summary="The record's audit trail")
+def resident_history(work: ApiWork, resident_id: int) -> list[AuditView]:
+    return residents.history(work.uow, work.principal, resident_id)
+
+
+@router.post("/households", tags=["households"], status_code=201, summary="Register and enroll a whole household")
+def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
+    request = registry.HouseholdEnrollment(
+        policy_id=body.policy_id,
+        township_code=body.township_code,
+        channel=body.channel,
+        registered_at=work.uow.now,
+        members=tuple(
+            registry.Member(
+                id_number=member.id_number,
+                name=member.name,
+                relation=member.relation,
+                category=member.category,
+                tier=member.tier,
+                identities=tuple(member.identities),
+                phone=member.phone,
+            )
+            for member in body.members
+        ),
+        address=body.address,
+        household_number=body.household_number,
+        village_code=body.village_code,
+        organization_id=body.organization_id,
+    )
+    return registry.enroll_household_view(work.uow, work.principal, request)
+
+
+@router.get("/households/{household_id}", tags=["households"])
+def get_household(work: ApiWork, household_id: int) -> HouseholdView:
+    return residents.get_household(work.uow, work.principal, household_id)
+
+
+@router.get("/enrollments", tags=["enrollments"])
+def list_enrollments(
+    work: ApiWork,
+    insurance_year: int | None = None,
+    township_code: str | None = None,
+    state: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=residents.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EnrollmentPage:
+    query = enrollments.EnrollmentQuery(insurance_year, township_code, state, limit, offset)
+    return enrollments.list_enrollments(work.uow, work.principal, query)
+
+
+@router.get("/enrollments/{enrollment_id}", tags=["enrollments"])
+def get_enrollment(work: ApiWork, enrollment_id: int) -> EnrollmentView:
+    return enrollments.get_enrollment(work.uow, work.principal, enrollment_id)
+
+
+@router.post("/enrollments/{enrollment_id}/assess", tags=["enrollments"], summary="Assess again (not yet billed)")
+def assess_enrollment(work: ApiWork, enrollment_id: int) -> EnrollmentView:
+    return enrollments.assess_enrollment(work.uow, work.principal, enrollment_id)
+
+
+@router.post("/enrollments/{enrollment_id}/cancel", tags=["enrollments"], summary="Cancel (no money on it)")
+def cancel_enrollment(work: ApiWork, enrollment_id: int, body: CancelIn) -> EnrollmentView:
+    return enrollments.cancel_enrollment(work.uow, work.principal, enrollment_id, body.reason)
+
+
+@router.post("/townships/{township_code}/renewal", tags=["townships"], summary="续保: carry last year forward")
+def renew_township(work: ApiWork, township_code: str, body: RenewalIn) -> enrollments.RenewalResult:
+    return enrollments.renew_township(work.uow, work.principal, township_code, body.policy_id, body.from_year)
+
+
+@router.post("/townships/{township_code}/assessment", tags=["townships"], summary="Assess all registered")
+def assess_township(work: ApiWork, township_code: str, body: TownshipAssessmentIn) -> enrollments.BulkAssessResult:
+    return enrollments.assess_township(work.uow, work.principal, township_code, body.policy_id)
+
+
+@router.get("/users", tags=["users"])
+def list_users(work: ApiWork) -> list[UserOut]:
+    return [user_out(users.principal_of(user)) for user in users.list_users(work.uow, work.principal)]
+
+
+@router.post("/users", tags=["users"], status_code=201)
+def add_user(work: ApiWork, body: UserIn) -> UserOut:
+    principal = users.add_user(work.uow, users.NewUser(**body.model_dump()), by=work.principal)
+    return user_out(principal)

@@ -1,0 +1,100 @@
+"""Request bodies of the API. Responses are the services' views (:mod:`yibao.services.views`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from yibao.services.access import Role
+
+
+class TokenRequest(BaseModel):
+    username: str
+    password: str
+    label: str | None = Field(None, description="what the token is for, e.g. the calling system")
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    role_name: str
+    area_code: str
+    organization_id: int | None
+    permissions: list[str]
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    user: UserOut
+
+
+class MemberIn(BaseModel):
+    id_number: str = Field(description="公民身份号码, 18 or 15 digits")
+    name: str = Field(min_length=1, max_length=64)
+    relation: str = Field(description="与户主关系: 户主, 配偶, 子女, 父母, 其他")
+    category: str | None = Field(None, description="adult|student|child|newborn; default: from age")
+    tier: str | None = Field(None, description="a tier id of the policy; default: the plan's")
+    identities: list[str] = Field(default_factory=list, description="identity codes, e.g. dibao")
+    phone: str | None = None
+
+
+class HouseholdIn(BaseModel):
+    """Register a household and enroll all of it (整户参保). The registration time is the server's clock."""
+
+    policy_id: str
+    township_code: str
+    channel: str = "village"
+    village_code: str | None = None
+    address: str | None = None
+    household_number: str | None = None
+    organization_id: int | None = None
+    members: list[MemberIn] = Field(min_length=1, max_length=30)
+
+
+class ResidentIn(BaseModel):
+    id_number: str
+    name: str
+    township_code: str
+    village_code: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    ethnicity: str | None = None
+    residency: str = "local_hukou"
+
+
+class ResidentChangeIn(BaseModel):
+    """Only the fields given change. Send ``expected_version`` (from the record) to avoid overwriting a colleague."""
+
+    reason: str = Field(min_length=1, max_length=200)
+    name: str | None = None
+    id_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    township_code: str | None = None
+    village_code: str | None = None
+    survival_status: str | None = None
+    expected_version: int | None = None
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class RenewalIn(BaseModel):
+    policy_id: str
+    from_year: int | None = None
+
+
+class TownshipAssessmentIn(BaseModel):
+    policy_id: str
+
+
+class UserIn(BaseModel):
+    username: str
+    display_name: str
+    password: str
+    role: Role
+    area_code: str = Field(description="district (6 or 12 digits) or township code; ignored for institution users")
+    organization_id: int | None = None
+    department: str | None = None

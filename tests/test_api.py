@@ -1,0 +1,212 @@
+"""The REST API on SQLite and PostgreSQL: sign-in, errors as {code, message, field}, the counter journey, and the
+area rule as a matrix of every role × every endpoint that reads or writes residents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from db_fixtures import postgres_engine, sqlite_engine
+from households import BIESHAN, NOW, YUYANG, family, uow
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.tables import Organization
+from yibao.domain import idnumber
+from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.server import create_app
+from yibao.services.access import Role
+from yibao.services.registry import seed_district
+from yibao.services.users import NewUser, add_user, login
+
+PASSWORD = "correct-horse-9"
+USERS = {
+    "admin": (Role.DISTRICT_ADMIN, "120119"),
+    "op_yuyang": (Role.TOWNSHIP_OPERATOR, YUYANG),
+    "op_bieshan": (Role.TOWNSHIP_OPERATOR, BIESHAN),
+    "department": (Role.DEPARTMENT, "120119"),
+    "school": (Role.INSTITUTION, YUYANG),
+    "finance": (Role.FINANCE, "120119"),
+    "inspector": (Role.INSPECTOR, "120119"),
+}
+
+
+@dataclass
+class Site:
+    client: TestClient
+    tokens: dict[str, str]
+    engine: Engine
+
+    def call(self, user: str | None, method: str, url: str, **kwargs: object) -> tuple[int, object]:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+        response = self.client.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        return response.status_code, response.json()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    if request.param == "sqlite":
+        engines: Iterator[Engine] = iter([sqlite_engine(Path(tmp_path_factory.mktemp("api")))])
+    else:
+        engines = postgres_engine()
+    for engine in engines:
+        migrate.upgrade(engine)
+        tokens = {}
+        with uow(engine, "setup") as work:
+            seed_district(work, "120119")
+            school = Organization(name="渔阳镇第一中学", kind="school", township_code=YUYANG)
+            work.session.add(school)
+            work.commit()
+            for username, (role, area) in USERS.items():
+                organization = school.id if role is Role.INSTITUTION else None
+                add_user(work, NewUser(username, username, PASSWORD, role, area, organization), by=None)
+        for username in USERS:
+            with uow(engine, username) as work:
+                tokens[username] = login(work, username, PASSWORD, kind="api")
+        app = create_app(AppContext(session_factory(engine), clock=lambda: NOW))
+        with TestClient(app) as client:
+            yield Site(client, tokens, engine)
+        engine.dispose()
+
+
+def household_body(township: str = YUYANG, **changes: object) -> dict[str, object]:
+    request = family(township)
+    body: dict[str, object] = {
+        "policy_id": request.policy_id,
+        "township_code": township,
+        "channel": "village",
+        "members": [
+            {
+                "id_number": member.id_number,
+                "name": member.name,
+                "relation": member.relation,
+                "category": member.category,
+                "tier": member.tier,
+                "identities": list(member.identities),
+            }
+            for member in request.members
+        ],
+    }
+    return body | changes
+
+
+@pytest.fixture(scope="module")
+def enrolled(site: Site) -> dict[str, object]:
+    status, body = site.call("op_yuyang", "POST", "/api/v1/households", json=household_body())
+    assert status == 201, body
+    return body  # type: ignore[return-value]
+
+
+def test_sign_in_and_errors(site: Site) -> None:
+    status, body = site.call(None, "POST", "/api/v1/auth/token", json={"username": "admin", "password": "nope"})
+    assert status == 401 and body["code"] == "LOGIN_FAILED" and "密码" in body["message"]  # type: ignore[index]
+    status, body = site.call(None, "POST", "/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
+    assert status == 200 and body["token"].startswith("yb_")  # type: ignore[index]
+    assert site.call(None, "GET", "/api/v1/me")[0] == 401
+    status, body = site.call("inspector", "GET", "/api/v1/me")
+    assert body["role"] == "inspector" and "write_residents" not in body["permissions"]  # type: ignore[index]
+    status, body = site.call("admin", "GET", "/api/v1/residents?limit=0")
+    assert status == 422 and body["code"] == "REQUEST_INVALID" and body["field"] == "limit"  # type: ignore[index]
+
+
+def test_the_counter_journey(site: Site, enrolled: dict[str, object]) -> None:
+    members = {member["name"]: member for member in enrolled["members"]}  # type: ignore[attr-defined]
+    assert enrolled["individual_due_total_fen"] == 44000 + 0 + 16000 + 18000
+    spouse = members["李秀英"]["enrollment"]
+    assert spouse["assisted_by_payer_fen"] == {"district": 18000} and spouse["individual_due_fen"] == 0
+    assert any(clause["text"] for clause in spouse["clauses"])  # each figure names its clause
+    resident_id = members["王建国"]["resident_id"]
+    status, found = site.call("op_yuyang", "GET", f"/api/v1/residents?q={members['王建国']['id_number']}")
+    assert status == 200 and found["total"] == 1  # type: ignore[index]
+    status, again = site.call("op_bieshan", "POST", "/api/v1/households", json=household_body(BIESHAN))
+    assert status == 409 and again["code"] == "ALREADY_ENROLLED" and "渔阳镇" in again["message"]  # type: ignore[index]
+    status, changed = site.call(
+        "op_yuyang", "PATCH", f"/api/v1/residents/{resident_id}", json={"reason": "补录电话", "phone": "13912345678"}
+    )
+    assert status == 200 and changed["phone"] == "13912345678"  # type: ignore[index]
+    status, trail = site.call("op_yuyang", "GET", f"/api/v1/residents/{resident_id}/history")
+    actions = [entry["action"] for entry in trail if entry["entity"] == "resident"]  # type: ignore[attr-defined,index]
+    assert actions == ["create", "change"]
+    stale_change = {"reason": "x", "phone": "1", "expected_version": 1}
+    status, stale = site.call("op_yuyang", "PATCH", f"/api/v1/residents/{resident_id}", json=stale_change)
+    assert status == 409 and stale["code"] == "STALE_RECORD"  # type: ignore[index]
+
+
+def test_openapi_lists_the_resources(site: Site) -> None:
+    spec = site.client.get("/openapi.json").json()
+    for path in ("/api/v1/residents", "/api/v1/households", "/api/v1/enrollments/{enrollment_id}/cancel"):
+        assert path in spec["paths"]
+
+
+# Expected HTTP status per endpoint and user, with the 渔阳镇 family enrolled. 404: outside the area, as if absent;
+# 403: the role may never do it; 422: a write aimed at a township not one's own.
+EXPECTED: dict[str, dict[str, int]] = {
+    #                       admin  op_yuyang  op_bieshan  department  school  finance  inspector
+    "list residents": dict(zip(USERS, (200, 200, 200, 403, 200, 200, 200), strict=True)),
+    "get resident": dict(zip(USERS, (200, 200, 404, 403, 404, 200, 200), strict=True)),
+    "resident history": dict(zip(USERS, (200, 200, 404, 403, 404, 403, 200), strict=True)),
+    "change resident": dict(zip(USERS, (200, 200, 404, 403, 404, 403, 403), strict=True)),
+    "register resident": dict(zip(USERS, (201, 201, 422, 403, 403, 403, 403), strict=True)),
+    "enroll household": dict(zip(USERS, (201, 201, 422, 403, 422, 403, 403), strict=True)),
+    "get household": dict(zip(USERS, (200, 200, 404, 403, 404, 200, 200), strict=True)),
+    "list enrollments": dict(zip(USERS, (200, 200, 200, 403, 200, 200, 200), strict=True)),
+    "get enrollment": dict(zip(USERS, (200, 200, 404, 403, 404, 200, 200), strict=True)),
+    "assess enrollment": dict(zip(USERS, (200, 200, 404, 403, 404, 403, 403), strict=True)),
+    "cancel enrollment": dict(zip(USERS, (200, 200, 404, 403, 404, 403, 403), strict=True)),
+    "renew township": dict(zip(USERS, (200, 200, 422, 403, 403, 403, 403), strict=True)),
+    "assess township": dict(zip(USERS, (200, 200, 422, 403, 200, 403, 403), strict=True)),
+}
+# How many of the family's rows each user's list shows: never another township's.
+VISIBLE = {"admin": 4, "op_yuyang": 4, "op_bieshan": 0, "school": 0, "finance": 4, "inspector": 4}
+
+
+def requests_for(enrolled: dict[str, object], user: str, index: int) -> dict[str, tuple[str, str, object]]:
+    members = enrolled["members"]  # type: ignore[index]
+    resident = members[0]["resident_id"]  # type: ignore[index]
+    household = enrolled["household_id"]
+    # Each permitted user cancels an enrollment of its own, so one user's success does not change another's answer.
+    target = {"admin": 1, "op_yuyang": 2}.get(user, 3)
+    cancel = members[target]["enrollment"]["id"]  # type: ignore[index]
+    first = members[0]["enrollment"]["id"]  # type: ignore[index]
+    fresh = [idnumber.make("120119", date(1990, 1, 1 + index), 100 + index * 2 + k) for k in range(2)]
+    single = {"id_number": fresh[0], "name": f"新居民{index}", "relation": "户主"}
+    return {
+        "list residents": ("GET", "/api/v1/residents", None),
+        "get resident": ("GET", f"/api/v1/residents/{resident}", None),
+        "resident history": ("GET", f"/api/v1/residents/{resident}/history", None),
+        "change resident": ("PATCH", f"/api/v1/residents/{resident}", {"reason": "核对", "address": f"地址{index}"}),
+        "register resident": (
+            "POST",
+            "/api/v1/residents",
+            {"id_number": fresh[1], "name": f"登记{index}", "township_code": YUYANG},
+        ),
+        "enroll household": ("POST", "/api/v1/households", household_body(members=[single])),
+        "get household": ("GET", f"/api/v1/households/{household}", None),
+        "list enrollments": ("GET", "/api/v1/enrollments", None),
+        "get enrollment": ("GET", f"/api/v1/enrollments/{first}", None),
+        "assess enrollment": ("POST", f"/api/v1/enrollments/{first}/assess", None),
+        "cancel enrollment": ("POST", f"/api/v1/enrollments/{cancel}/cancel", {"reason": "重复登记"}),
+        "renew township": ("POST", f"/api/v1/townships/{YUYANG}/renewal", {"policy_id": "tianjin-jizhou-2018"}),
+        "assess township": ("POST", f"/api/v1/townships/{YUYANG}/assessment", {"policy_id": "tianjin-jizhou-2018"}),
+    }
+
+
+def test_the_area_rule_for_every_role_and_endpoint(site: Site, enrolled: dict[str, object]) -> None:
+    outcomes: dict[str, dict[str, int]] = {endpoint: {} for endpoint in EXPECTED}
+    for index, user in enumerate(USERS):
+        for endpoint, (method, url, body) in requests_for(enrolled, user, index).items():
+            status, answer = site.call(user, method, url, json=body) if body else site.call(user, method, url)
+            outcomes[endpoint][user] = status
+            if status >= 400:
+                assert answer["code"] and answer["message"], answer  # type: ignore[index]
+            if endpoint == "list residents" and status == 200:
+                names = {item["name"] for item in answer["items"]}  # type: ignore[index]
+                assert len(names & {"王建国", "李秀英", "王小明", "王老汉"}) == VISIBLE[user], user
+            if endpoint == "list enrollments" and status == 200 and user in ("op_bieshan", "school"):
+                assert answer["total"] == 0  # type: ignore[index]
+    assert outcomes == EXPECTED
