@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## run: set up and run the system (for now: the policy engine demo on the command line)
+## run: set up and run the system: web UI and API on http://127.0.0.1:8000 with a demo district (SQLite)
 run: $(BIN)/.installed
 	$(BIN)/yibao demo
 

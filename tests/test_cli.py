@@ -299,6 +299,6 @@ def test_policy_check_a_bureaus_file(tmp_path: Path) -> None:
     assert code == 2 and json.loads(out)["error"]["field"] == "tiers.high.individual"
 
 
-def test_demo_runs() -> None:
-    code, out = run("demo")
+def test_examples_run() -> None:
+    code, out = run("examples")
     assert code == 0 and "tianjin-jinghai-2022" in out

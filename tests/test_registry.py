@@ -171,3 +171,13 @@ def test_operator_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "0" in runner.invoke(app, ["db", "seed-district", "120118"]).stdout  # seeding twice adds nothing
     unknown = runner.invoke(app, ["db", "seed-district", "999999"])
     assert unknown.exit_code == 2
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from yibao.adapters.db.tables import Base
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
 
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api import errors, routes
 from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.web import routes as web_routes
+from yibao.entrypoints.web.session import LoginRequired
+
+STATIC = Path(web_routes.__file__).parent / "static"
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -23,5 +32,21 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     errors.install(app)
+
+    async def on_yibao_error(request: Request, error: Exception) -> Response:
+        # The API answers JSON; a page answers a page with the message, in the clerk's language.
+        assert isinstance(error, YibaoError)
+        if request.url.path.startswith("/api/"):
+            return errors.yibao_error_response(error)
+        return web_routes.page(request, None, "error.html", status_code=errors.status_for(error), error=error)
+
+    async def on_login_required(_request: Request, error: Exception) -> Response:
+        assert isinstance(error, LoginRequired)
+        return RedirectResponse(error.location, status_code=303)
+
+    app.add_exception_handler(YibaoError, on_yibao_error)
+    app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -349,3 +349,40 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         )
     uow.commit()
     return BulkAssessResult(township_code, len(waiting), len(updates), not_eligible)
+
+
+@dataclass
+class TownshipCount:
+    township_code: str
+    township_name: str
+    by_state: dict[str, int]
+    individual_due_fen: int
+
+    @property
+    def live(self) -> int:
+        return sum(count for state, count in self.by_state.items() if state != "cancelled")
+
+
+def enrollment_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -> list[TownshipCount]:
+    """Enrollments of a year per township and state, within the principal's area (a role's home page)."""
+    principal.require(Permission.READ_RESIDENTS)
+    rows = uow.session.execute(
+        select(
+            Enrollment.township_code,
+            Area.name,
+            Enrollment.state,
+            func.count(Enrollment.id),
+            func.coalesce(func.sum(Enrollment.individual_due_fen), 0),
+        )
+        .join(Area, Area.code == Enrollment.township_code)
+        .where(Enrollment.insurance_year == insurance_year, enrollment_scope(principal))
+        .group_by(Enrollment.township_code, Area.name, Enrollment.state)
+        .order_by(Enrollment.township_code)
+    ).all()
+    counts: dict[str, TownshipCount] = {}
+    for code, name, state, count, due in rows:
+        entry = counts.setdefault(code, TownshipCount(code, name, {}, 0))
+        entry.by_state[state] = count
+        if state != "cancelled":
+            entry.individual_due_fen += int(due or 0)
+    return list(counts.values())

@@ -216,10 +216,11 @@ def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEn
         # Another clerk enrolled one of these people between our check and our write: the database's unique
         # indexes decided (on the resident's ID number or on the live enrollment). Report it as the check does.
         uow.session.rollback()
-        for resident_id in parsed:
+        for row, resident_id in enumerate(parsed, 1):
             resident = uow.session.scalars(select(Resident).where(Resident.id_number == resident_id.number)).first()
             refusal = _already_enrolled(uow, resident, policy.insurance_year) if resident is not None else None
             if refusal is not None:
+                refusal.row = row
                 raise refusal from None
         raise
     return enrolled
@@ -244,10 +245,15 @@ def _write(
     uow.audit("create", "household", household.id, None, {"township_code": request.township_code})
     enrolled = []
     organization_id = principal.organization_id if principal.role is Role.INSTITUTION else request.organization_id
-    for member, resident_id, result in zip(request.members, parsed, assessed, strict=True):
-        resident = _resident(uow, resident_id, member, request)
+    for row, (member, resident_id, result) in enumerate(zip(request.members, parsed, assessed, strict=True), 1):
+        try:
+            resident = _resident(uow, resident_id, member, request)
+        except YibaoError as error:
+            error.row = row
+            raise
         refusal = _already_enrolled(uow, resident, policy.insurance_year)
         if refusal is not None:
+            refusal.row = row
             raise refusal
         uow.session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
         for identity in member.identities:

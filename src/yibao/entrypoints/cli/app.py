@@ -12,7 +12,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
-from yibao.entrypoints.cli import db_commands, policy_commands
+from yibao.entrypoints.cli import db_commands, policy_commands, serve_commands, user_commands
 from yibao.entrypoints.cli.demo import run_demo
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(user_commands.app, name="user")
+app.command("serve")(serve_commands.serve_command)
+app.command("demo")(serve_commands.demo_command)
 
 IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(f"{k} {v}" for k, v in IDENTITIES.items())
 
@@ -171,9 +174,9 @@ def reimburse_command(
         console.print(f"[yellow]假设 {assumption['id']}[/]：{assumption['statement']}", highlight=False)
 
 
-@app.command("demo")
-def demo_command() -> None:
-    """Walk through the five plans with worked quotes. 演示：五个方案的核定示例。"""
+@app.command("examples")
+def examples_command() -> None:
+    """Walk through the five plans with worked quotes. 示例：五个方案的核定。"""
     run_demo(console)
 
 

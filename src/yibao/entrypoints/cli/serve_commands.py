@@ -1,0 +1,93 @@
+"""`yibao serve` (web UI and API) and `yibao demo` (the same, on a demo district, as the README's first command)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import database_url, make_engine, session_factory
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.timeutil import parse_instant
+from yibao.entrypoints.api.context import AppContext, Clock, campaign_clock, system_clock
+from yibao.entrypoints.cli.output import console
+from yibao.services.demo_data import DEMO_PASSWORD, build_demo
+
+# The demo district runs the bundled 2018 plan of 蓟州区, so its clock is set inside that campaign.
+DEMO_CLOCK = "2017-11-15T09:00:00+08:00"
+DEMO_DATABASE = "yibao-demo.sqlite"
+
+
+def _clock(value: str | None) -> Clock:
+    return campaign_clock(parse_instant(value)) if value else system_clock
+
+
+def serve_app(url: str, clock: Clock, host: str, port: int) -> None:
+    import uvicorn
+
+    from yibao.entrypoints.server import create_app
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    app = create_app(AppContext(session_factory(engine), clock=clock))
+    console.print(f"[green]✓[/] 网页：http://{host}:{port}/   接口：http://{host}:{port}/api/v1 （/openapi.json）")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def serve_command(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    clock: Annotated[
+        str | None, typer.Option(help="run as if it were this moment (ISO 8601), e.g. inside a past campaign")
+    ] = None,
+) -> None:
+    """Start the web UI and the REST API on YIBAO_DATABASE_URL. 启动网页与接口服务。"""
+    serve_app(database_url(), _clock(clock), host, port)
+
+
+def demo_command(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    database: Annotated[Path, typer.Option(help="the demo's SQLite file")] = Path(DEMO_DATABASE),
+    fresh: Annotated[bool, typer.Option(help="rebuild the demo data from scratch")] = False,
+    serve: Annotated[bool, typer.Option(help="start the server after preparing the data")] = True,
+) -> None:
+    """A demo district (蓟州区2018, 27 townships, synthetic families) in the web UI and API. 演示系统。"""
+    if fresh and database.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    clock = campaign_clock(parse_instant(DEMO_CLOCK))
+    if not database.exists():
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with (
+            console.status("正在生成演示数据（蓟州区27个镇街的合成居民与家庭）…"),
+            UnitOfWork(session_factory(engine), actor="demo", now=clock()) as uow,
+        ):
+            summary = build_demo(uow)
+        engine.dispose()
+        console.print(
+            f"[green]✓[/] 演示数据：{summary.townships} 个镇街、{summary.villages} 个村居、{summary.households} 户、"
+            f"{summary.residents} 人；上年度参保 {summary.enrolled_last_year} 人，本年度续保 {summary.renewed} 人，"
+            f"已核定 {summary.assessed} 人"
+        )
+    table = Table("用户名", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）", title_justify="left")
+    for username, role in (
+        ("admin", "区医保局管理员（全区）"),
+        ("yuyang", "渔阳镇经办员（仅本镇）"),
+        ("bieshan", "别山镇经办员（仅本镇）"),
+        ("minzheng", "部门用户：区民政局"),
+        ("school", "学校用户：渔阳镇第一中学"),
+        ("caiwu", "财务"),
+        ("ducha", "督查（只读）"),
+    ):
+        table.add_row(username, role)
+    console.print(table)
+    console.print(f"演示时钟：系统按 {DEMO_CLOCK} 起运行（《蓟州区2018年度实施方案》的参保期内）。")
+    if serve and not os.environ.get("YIBAO_DEMO_NO_SERVE"):
+        serve_app(url, clock, host, port)

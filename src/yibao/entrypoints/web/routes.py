@@ -1,0 +1,200 @@
+"""Pages: sign-in, a home page per role, search, the counter (register and enroll a household), a record.
+
+Each page parses its form, calls one use case, and renders what it returns; refusals come back as the services'
+errors, shown beside the form with the row and field they name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from yibao.domain.errors import YibaoError
+from yibao.domain.money import format_yuan
+from yibao.domain.timeutil import SHANGHAI
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES
+from yibao.entrypoints.api.context import AppContext, app_context
+from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
+from yibao.services import enrollments, registry, residents, users
+from yibao.services.access import ROLE_NAMES, Permission
+from yibao.services.areas import list_areas
+from yibao.services.enrollments import STATE_NAMES
+from yibao.services.policies import get_policy, list_policies
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
+templates.env.globals.update(
+    CATEGORIES=CATEGORIES,
+    CHANNELS=CHANNELS,
+    IDENTITIES=IDENTITIES,
+    STATES={key: zh for key, (zh, _) in STATE_NAMES.items()},
+    ROLE_NAMES=ROLE_NAMES,
+    Permission=Permission,
+)
+router = APIRouter(include_in_schema=False)
+MEMBER_ROWS = 6
+RELATIONS = ["户主", "配偶", "子女", "父母", "其他"]
+
+
+def page(request: Request, work: Any, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    token = request.cookies.get(COOKIE, "")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"me": work.principal if work else None, "csrf": csrf_token(token) if token else "", **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, None, "login.html", next=next)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    context: Annotated[AppContext, Depends(app_context)],
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        with context.unit_of_work(username) as uow:
+            token = users.login(uow, username, password, kind="web")
+    except YibaoError as error:
+        return page(request, None, "login.html", status_code=401, error=error, next=next, username=username)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=context.secure_cookies, max_age=12 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
+    users.logout(work.uow, request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _campaign_year(work: Any) -> int:
+    district_policies = [p for p in list_policies() if get_policy(p.id).region.code == work.principal.district]
+    current = [p.insurance_year for p in district_policies if p.insurance_year <= work.uow.now.year + 1]
+    return max(current) if current else work.uow.now.year + 1
+
+
+@router.get("/")
+def home(request: Request, work: WebWork) -> HTMLResponse:
+    year = _campaign_year(work)
+    counts = (
+        enrollments.enrollment_counts(work.uow, work.principal, year)
+        if work.principal.may(Permission.READ_RESIDENTS)
+        else []
+    )
+    totals: dict[str, int] = {}
+    for township in counts:
+        for state, count in township.by_state.items():
+            totals[state] = totals.get(state, 0) + count
+    return page(request, work, "home.html", year=year, counts=counts, totals=totals)
+
+
+@router.get("/residents")
+def search(request: Request, work: WebWork, q: str = "", household: int | None = None, offset: int = 0) -> HTMLResponse:
+    query = residents.SearchQuery(q or None, None, None, household, 50, max(offset, 0))
+    found = residents.search(work.uow, work.principal, query)
+    return page(request, work, "search.html", q=q, found=found)
+
+
+@router.get("/residents/{resident_id}")
+def resident(request: Request, work: WebWork, resident_id: int) -> HTMLResponse:
+    detail = residents.get_resident(work.uow, work.principal, resident_id)
+    trail = (
+        residents.history(work.uow, work.principal, resident_id) if work.principal.may(Permission.READ_AUDIT) else []
+    )
+    return page(request, work, "resident.html", r=detail, trail=trail, tz=SHANGHAI)
+
+
+def _counter_choices(work: Any) -> dict[str, Any]:
+    district = work.principal.district
+    policies = [get_policy(p.id) for p in list_policies() if get_policy(p.id).region.code == district]
+    areas = list_areas(work.uow, work.principal)
+    return {
+        "policies": policies,
+        "townships": [area for area in areas if area.level == "township"],
+        "villages": [area for area in areas if area.level == "village"],
+        "relations": RELATIONS,
+        "rows": range(1, MEMBER_ROWS + 1),
+    }
+
+
+@router.get("/counter")
+def counter_form(request: Request, work: WebWork) -> HTMLResponse:
+    work.principal.require(Permission.WRITE_RESIDENTS)
+    return page(request, work, "counter.html", form={}, **_counter_choices(work))
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _household_request(work: Any, form: dict[str, str]) -> tuple[registry.HouseholdEnrollment, list[int]]:
+    """The household the form describes, and the form row of each member (the clerk may leave rows empty)."""
+    members = []
+    form_rows = []
+    for row in range(1, MEMBER_ROWS + 1):
+        name, number = form.get(f"m{row}_name", "").strip(), form.get(f"m{row}_id_number", "").strip()
+        if not name and not number:
+            continue
+        form_rows.append(row)
+        identity = form.get(f"m{row}_identity", "")
+        members.append(
+            registry.Member(
+                id_number=number,
+                name=name,
+                relation=form.get(f"m{row}_relation", "其他"),
+                category=form.get(f"m{row}_category") or None,
+                tier=form.get(f"m{row}_tier") or None,
+                identities=(identity,) if identity else (),
+                phone=form.get(f"m{row}_phone") or None,
+            )
+        )
+    request = registry.HouseholdEnrollment(
+        policy_id=form.get("policy_id", ""),
+        township_code=form.get("township_code", ""),
+        channel=form.get("channel", "village"),
+        registered_at=work.uow.now,
+        members=tuple(members),
+        address=form.get("address") or None,
+        household_number=form.get("household_number") or None,
+        village_code=form.get("village_code") or None,
+    )
+    return request, form_rows
+
+
+@router.post("/counter")
+def counter_submit(
+    request: Request, work: WebWork, _csrf: CheckedCsrf, form: Annotated[dict[str, str], Depends(form_fields)]
+) -> HTMLResponse:
+    household, form_rows = _household_request(work, form)
+    try:
+        result = registry.enroll_household_view(work.uow, work.principal, household)
+    except YibaoError as error:
+        bad_row = form_rows[error.row - 1] if error.row and error.row <= len(form_rows) else None
+        return page(
+            request,
+            work,
+            "counter.html",
+            status_code=422,
+            form=form,
+            error=error,
+            bad_row=bad_row,
+            **_counter_choices(work),
+        )
+    policy = get_policy(form["policy_id"])
+    return page(request, work, "counter_result.html", result=result, policy=policy)
