@@ -31,6 +31,7 @@ unit: $(BIN)/.installed
 ## bench: the performance goals of the issues, each against a baseline measured in the same run
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_assess.py
+	$(BIN)/python bench/bench_counter_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

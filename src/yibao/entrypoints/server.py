@@ -50,3 +50,17 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """An app factory for servers that start workers by import string (``uvicorn --factory --workers N``):
+    the database from YIBAO_DATABASE_URL, the clock from YIBAO_CLOCK (ISO 8601) if set."""
+    import os
+
+    from yibao.adapters.db.database import make_engine, session_factory
+    from yibao.domain.timeutil import parse_instant
+    from yibao.entrypoints.api.context import campaign_clock, system_clock
+
+    clock_setting = os.environ.get("YIBAO_CLOCK")
+    clock = campaign_clock(parse_instant(clock_setting)) if clock_setting else system_clock
+    return create_app(AppContext(session_factory(make_engine(pool_size=20)), clock=clock))

@@ -1,0 +1,154 @@
+"""Counter registrations through the HTTP API on PostgreSQL: households of 3, assessed, per second and p95.
+
+Goal (issue "system of record"): at least 200 households/s and p95 under 100 ms on a 2-core machine. The server is
+uvicorn with 2 worker processes against PostgreSQL (YIBAO_BENCH_POSTGRES_URL, default the local `test` database,
+in a schema of its own); the client posts from 8 threads. Baseline in the same run: the same use case called
+in-process (no HTTP, one thread), to show what the HTTP layer costs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import httpx2 as httpx
+from sqlalchemy import text
+
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import make_engine, session_factory
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.timeutil import parse_instant
+from yibao.services.access import Principal, Role
+from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
+from yibao.services.users import NewUser, add_user, login
+
+URL = os.environ.get("YIBAO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CLOCK = "2017-11-15T09:00:00+08:00"
+YUYANG = "120119100000"
+HOUSEHOLDS = int(os.environ.get("YIBAO_BENCH_HOUSEHOLDS", "1500"))
+CLIENTS = 8
+
+
+def family(number: int) -> list[dict[str, str]]:
+    birth = date(1950, 1, 1) + timedelta(days=number % 20_000)  # a distinct (birth, sequence) per household
+    sequence = 2 * (number // 20_000) + 1
+    return [
+        {"id_number": idnumber.make("120119", birth, sequence % 1000), "name": f"户主{number}", "relation": "户主"},
+        {"id_number": idnumber.make("120225", birth, sequence % 1000), "name": f"配偶{number}", "relation": "配偶"},
+        {"id_number": idnumber.make("120118", birth, sequence % 1000), "name": f"子女{number}", "relation": "子女"},
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(url: str) -> str:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with UnitOfWork(session_factory(engine), actor="bench", now=parse_instant(CLOCK)) as uow:
+        seed_district(uow, "120119")
+        add_user(uow, NewUser("clerk", "clerk", "bench-password", Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
+    with UnitOfWork(session_factory(engine), actor="bench", now=parse_instant(CLOCK)) as uow:
+        token = login(uow, "clerk", "bench-password", kind="api")
+    engine.dispose()
+    return token
+
+
+def in_process_baseline(url: str, count: int) -> float:
+    engine = make_engine(url)
+    clerk = Principal(1, "clerk", "clerk", Role.TOWNSHIP_OPERATOR, YUYANG)
+    start = time.perf_counter()
+    for number in range(count):
+        members = tuple(Member(m["id_number"], m["name"], m["relation"]) for m in family(100_000 + number))
+        request = HouseholdEnrollment("tianjin-jizhou-2018", YUYANG, "village", parse_instant(CLOCK), members)
+        with UnitOfWork(session_factory(engine), actor="bench", now=parse_instant(CLOCK)) as uow:
+            enroll_household(uow, clerk, request)
+    engine.dispose()
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{URL}?options=-csearch_path%3D{schema}"
+    port = free_port()
+    server = None
+    try:
+        token = prepare(url)
+        environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "yibao.entrypoints.server:app_from_environment",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            env=environment,
+        )
+        base = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/api/v1/me", headers=headers).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        latencies: list[float] = []
+        client = httpx.Client(base_url=base, headers=headers, timeout=30)
+
+        def register(number: int) -> None:
+            body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": family(number)}
+            started = time.perf_counter()
+            response = client.post("/api/v1/households", json=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(response.text)
+
+        for number in range(50):  # warm-up: imports, connection pools, policy caches in both workers
+            register(number)
+        latencies.clear()
+        start = time.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(register, range(50, 50 + HOUSEHOLDS)))
+        elapsed = time.perf_counter() - start
+        rate = HOUSEHOLDS / elapsed
+        p95 = statistics.quantiles(latencies, n=100)[94] * 1000
+        baseline = in_process_baseline(url, 300)
+        print(f"HTTP counter registrations (household of 3, assessed), PostgreSQL, 2 workers, {CLIENTS} clients:")
+        print(f"  {rate:8.0f} households/s   (goal ≥ 200)   p95 {p95:6.1f} ms (goal < 100)")
+        print(
+            f"  in-process, one thread, same use case: {baseline:8.0f} households/s   ratio HTTP/in-process "
+            f"{rate / baseline:.2f}"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
