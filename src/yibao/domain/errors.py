@@ -136,6 +136,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "该记录已被他人修改（当前版本{current}，您看到的是版本{expected}），请刷新后重试",
         "the record was changed by someone else (now version {current}, you saw {expected}); reload and retry",
     ),
+    "SURVIVAL_STATUS_UNKNOWN": (
+        "生存状态“{value}”无效，可选：{allowed}",
+        "unknown survival status '{value}'; allowed: {allowed}",
+    ),
     "NAME_REQUIRED": ("请填写姓名", "a name is required"),
     "RESIDENT_EXISTS": (
         "公民身份号码{number}已在{township}登记，请查询后办理",

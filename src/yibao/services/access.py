@@ -102,6 +102,11 @@ class Principal:
                 "FORBIDDEN", role=ROLE_NAMES[self.role], action=PERMISSION_NAMES[permission], role_en=self.role.value
             )
 
+    def require_township(self, township_code: str) -> None:
+        """Writes aimed at a township outside one's area are refused, naming the code."""
+        if not self.covers_township(township_code):
+            raise YibaoError("AREA_UNKNOWN", field="township_code", area=township_code, level="本辖区镇（街）")
+
     def covers_township(self, township_code: str) -> bool:
         """Whether a township lies in this principal's area (for organizations: the organization's township)."""
         if self.role in DISTRICT_ROLES:

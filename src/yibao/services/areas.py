@@ -1,4 +1,4 @@
-"""Reference data for forms and filters: the areas of the principal's district."""
+"""Areas: the checks every use case makes on a township or village code, and the list for forms and filters."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from yibao.adapters.db.tables import Area
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
 from yibao.services.access import Principal, Role
 from yibao.services.views import AreaView
 
@@ -16,3 +17,17 @@ def list_areas(uow: UnitOfWork, principal: Principal) -> list[AreaView]:
     if principal.role in (Role.TOWNSHIP_OPERATOR, Role.INSTITUTION):
         query = query.where((Area.code == principal.area_code) | (Area.parent_code == principal.area_code))
     return [AreaView(code=area.code, name=area.name, level=area.level) for area in uow.session.scalars(query)]
+
+
+def township_area(uow: UnitOfWork, district: str, code: str) -> Area:
+    """The township with this code in the district, or AREA_UNKNOWN naming the code."""
+    area = uow.session.get(Area, code)
+    if area is None or area.level != "township" or code[:6] != district:
+        raise YibaoError("AREA_UNKNOWN", field="township_code", area=code, level="镇（街）")
+    return area
+
+
+def check_village(uow: UnitOfWork, township_code: str, village_code: str) -> None:
+    village = uow.session.get(Area, village_code)
+    if village is None or village.parent_code != township_code:
+        raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township_code, area=village_code)

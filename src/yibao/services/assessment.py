@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import or_, select
 
-from yibao.adapters.db.tables import Enrollment, IdentityFlag
+from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.engine import fired
@@ -21,6 +21,10 @@ from yibao.domain.engine.assess import assess
 from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
+from yibao.services.policies import get_policy
+
+# States whose figures may still be recomputed: once a notice is out or money is in, the assessment stands.
+REASSESSABLE = ("registered", "assessed")
 
 
 @dataclass(frozen=True)
@@ -107,3 +111,35 @@ def summary(enrollment: Enrollment) -> dict[str, Any]:
         "benefit_start": enrollment.benefit_start.isoformat() if enrollment.benefit_start else None,
         "benefit_end": enrollment.benefit_end.isoformat() if enrollment.benefit_end else None,
     }
+
+
+def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, recompute_category: bool = False) -> None:
+    """Recompute one enrollment under its policy; an enrollment that is no longer eligible stays ``registered``.
+
+    After an ID number correction the age may differ, so an age-derived category (adult, child, newborn) is
+    derived again; "student" is a fact of schooling, not of age, and is kept.
+    """
+    policy = get_policy(enrollment.policy_id)
+    identities = identities_on(uow, [resident.id], enrollment.registered_at.date()).get(resident.id, ())
+
+    def run(category: str | None, tier: str | None) -> dict[str, Any]:
+        item = AssessInput(resident.id_number, enrollment.registered_at, category, tier, identities, enrollment.channel)
+        return assess_inputs(policy, [item])[0]
+
+    if recompute_category and enrollment.category != "student":
+        result = run(None, enrollment.tier)
+        if result["category"] != enrollment.category:
+            result = run(None, None)  # a new category: last tier choice was among another category's tiers
+    else:
+        result = run(enrollment.category, enrollment.tier)
+    before = summary(enrollment)
+    if result["eligible"]:
+        for key, value in frozen_fields(policy, result).items():
+            setattr(enrollment, key, value)
+        enrollment.state = "assessed"
+        enrollment.assessed_at = uow.now
+    else:
+        enrollment.state = "registered"
+        enrollment.individual_due_fen = None
+    uow.session.flush()
+    uow.audit("assess", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": result["reason"]})

@@ -123,7 +123,8 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
                     head_birth = birth
                 sequence[birth] = sequence.get(birth, 0) + 1
                 region = "120225" if rng.random() < 0.4 else DISTRICT  # numbers issued under 蓟县 stay valid
-                number = idnumber.make(region, birth, sequence[birth] * 2 + (relation in ("配偶",)) % 2)
+                # A distinct sequence per birth date; its parity (the sex) is left to chance.
+                number = idnumber.make(region, birth, (sequence[birth] * 2 + rng.randint(0, 1)) % 1000)
                 parsed = idnumber.parse(number, on=date(2017, 11, 1))
                 births.append(parsed.birth_date)
                 members.append(

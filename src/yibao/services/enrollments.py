@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
@@ -20,9 +20,18 @@ from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.services.access import Permission, Principal, enrollment_scope
-from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields, identities_on, summary
+from yibao.services.areas import township_area
+from yibao.services.assessment import (
+    REASSESSABLE,
+    AssessInput,
+    assess_inputs,
+    frozen_fields,
+    identities_on,
+    reassess,
+    summary,
+)
 from yibao.services.policies import get_policy
-from yibao.services.residents import MAX_PAGE, REASSESSABLE, reassess
+from yibao.services.residents import MAX_PAGE
 from yibao.services.views import EnrollmentPage, EnrollmentView, enrollment_view
 
 LIVE_STATES = ("registered", "assessed", "notified", "paid", "effective")
@@ -117,9 +126,7 @@ def cancel_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int,
 
 
 def check_policy_covers(uow: UnitOfWork, policy: Policy, township_code: str) -> Area:
-    township = uow.session.get(Area, township_code)
-    if township is None or township.level != "township":
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=township_code, level="镇（街）")
+    township = township_area(uow, township_code[:6], township_code)
     if township_code[:6] != policy.region.code:
         raise YibaoError(
             "POLICY_OTHER_DISTRICT",
@@ -151,8 +158,7 @@ def renew_township(
     """
     principal.require(Permission.RENEW_TOWNSHIP)
     policy = get_policy(policy_id)
-    if not principal.covers_township(township_code):
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=township_code, level="本辖区镇（街）")
+    principal.require_township(township_code)
     check_policy_covers(uow, policy, township_code)
     source_year = policy.insurance_year - 1 if from_year is None else from_year
     if source_year != policy.insurance_year - 1:
@@ -237,14 +243,12 @@ def _insert_renewals(uow: UnitOfWork, policy: Policy, township_code: str, rows: 
             )
             for enrollment_id, resident_id in inserted
         ],
-        before=None,
     )
     return len(inserted)
 
 
-def _audit_many(
-    uow: UnitOfWork, action: str, entries: list[tuple[int, dict[str, Any]]], *, before: dict[int, Any] | None
-) -> None:
+def _audit_many(uow: UnitOfWork, action: str, entries: list[tuple[int, dict[str, Any]]]) -> None:
+    """One audit entry per enrollment, in one executemany (the bulk paths create records, so no "before")."""
     if not entries:
         return
     at = uow.now.astimezone(UTC)
@@ -257,7 +261,7 @@ def _audit_many(
                 "action": action,
                 "entity": "enrollment",
                 "entity_id": str(entity_id),
-                "before": before.get(entity_id) if before else None,
+                "before": None,
                 "after": after,
             }
             for entity_id, after in entries
@@ -276,8 +280,7 @@ class BulkAssessResult:
 def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, policy_id: str) -> BulkAssessResult:
     """Assess every ``registered`` enrollment of a township under a policy, in one vectorized pass."""
     principal.require(Permission.WRITE_RESIDENTS)
-    if not principal.covers_township(township_code):
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=township_code, level="本辖区镇（街）")
+    principal.require_township(township_code)
     policy = get_policy(policy_id)
     check_policy_covers(uow, policy, township_code)
     session = uow.session
@@ -300,10 +303,12 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         )
         .order_by(Enrollment.id)
     ).all()
+    by_day: dict[date, list[int]] = {}
+    for row in waiting:
+        by_day.setdefault(row.registered_at.date(), []).append(row.resident_id)
     identities: dict[int, tuple[str, ...]] = {}
-    for day in {row.registered_at.date() for row in waiting}:
-        ids = [row.resident_id for row in waiting if row.registered_at.date() == day]
-        identities.update(identities_on(uow, ids, day))
+    for day, resident_ids in by_day.items():
+        identities.update(identities_on(uow, resident_ids, day))
     inputs = [
         AssessInput(
             row.id_number, row.registered_at, row.category, row.tier, identities.get(row.resident_id, ()), row.channel
@@ -345,7 +350,6 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
                 )
                 for item in updates
             ],
-            before=None,
         )
     uow.commit()
     return BulkAssessResult(township_code, len(waiting), len(updates), not_eligible)

@@ -23,6 +23,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
+from yibao.services.areas import check_village
 from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields, summary
 from yibao.services.enrollments import LIVE_STATES, check_policy_covers
 from yibao.services.policies import get_policy
@@ -118,17 +119,12 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
 
 def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request: HouseholdEnrollment) -> None:
     """The township must be the principal's, under the policy's district; an institution enrolls only its own."""
-    if not principal.covers_township(request.township_code):
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="本辖区镇（街）")
+    principal.require_township(request.township_code)
     check_policy_covers(uow, policy, request.township_code)
     if request.channel not in CHANNELS:
         raise YibaoError("CHANNEL_UNKNOWN", field="channel", value=request.channel, allowed=", ".join(CHANNELS))
     if request.village_code is not None:
-        village = uow.session.get(Area, request.village_code)
-        if village is None or village.parent_code != request.township_code:
-            raise YibaoError(
-                "VILLAGE_UNKNOWN", field="village_code", township=request.township_code, area=request.village_code
-            )
+        check_village(uow, request.township_code, request.village_code)
     if principal.role is Role.INSTITUTION:
         organization = uow.session.get_one(Organization, principal.organization_id)
         if request.organization_id not in (None, organization.id) or request.channel != organization.kind:

@@ -20,15 +20,13 @@ from yibao.adapters.db.tables import (
     HouseholdMember,
     IdentityFlag,
     Resident,
-    ResidentChange,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.vocabulary import RESIDENCIES
 from yibao.services.access import Permission, Principal, resident_scope
-from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields, identities_on, summary
-from yibao.services.policies import get_policy
+from yibao.services.areas import check_village, township_area
 from yibao.services.views import (
     AuditView,
     HouseholdView,
@@ -44,8 +42,6 @@ from yibao.services.views import (
 
 MAX_PAGE = 200
 ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
-# States whose figures may still be recomputed: once a notice is out or money is in, the assessment stands.
-REASSESSABLE = ("registered", "assessed")
 
 
 @dataclass(frozen=True)
@@ -225,167 +221,6 @@ def resident_record(resident: Resident) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ResidentChangeRequest:
-    """A 信息变更: only the fields given change. ``expected_version`` guards against overwriting a colleague."""
-
-    reason: str
-    name: str | None = None
-    id_number: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    township_code: str | None = None  # a township transfer (户籍迁移/居住地变更)
-    village_code: str | None = None
-    survival_status: str | None = None
-    expected_version: int | None = None
-
-
-SURVIVAL_STATUSES = ("alive", "deceased", "missing", "unknown")
-
-
-def change_resident(
-    uow: UnitOfWork, principal: Principal, resident_id: int, request: ResidentChangeRequest
-) -> ResidentDetail:
-    principal.require(Permission.WRITE_RESIDENTS)
-    resident = visible_resident(uow, principal, resident_id)
-    if not request.reason.strip():
-        raise YibaoError("REASON_REQUIRED", field="reason")
-    if request.expected_version is not None and request.expected_version != resident.version:
-        raise YibaoError("STALE_RECORD", field="version", current=resident.version, expected=request.expected_version)
-    before = resident_record(resident)
-    changes: list[tuple[str, str | None, str | None]] = []
-    reassess = False
-    if request.name is not None and request.name.strip() and request.name.strip() != resident.name:
-        changes.append(("name", resident.name, request.name.strip()))
-        resident.name = request.name.strip()
-    if request.id_number is not None:
-        reassess = _correct_id_number(uow, resident, request.id_number, changes)
-    for kind in ("address", "phone"):
-        value = getattr(request, kind)
-        if value is not None and value != getattr(resident, kind):
-            changes.append((kind, getattr(resident, kind), value))
-            setattr(resident, kind, value)
-    if request.survival_status is not None and request.survival_status != resident.survival_status:
-        if request.survival_status not in SURVIVAL_STATUSES:
-            raise YibaoError(
-                "CATEGORY_UNKNOWN",
-                field="survival_status",
-                value=request.survival_status,
-                allowed=", ".join(SURVIVAL_STATUSES),
-            )
-        changes.append(("survival_status", resident.survival_status, request.survival_status))
-        resident.survival_status = request.survival_status
-    _move(uow, principal, resident, request, changes)
-    if not changes:
-        raise YibaoError("NOTHING_TO_CHANGE")
-    for kind, old, new in changes:
-        uow.session.add(
-            ResidentChange(
-                resident_id=resident.id,
-                kind=kind,
-                before=_masked_if_id(kind, old),
-                after=_masked_if_id(kind, new),
-                reason=request.reason.strip(),
-                actor=uow.actor,
-                at=uow.now,
-            )
-        )
-    uow.session.flush()
-    uow.audit("change", "resident", resident.id, before, resident_record(resident) | {"reason": request.reason})
-    if reassess:
-        _reassess_open_enrollments(uow, resident)
-    uow.commit()
-    # A township operator who moved someone out can no longer see them; answer with what they may see.
-    if not principal.covers_township(resident.township_code) and principal.role.value == "township_operator":
-        raise YibaoError("RESIDENT_NOT_FOUND", field="resident_id", id=resident.id)
-    return get_resident(uow, principal, resident.id)
-
-
-def _masked_if_id(kind: str, value: str | None) -> str | None:
-    return idnumber.mask(value) if kind == "id_number" and value else value
-
-
-def _correct_id_number(
-    uow: UnitOfWork, resident: Resident, raw: str, changes: list[tuple[str, str | None, str | None]]
-) -> bool:
-    parsed = idnumber.parse(raw, on=uow.now.date())
-    if parsed.number == resident.id_number:
-        return False
-    holder = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
-    if holder is not None:
-        raise YibaoError("ID_NUMBER_TAKEN", field="id_number", number=parsed.masked, name=holder.name)
-    changes.append(("id_number", resident.id_number, parsed.number))
-    resident.id_number = parsed.number
-    resident.birth_date = parsed.birth_date
-    resident.sex = parsed.sex.value
-    return True
-
-
-def _move(
-    uow: UnitOfWork,
-    principal: Principal,
-    resident: Resident,
-    request: ResidentChangeRequest,
-    changes: list[tuple[str, str | None, str | None]],
-) -> None:
-    township = request.township_code or resident.township_code
-    if request.township_code and request.township_code != resident.township_code:
-        area = uow.session.get(Area, request.township_code)
-        if area is None or area.level != "township" or request.township_code[:6] != principal.district:
-            raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="镇（街）")
-        changes.append(("township_transfer", resident.township_code, request.township_code))
-        resident.township_code = request.township_code
-        if request.village_code is None:
-            resident.village_code = None
-    if request.village_code is not None and request.village_code != resident.village_code:
-        village = uow.session.get(Area, request.village_code) if request.village_code else None
-        if request.village_code and (village is None or village.parent_code != township):
-            raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township, area=request.village_code)
-        changes.append(("village", resident.village_code, request.village_code or None))
-        resident.village_code = request.village_code or None
-
-
-def _reassess_open_enrollments(uow: UnitOfWork, resident: Resident) -> None:
-    """An ID number correction may change age and so category and amount: recompute what is not yet billed."""
-    open_enrollments = uow.session.scalars(
-        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.state.in_(REASSESSABLE))
-    ).all()
-    for enrollment in open_enrollments:
-        reassess(uow, enrollment, resident, recompute_category=True)
-
-
-def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, recompute_category: bool = False) -> None:
-    """Recompute one enrollment under its policy; an enrollment that is no longer eligible stays ``registered``.
-
-    After an ID number correction the age may differ, so an age-derived category (adult, child, newborn) is
-    derived again; "student" is a fact of schooling, not of age, and is kept.
-    """
-    policy = get_policy(enrollment.policy_id)
-    identities = identities_on(uow, [resident.id], enrollment.registered_at.date()).get(resident.id, ())
-
-    def run(category: str | None, tier: str | None) -> dict[str, Any]:
-        item = AssessInput(resident.id_number, enrollment.registered_at, category, tier, identities, enrollment.channel)
-        return assess_inputs(policy, [item])[0]
-
-    if recompute_category and enrollment.category != "student":
-        result = run(None, enrollment.tier)
-        if result["category"] != enrollment.category:
-            result = run(None, None)  # a new category: last tier choice was among another category's tiers
-    else:
-        result = run(enrollment.category, enrollment.tier)
-    before = summary(enrollment)
-    if result["eligible"]:
-        for key, value in frozen_fields(policy, result).items():
-            setattr(enrollment, key, value)
-        enrollment.state = "assessed"
-        enrollment.assessed_at = uow.now
-    else:
-        enrollment.state = "registered"
-        enrollment.individual_due_fen = None
-    uow.session.flush()
-    uow.audit("assess", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": result["reason"]})
-
-
-@dataclass(frozen=True)
 class ResidentRegistration:
     id_number: str
     name: str
@@ -400,15 +235,10 @@ class ResidentRegistration:
 def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRegistration) -> ResidentDetail:
     """Register a resident without enrolling them (a newborn before the family comes in, a lapsed person)."""
     principal.require(Permission.REGISTER_RESIDENTS)
-    if not principal.covers_township(request.township_code):
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="本辖区镇（街）")
-    township = uow.session.get(Area, request.township_code)
-    if township is None or township.level != "township":
-        raise YibaoError("AREA_UNKNOWN", field="township_code", area=request.township_code, level="镇（街）")
+    principal.require_township(request.township_code)
+    township_area(uow, principal.district, request.township_code)
     if request.village_code:
-        village = uow.session.get(Area, request.village_code)
-        if village is None or village.parent_code != request.township_code:
-            raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township.name, area=request.village_code)
+        check_village(uow, request.township_code, request.village_code)
     if not request.name.strip():
         raise YibaoError("NAME_REQUIRED", field="name")
     if request.residency not in RESIDENCIES:

@@ -155,7 +155,7 @@ def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
                     text=rule.clause.text if rule.clause else None,
                     assumptions=rule.assumptions,
                 )
-                for rule in fired(policy, [rule for rule in enrollment.rules if rule])
+                for rule in fired(policy, enrollment.rules)
             ]
             known = {assumption.id: assumption for assumption in policy.assumptions}
             assumptions = [

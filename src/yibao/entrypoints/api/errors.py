@@ -43,13 +43,11 @@ def request_error(error: RequestValidationError) -> YibaoError:
 
 
 def install(app: FastAPI) -> None:
-    async def on_yibao_error(_request: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, YibaoError)
-        return yibao_error_response(error)
+    """A malformed request is REQUEST_INVALID. (YibaoError itself is handled by the server, which answers pages
+    with a page and the API with JSON.)"""
 
     async def on_validation_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         return yibao_error_response(request_error(error))
 
-    app.add_exception_handler(YibaoError, on_yibao_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

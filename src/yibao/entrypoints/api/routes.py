@@ -20,7 +20,7 @@ from yibao.entrypoints.api.schemas import (
     UserIn,
     UserOut,
 )
-from yibao.services import enrollments, registry, residents, users
+from yibao.services import changes, enrollments, registry, residents, users
 from yibao.services.access import GRANTS, ROLE_NAMES, Principal
 from yibao.services.areas import list_areas
 from yibao.services.policies import list_policies
@@ -130,8 +130,8 @@ def get_resident(work: ApiWork, resident_id: int) -> ResidentDetail:
 
 @router.patch("/residents/{resident_id}", tags=["residents"], summary="Change information (信息变更)")
 def change_resident(work: ApiWork, resident_id: int, body: ResidentChangeIn) -> ResidentDetail:
-    request = residents.ResidentChangeRequest(**body.model_dump())
-    return residents.change_resident(work.uow, work.principal, resident_id, request)
+    request = changes.ResidentChangeRequest(**body.model_dump())
+    return changes.change_resident(work.uow, work.principal, resident_id, request)
 
 
 @router.get("/residents/{resident_id}/history", tags=["residents"], summary="The record's audit trail")

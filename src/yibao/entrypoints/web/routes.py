@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
+from yibao.domain.policy import Policy
 from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES
 from yibao.entrypoints.api.context import AppContext, app_context
@@ -82,10 +83,15 @@ def logout(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
     return response
 
 
+def _district_policies(work: Any) -> list[Policy]:
+    policies = (get_policy(summary.id) for summary in list_policies())
+    return [policy for policy in policies if policy.region.code == work.principal.district]
+
+
 def _campaign_year(work: Any) -> int:
-    district_policies = [p for p in list_policies() if get_policy(p.id).region.code == work.principal.district]
-    current = [p.insurance_year for p in district_policies if p.insurance_year <= work.uow.now.year + 1]
-    return max(current) if current else work.uow.now.year + 1
+    """The latest insurance year of the district's plans that has begun or is being enrolled for."""
+    years = [p.insurance_year for p in _district_policies(work) if p.insurance_year <= work.uow.now.year + 1]
+    return max(years) if years else work.uow.now.year + 1
 
 
 @router.get("/")
@@ -120,8 +126,7 @@ def resident(request: Request, work: WebWork, resident_id: int) -> HTMLResponse:
 
 
 def _counter_choices(work: Any) -> dict[str, Any]:
-    district = work.principal.district
-    policies = [get_policy(p.id) for p in list_policies() if get_policy(p.id).region.code == district]
+    policies = _district_policies(work)
     areas = list_areas(work.uow, work.principal)
     return {
         "policies": policies,
