@@ -2,8 +2,10 @@
 
 Goal (issue "system of record"): at least 200 households/s and p95 under 100 ms on a 2-core machine. The server is
 uvicorn with 2 worker processes against PostgreSQL (YIBAO_BENCH_POSTGRES_URL, default the local `test` database,
-in a schema of its own); the client posts from 8 threads. Baseline in the same run: the same use case called
-in-process (no HTTP, one thread), to show what the HTTP layer costs.
+in a schema of its own), as `yibao serve --workers 2` runs it (Polars on one thread per worker); the client posts
+from 8 threads, a new connection per request, as a reverse proxy in front of the workers would spread them (kept-alive
+connections all land on whichever worker accepted them first, and leave the other idle). Baseline in the same run:
+the same use case called in-process (no HTTP, one thread), to show what the HTTP layer costs.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def main() -> None:
     server = None
     try:
         token = prepare(url)
-        environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK}
+        environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK, "POLARS_MAX_THREADS": "1"}
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -115,7 +117,9 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
         latencies: list[float] = []
-        client = httpx.Client(base_url=base, headers=headers, timeout=30)
+        client = httpx.Client(
+            base_url=base, headers=headers, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+        )
 
         def register(number: int) -> None:
             body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": family(number)}

@@ -49,6 +49,11 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
 
     ``on`` is the date birth dates may not pass: a date, or an expression for a per-row date.
     """
+    return with_id_checks(frame.lazy(), column, on=on).collect()
+
+
+def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> pl.LazyFrame:
+    """:func:`validate_id_numbers` as a step of a larger lazy query (the policy engine's first step)."""
     on_expr = on if isinstance(on, pl.Expr) else pl.lit(on, dtype=pl.Date)
     given = pl.col(column).cast(pl.String)
     # Most numbers arrive clean; only the others pay for full-width conversion, trimming and upper-casing.
@@ -59,16 +64,12 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
     )
     is15 = raw.str.contains(r"^[0-9]{15}$")
     first17 = pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
-    checked = (
-        frame.lazy()
-        .with_columns(
-            _raw=raw,
-            _first17=first17,
-            _is15=is15.fill_null(False),
-            _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
-        )
-        .with_columns(_expected=_check_character(pl.col("_first17")))
-    )
+    checked = frame.with_columns(
+        _raw=raw,
+        _first17=first17,
+        _is15=is15.fill_null(False),
+        _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
+    ).with_columns(_expected=_check_character(pl.col("_first17")))
     number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
     parsed = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     birth = pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed)
@@ -107,5 +108,4 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
         )
         .drop("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
         .drop(column if column != "id_number" else [])
-        .collect()
     )

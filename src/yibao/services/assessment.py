@@ -21,10 +21,14 @@ from yibao.domain.engine.assess import assess
 from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
+from yibao.services.assessment_group import AssessmentGroup
 from yibao.services.policies import get_policy
 
 # States whose figures may still be recomputed: once a notice is out or money is in, the assessment stands.
 REASSESSABLE = ("registered", "assessed")
+
+
+GROUPED_MAX_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,14 @@ class AssessInput:
 
 
 def assess_inputs(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any]]:
+    """One result per input, in order. A few rows (a counter household) join other requests' rows in one engine
+    run (see :mod:`~yibao.services.assessment_group`); a township's thousands run at once, in the caller's thread."""
+    if len(inputs) <= GROUPED_MAX_ROWS:
+        return _group.assess(policy, inputs)
+    return _assess_now(policy, inputs)
+
+
+def _assess_now(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any]]:
     frame = pl.DataFrame(
         {
             "id_number": [item.id_number for item in inputs],
@@ -50,6 +62,9 @@ def assess_inputs(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, A
         schema_overrides={"identities": pl.List(pl.String), "category": pl.String, "tier": pl.String},
     )
     return list(assess(policy, frame).iter_rows(named=True))
+
+
+_group = AssessmentGroup(_assess_now)
 
 
 def frozen_fields(policy: Policy, result: dict[str, Any]) -> dict[str, Any]:

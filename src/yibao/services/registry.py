@@ -6,9 +6,10 @@ included, commits together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,8 @@ from yibao.services.enrollments import LIVE_STATES, check_policy_covers
 from yibao.services.policies import get_policy
 from yibao.services.residents import resident_record
 from yibao.services.views import EnrolledHouseholdView, EnrolledMemberView, enrollment_view, shown_id
+
+T = TypeVar("T")
 
 
 def seed_district(uow: UnitOfWork, district_code: str) -> int:
@@ -141,60 +144,91 @@ def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request:
             raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=request.organization_id)
 
 
-def _already_enrolled(uow: UnitOfWork, resident: Resident, year: int) -> YibaoError | None:
-    existing = uow.session.scalars(
-        select(Enrollment).where(
-            Enrollment.resident_id == resident.id,
+def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> dict[int, YibaoError]:
+    """The refusal for each of these residents already enrolled this year, anywhere in the country's system."""
+    ids = [resident.id for resident in residents]
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(Enrollment.resident_id, Enrollment.state, Enrollment.township_code, Area.name)
+        .outerjoin(Area, Area.code == Enrollment.township_code)
+        .where(
+            Enrollment.resident_id.in_(ids),
             Enrollment.insurance_year == year,
             Enrollment.state.in_(LIVE_STATES),
         )
-    ).first()
-    if existing is None:
-        return None
-    township = uow.session.get(Area, existing.township_code)
-    return YibaoError(
-        "ALREADY_ENROLLED",
-        field="id_number",
-        number=idnumber.mask(resident.id_number),
-        township=township.name if township else existing.township_code,
-        year=year,
-        state=existing.state,
     )
+    number_of = {resident.id: resident.id_number for resident in residents}
+    return {
+        resident_id: YibaoError(
+            "ALREADY_ENROLLED",
+            field="id_number",
+            number=idnumber.mask(number_of[resident_id]),
+            township=township_name or township_code,
+            year=year,
+            state=state,
+        )
+        for resident_id, state, township_code, township_name in rows
+    }
 
 
-def _resident(uow: UnitOfWork, parsed: idnumber.ResidentId, member: Member, request: HouseholdEnrollment) -> Resident:
-    resident = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
-    if resident is not None:
-        if resident.name != member.name:
+def _residents(
+    uow: UnitOfWork, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
+) -> list[Resident]:
+    """Each member's resident record, found by ID number or new (not yet written); refused row by row when the
+    name differs from the one on record or the resident is already enrolled this year."""
+    numbers = [resident.number for resident in parsed]
+    known = {
+        resident.id_number: resident
+        for resident in uow.session.scalars(select(Resident).where(Resident.id_number.in_(numbers)))
+    }
+    refusals = _live_enrollments(uow, list(known.values()), year)
+    residents = []
+    for row, (member, resident_id) in enumerate(zip(request.members, parsed, strict=True), 1):
+        resident = known.get(resident_id.number)
+        if resident is None:
+            resident = Resident(
+                id_number=resident_id.number,
+                name=member.name,
+                sex=resident_id.sex.value,
+                birth_date=resident_id.birth_date,
+                phone=member.phone,
+                address=request.address,
+                township_code=request.township_code,
+                village_code=request.village_code,
+            )
+        elif resident.name != member.name:
             raise YibaoError(
                 "RESIDENT_NAME_MISMATCH",
                 field="name",
-                number=idnumber.mask(parsed.number),
+                row=row,
+                number=idnumber.mask(resident_id.number),
                 registered=resident.name,
                 given=member.name,
             )
-        return resident
-    resident = Resident(
-        id_number=parsed.number,
-        name=member.name,
-        sex=parsed.sex.value,
-        birth_date=parsed.birth_date,
-        phone=member.phone,
-        address=request.address,
-        township_code=request.township_code,
-        village_code=request.village_code,
-    )
-    uow.session.add(resident)
-    uow.session.flush()
-    uow.audit("create", "resident", resident.id, None, resident_record(resident))
-    return resident
+        elif resident.id in refusals:
+            refusal = refusals[resident.id]
+            refusal.row = row
+            raise refusal
+        residents.append(resident)
+    return residents
 
 
-def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> list[EnrolledMember]:
-    """Register a household and enroll every member in one step (整户参保), assessed under the policy.
+@dataclass(frozen=True)
+class _Written:
+    member: Member
+    resident: Resident
+    enrollment: Enrollment
+    household: Household
 
-    The household is checked whole: a bad ID number, a member not eligible, or a member already enrolled this
-    year anywhere refuses the whole request and writes nothing.
+
+def _enroll_and_commit(
+    uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment, answer: Callable[[list[_Written]], T]
+) -> T:
+    """Check the household whole, write it, shape the answer from what was written, then commit.
+
+    The answer is shaped before the commit because committing expires every loaded row: reading them back
+    would cost a query per row, on the counter's busiest path.
     """
     principal.require(Permission.WRITE_RESIDENTS)
     policy = get_policy(request.policy_id)
@@ -206,20 +240,43 @@ def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEn
             zh, en = reason_text(result["reason"])
             raise YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
     try:
-        enrolled = _write(uow, principal, policy, request, parsed, assessed)
+        residents = _residents(uow, parsed, request, policy.insurance_year)
+        answered = answer(_write(uow, principal, policy, request, residents, assessed))
         uow.commit()
     except IntegrityError:
         # Another clerk enrolled one of these people between our check and our write: the database's unique
         # indexes decided (on the resident's ID number or on the live enrollment). Report it as the check does.
         uow.session.rollback()
-        for row, resident_id in enumerate(parsed, 1):
-            resident = uow.session.scalars(select(Resident).where(Resident.id_number == resident_id.number)).first()
-            refusal = _already_enrolled(uow, resident, policy.insurance_year) if resident is not None else None
-            if refusal is not None:
-                refusal.row = row
-                raise refusal from None
+        try:
+            _residents(uow, parsed, request, policy.insurance_year)
+        except YibaoError as refusal:
+            raise refusal from None
         raise
-    return enrolled
+    return answered
+
+
+def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> list[EnrolledMember]:
+    """Register a household and enroll every member in one step (整户参保), assessed under the policy.
+
+    The household is checked whole: a bad ID number, a member not eligible, or a member already enrolled this
+    year anywhere refuses the whole request and writes nothing.
+    """
+
+    def members(written: list[_Written]) -> list[EnrolledMember]:
+        return [
+            EnrolledMember(
+                item.resident.id,
+                item.enrollment.id,
+                item.member.name,
+                idnumber.mask(item.resident.id_number),
+                summary(item.enrollment),
+                item.member.relation,
+                item.household.id,
+            )
+            for item in written
+        ]
+
+    return _enroll_and_commit(uow, principal, request, members)
 
 
 def _write(
@@ -227,94 +284,70 @@ def _write(
     principal: Principal,
     policy: Policy,
     request: HouseholdEnrollment,
-    parsed: list[idnumber.ResidentId],
+    residents: list[Resident],
     assessed: list[dict[str, Any]],
-) -> list[EnrolledMember]:
+) -> list[_Written]:
+    """A few set-wise INSERTs whatever the household's size: the household with its new residents, then the
+    members, identity flags and enrollments, then the audit entries (flushed at commit)."""
+    session = uow.session
     household = Household(
         township_code=request.township_code,
         village_code=request.village_code,
         number=request.household_number,
         address=request.address,
     )
-    uow.session.add(household)
-    uow.session.flush()
+    created = [resident for resident in residents if resident.id is None]
+    session.add_all([household, *created])
+    session.flush()
     uow.audit("create", "household", household.id, None, {"township_code": request.township_code})
-    enrolled = []
+    for resident in created:
+        uow.audit("create", "resident", resident.id, None, resident_record(resident))
     organization_id = principal.organization_id if principal.role is Role.INSTITUTION else request.organization_id
-    for row, (member, resident_id, result) in enumerate(zip(request.members, parsed, assessed, strict=True), 1):
-        try:
-            resident = _resident(uow, resident_id, member, request)
-        except YibaoError as error:
-            error.row = row
-            raise
-        refusal = _already_enrolled(uow, resident, policy.insurance_year)
-        if refusal is not None:
-            refusal.row = row
-            raise refusal
-        uow.session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
-        for identity in member.identities:
-            uow.session.add(IdentityFlag(resident_id=resident.id, identity=identity, source="counter"))
-        enrollment = _enrollment(uow, policy, request, resident, household, result, organization_id)
-        enrolled.append(
-            EnrolledMember(
-                resident.id,
-                enrollment.id,
-                member.name,
-                idnumber.mask(resident.id_number),
-                summary(enrollment),
-                member.relation,
-                household.id,
-            )
+    written = []
+    for member, resident, result in zip(request.members, residents, assessed, strict=True):
+        session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
+        session.add_all(
+            IdentityFlag(resident_id=resident.id, identity=identity, source="counter") for identity in member.identities
         )
-    return enrolled
-
-
-def _enrollment(
-    uow: UnitOfWork,
-    policy: Policy,
-    request: HouseholdEnrollment,
-    resident: Resident,
-    household: Household,
-    result: dict[str, Any],
-    organization_id: int | None,
-) -> Enrollment:
-    enrollment = Enrollment(
-        resident_id=resident.id,
-        household_id=household.id,
-        insurance_year=policy.insurance_year,
-        township_code=request.township_code,
-        channel=request.channel,
-        organization_id=organization_id,
-        state="assessed",
-        registered_at=as_shanghai(request.registered_at),
-        assessed_at=uow.now,
-        **frozen_fields(policy, result),
-    )
-    uow.session.add(enrollment)
-    uow.session.flush()
-    uow.audit("enroll", "enrollment", enrollment.id, None, summary(enrollment))
-    return enrollment
+        enrollment = Enrollment(
+            resident_id=resident.id,
+            household_id=household.id,
+            insurance_year=policy.insurance_year,
+            township_code=request.township_code,
+            channel=request.channel,
+            organization_id=organization_id,
+            state="assessed",
+            registered_at=as_shanghai(request.registered_at),
+            assessed_at=uow.now,
+            **frozen_fields(policy, result),
+        )
+        session.add(enrollment)
+        written.append(_Written(member, resident, enrollment, household))
+    session.flush()
+    for item in written:
+        uow.audit("enroll", "enrollment", item.enrollment.id, None, summary(item.enrollment))
+    return written
 
 
 def enroll_household_view(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> EnrolledHouseholdView:
     """:func:`enroll_household`, answered member by member with the clauses behind each figure (API and web)."""
-    enrolled = enroll_household(uow, principal, request)
-    members = []
-    for member in enrolled:
-        resident = uow.session.get_one(Resident, member.resident_id)
-        enrollment = uow.session.get_one(Enrollment, member.enrollment_id)
-        members.append(
+
+    def view(written: list[_Written]) -> EnrolledHouseholdView:
+        members = [
             EnrolledMemberView(
-                resident_id=resident.id,
-                name=resident.name,
-                id_number=shown_id(principal, resident.id_number),
-                relation=member.relation,
-                enrollment=enrollment_view(enrollment),
+                resident_id=item.resident.id,
+                name=item.resident.name,
+                id_number=shown_id(principal, item.resident.id_number),
+                relation=item.member.relation,
+                enrollment=enrollment_view(item.enrollment),
             )
+            for item in written
+        ]
+        return EnrolledHouseholdView(
+            household_id=written[0].household.id,
+            township_code=request.township_code,
+            members=members,
+            individual_due_total_fen=sum(m.enrollment.individual_due_fen or 0 for m in members),
         )
-    return EnrolledHouseholdView(
-        household_id=enrolled[0].household_id,
-        township_code=request.township_code,
-        members=members,
-        individual_due_total_fen=sum(m.enrollment.individual_due_fen or 0 for m in members),
-    )
+
+    return _enroll_and_commit(uow, principal, request, view)

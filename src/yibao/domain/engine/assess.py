@@ -4,11 +4,14 @@ benefit tier and period, and the rules that fired — for one resident or a mill
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from yibao.domain.engine import benefit, enrollment, fired, subsidy
-from yibao.domain.engine.inputs import conform
-from yibao.domain.idnumber_bulk import validate_id_numbers
+from yibao.domain.engine.inputs import SHANGHAI_DATETIME, conform
+from yibao.domain.idnumber_bulk import with_id_checks
+from yibao.domain.policy.memo import per_policy
 from yibao.domain.policy.model import Policy
 
 RESULT_COLUMNS = (
@@ -37,49 +40,81 @@ def assess(policy: Policy, residents: pl.DataFrame) -> pl.DataFrame:
     ID-number columns (``id_error``, ``birth_date``, ``sex``, ``region_status``…).
     """
     frame = conform(residents)
-    frame = validate_id_numbers(frame, "id_number", on=pl.col("registered_at").dt.date())
+    checked = with_id_checks(frame.lazy(), "id_number", on=pl.col("registered_at").dt.date())
+    query = _plan(policy).apply(enrollment.with_dates(checked))
+    # A counter household is a few rows: there the optimizer costs more than it saves; a township's renewals
+    # gain from it (common subexpressions are many).
+    small = frame.height <= SMALL_FRAME_ROWS
+    return query.collect(optimizations=pl.QueryOptFlags.none() if small else pl.QueryOptFlags())
+
+
+SMALL_FRAME_ROWS = 64
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The engine's steps for one policy, built once: building the expressions costs more than running them
+    on a counter household."""
+
+    steps: tuple[list[pl.Expr], ...]
+    helpers: tuple[str, ...]
+
+    def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        for step in self.steps:
+            frame = frame.with_columns(step)
+        return frame.drop(self.helpers)
+
+
+@per_policy
+def _plan(policy: Policy) -> _Plan:
     group_ids = [group.id for group in policy.assisted.groups]
     extras = policy.benefit_period.extras
-    lazy = (
-        enrollment.with_dates(frame.lazy())
-        .with_columns(newborn_qualifies=enrollment.newborn_qualifies(policy))
-        .with_columns(enrollment.with_category(policy))
-        .with_columns(subsidy.match_columns(policy))
-        .with_columns(subsidy.with_tier(policy))
-        .with_columns(subsidy.tier_amounts(policy))
-        .with_columns(enrollment.with_path(policy))
-        .with_columns(_blocking=enrollment.blocking_reason(policy))
-        .with_columns(
-            reason=pl.coalesce(pl.col("_blocking"), pl.when(pl.col("path").is_null()).then(pl.col("window_reason")))
-        )
-        .with_columns(subsidy.subsidy_columns(policy))
-        .with_columns(benefit_start=benefit.benefit_start(policy))
-        .with_columns(
-            reason=pl.coalesce(
+    steps: tuple[list[pl.Expr], ...] = (
+        [enrollment.newborn_qualifies(policy).alias("newborn_qualifies")],
+        enrollment.with_category(policy),
+        subsidy.match_columns(policy),
+        subsidy.with_tier(policy),
+        subsidy.tier_amounts(policy),
+        enrollment.with_path(policy),
+        [enrollment.blocking_reason(policy).alias("_blocking")],
+        [
+            pl.coalesce(pl.col("_blocking"), pl.when(pl.col("path").is_null()).then(pl.col("window_reason"))).alias(
+                "reason"
+            )
+        ],
+        subsidy.subsidy_columns(policy),
+        [benefit.benefit_start(policy).alias("benefit_start")],
+        [
+            pl.coalesce(
                 pl.col("reason"),
                 pl.when(pl.col("benefit_start") > policy.benefit_period.end).then(pl.lit("no_cover_left")),
-            )
-        )
-        .with_columns(eligible=pl.col("reason").is_null())
-        .with_columns(subsidy.amount_columns(policy))
-        .with_columns(subsidy.payer_columns(policy))
-        .with_columns(benefit_tier=subsidy.benefit_tier(policy))
-        .with_columns(benefit.extra_applies(policy))
-        .with_columns(
-            benefit_start=pl.when(pl.col("eligible")).then(pl.col("benefit_start")),
-            benefit_end=pl.when(pl.col("eligible")).then(pl.lit(policy.benefit_period.end, dtype=pl.Date)),
-            assisted_group=pl.when(pl.col("eligible") & (pl.col("assisted_subsidy_fen") > 0)).then(
+            ).alias("reason")
+        ],
+        [pl.col("reason").is_null().alias("eligible")],
+        subsidy.amount_columns(policy),
+        subsidy.payer_columns(policy),
+        [subsidy.benefit_tier(policy).alias("benefit_tier")],
+        benefit.extra_applies(policy),
+        [
+            pl.when(pl.col("eligible")).then(pl.col("benefit_start")).alias("benefit_start"),
+            pl.when(pl.col("eligible")).then(pl.lit(policy.benefit_period.end, dtype=pl.Date)).alias("benefit_end"),
+            pl.when(pl.col("eligible") & (pl.col("assisted_subsidy_fen") > 0))
+            .then(
                 pl.col("assisted_group_index").replace_strict(
                     dict(enumerate(group_ids)), default=None, return_dtype=pl.String
                 )
-            ),
-            extra_benefit_periods=pl.concat_list(
-                [pl.when(pl.col(f"_extra_{e.id}")).then(pl.lit(e.id)) for e in extras]
-            ).list.drop_nulls()
-            if extras
-            else pl.lit([], dtype=pl.List(pl.String)),
-        )
-        .with_columns(fired.mask_columns(policy))
+            )
+            .alias("assisted_group"),
+            (
+                pl.concat_list([pl.when(pl.col(f"_extra_{e.id}")).then(pl.lit(e.id)) for e in extras]).list.drop_nulls()
+                if extras
+                else pl.lit([], dtype=pl.List(pl.String))
+            ).alias("extra_benefit_periods"),
+        ],
+        fired.mask_columns(policy),
     )
-    helpers = [name for name in lazy.collect_schema().names() if name.startswith("_")]
-    return lazy.drop(helpers).collect()
+    unfinished = _Plan(steps, ())
+    empty = conform(pl.DataFrame(schema={"id_number": pl.String, "registered_at": SHANGHAI_DATETIME}))
+    dated = with_id_checks(empty.lazy(), "id_number", on=pl.col("registered_at").dt.date())
+    names = unfinished.apply(enrollment.with_dates(dated)).collect_schema().names()  # the inputs' names do not matter
+    return _Plan(steps, tuple(name for name in names if name.startswith("_")))

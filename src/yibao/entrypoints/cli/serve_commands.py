@@ -26,16 +26,34 @@ def _clock(value: str | None) -> Clock:
     return campaign_clock(parse_instant(value)) if value else system_clock
 
 
-def serve_app(url: str, clock: Clock, host: str, port: int) -> None:
+def serve_app(url: str, clock_setting: str | None, host: str, port: int, workers: int = 1) -> None:
+    """Migrate, then serve. One worker serves from this process; several are separate processes that each build
+    the app from the environment (uvicorn starts them by import string), so a busy counter uses every core."""
     import uvicorn
-
-    from yibao.entrypoints.server import create_app
 
     engine = make_engine(url)
     migrate.upgrade(engine)
-    app = create_app(AppContext(session_factory(engine), clock=clock))
+    engine.dispose()
     console.print(f"[green]✓[/] 网页：http://{host}:{port}/   接口：http://{host}:{port}/api/v1 （/openapi.json）")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        from yibao.entrypoints.server import create_app
+
+        app = create_app(AppContext(session_factory(make_engine(url)), clock=_clock(clock_setting)))
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    os.environ["YIBAO_DATABASE_URL"] = url
+    if clock_setting:
+        os.environ["YIBAO_CLOCK"] = clock_setting
+    # Each worker would otherwise start one Polars thread per core; the workers already share the cores out.
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    uvicorn.run(
+        "yibao.entrypoints.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def serve_command(
@@ -44,9 +62,12 @@ def serve_command(
     clock: Annotated[
         str | None, typer.Option(help="run as if it were this moment (ISO 8601), e.g. inside a past campaign")
     ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="server processes; one per core on a busy counter")] = 1,
 ) -> None:
     """Start the web UI and the REST API on YIBAO_DATABASE_URL. 启动网页与接口服务。"""
-    serve_app(database_url(), _clock(clock), host, port)
+    if clock:
+        parse_instant(clock)  # a bad value is refused here, not in each worker
+    serve_app(database_url(), clock, host, port, workers)
 
 
 def demo_command(
@@ -90,4 +111,4 @@ def demo_command(
     console.print(table)
     console.print(f"演示时钟：系统按 {DEMO_CLOCK} 起运行（《蓟州区2018年度实施方案》的参保期内）。")
     if serve and not os.environ.get("YIBAO_DEMO_NO_SERVE"):
-        serve_app(url, clock, host, port)
+        serve_app(url, DEMO_CLOCK, host, port)
