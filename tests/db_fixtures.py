@@ -23,7 +23,9 @@ def sqlite_engine(tmp_path: Path) -> Engine:
     return make_engine(f"sqlite:///{tmp_path / 'yibao.sqlite'}")
 
 
-def postgres_engine() -> Iterator[Engine]:
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections work in a fresh schema of their own, dropped afterwards (a server in another
+    process can be given it)."""
     if not POSTGRES_URL:
         if os.environ.get("YIBAO_REQUIRE_POSTGRES"):
             pytest.fail(NO_POSTGRES)
@@ -32,11 +34,19 @@ def postgres_engine() -> Iterator[Engine]:
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
     try:
-        yield engine
+        joiner = "&" if "?" in POSTGRES_URL else "?"
+        yield f"{POSTGRES_URL}{joiner}options=-csearch_path%3D{schema}"
     finally:
-        engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def postgres_engine() -> Iterator[Engine]:
+    for url in postgres_schema_url():
+        engine = make_engine(url, pool_size=10)
+        try:
+            yield engine
+        finally:
+            engine.dispose()

@@ -119,6 +119,7 @@ def test_the_counter_journey(site: Site, enrolled: dict[str, object]) -> None:
     assert enrolled["individual_due_total_fen"] == 44000 + 0 + 16000 + 18000
     spouse = members["李秀英"]["enrollment"]
     assert spouse["assisted_by_payer_fen"] == {"district": 18000} and spouse["individual_due_fen"] == 0
+    assert spouse["payer_names"] == {"district": "区财政"}  # the plan's own name for who pays
     assert any(clause["text"] for clause in spouse["clauses"])  # each figure names its clause
     resident_id = members["王建国"]["resident_id"]
     status, found = site.call("op_yuyang", "GET", f"/api/v1/residents?q={members['王建国']['id_number']}")

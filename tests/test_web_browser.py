@@ -16,9 +16,10 @@ import pytest
 import uvicorn
 
 from db_fixtures import sqlite_engine
-from households import NOW, YUYANG, uow
+from households import BIESHAN, NOW, YUYANG, uow
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.tables import Area
 from yibao.domain import idnumber
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
@@ -38,6 +39,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 PASSWORD = "counter-clerk-1"
+YUYANG_VILLAGE, BIESHAN_VILLAGE = "120119100001", "120119106001"
 
 
 def _free_port() -> int:
@@ -53,6 +55,14 @@ def server(tmp_path: Path) -> Iterator[str]:
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", PASSWORD, Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
+        add_user(work, NewUser("admin", "区医保局", PASSWORD, Role.DISTRICT_ADMIN, "120119"), by=None)
+        work.session.add_all(
+            [
+                Area(code=YUYANG_VILLAGE, name="西关村", level="village", parent_code=YUYANG),
+                Area(code=BIESHAN_VILLAGE, name="别山村", level="village", parent_code=BIESHAN),
+            ]
+        )
+        work.commit()
     app = create_app(AppContext(session_factory(engine), clock=lambda: NOW))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -122,7 +132,7 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     }
     assert dues == {"王建国": "44000", "李秀英": "0", "王小明": "16000", "王老汉": "18000"}
     spouse = page.locator(".member[data-name=李秀英]")
-    expect(spouse).to_contain_text("district 180.00")  # the district pays her 180 in full
+    expect(spouse).to_contain_text("区财政 180.00")  # the district pays her 180 in full
     spouse.locator("summary").click()
     expect(spouse.locator(".clause").first).to_be_visible()  # the plan's clause behind the figures
     page.screenshot(path=str(tmp_path / "counter-result.png"), full_page=True)
@@ -139,3 +149,76 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     page.click("button.primary")
     expect(page.locator(".error")).to_contain_text("已在渔阳镇参加2018年度居民医保")
     expect(page.locator("tr.bad")).to_have_count(1)
+
+
+def sign_in(page: object, server: str, username: str, password: str = PASSWORD) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(server + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    expect(page.locator("header .who")).to_be_visible()
+
+
+def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    sign_in(page, server, "admin")
+
+    # The counter offers only the villages of the township chosen.
+    page.goto(server + "/counter")
+    page.select_option("#township_code", BIESHAN)
+    expect(page.locator(f"#village_code option[value='{YUYANG_VILLAGE}']")).to_be_disabled()
+    expect(page.locator(f"#village_code option[value='{BIESHAN_VILLAGE}']")).to_be_enabled()
+    page.select_option("#township_code", YUYANG)
+    page.select_option("#village_code", YUYANG_VILLAGE)
+    page.fill("input[name=m1_name]", "张桂兰")
+    page.fill("input[name=m1_id_number]", idnumber.make("120119", date(1960, 5, 6), 82))
+    page.click("button.primary")
+    expect(page.locator("h1")).to_contain_text("整户参保登记完成：1 人")
+    page.click("text=张桂兰")
+
+    # An information change needs a reason; with one, it is saved and shows in the history.
+    page.click("#change summary")
+    page.fill("#c_phone", "13812345678")
+    page.click("#change button.primary")
+    expect(page.locator(".error")).to_contain_text("请填写变更或注销原因")
+    expect(page.locator("#c_phone")).to_have_value("13812345678")  # the clerk's input is kept
+    page.fill("#c_reason", "本人来电更正")
+    page.click("#change button.primary")
+    expect(page.locator("[role=status]")).to_contain_text("信息变更已保存")
+    expect(page.locator("body")).to_contain_text("13812345678")
+    expect(page.locator("body")).to_contain_text("本人来电更正")
+
+    # Cancelling the enrollment, also with a reason.
+    actions = page.locator(".actions").first
+    actions.locator("button", has_text="注销参保登记").click()
+    expect(page.locator(".error")).to_contain_text("请填写变更或注销原因")
+    page.locator(".actions input[name=reason]").first.fill("重复登记，改由学校办理")
+    page.locator(".actions button", has_text="注销参保登记").first.click()
+    expect(page.locator("[role=status]")).to_contain_text("已注销")
+    expect(page.locator("body")).to_contain_text("已注销")
+    expect(page.locator(".actions")).to_have_count(0)
+
+    # The district admin adds a township operator, who can then sign in.
+    page.goto(server + "/users")
+    expect(page.locator("#users tr[data-username=yuyang]")).to_contain_text("渔阳镇")
+    page.fill("#u_username", "bieshan")
+    page.fill("#u_display_name", "别山镇经办员")
+    page.fill("#u_password", "short")
+    page.select_option("#u_role", "township_operator")
+    page.select_option("#u_township", BIESHAN)
+    page.click("form.card button.primary")
+    expect(page.locator(".error")).to_contain_text("密码至少需要")
+    page.fill("#u_password", "bieshan-clerk-1")
+    page.click("form.card button.primary")
+    expect(page.locator("[role=status]")).to_contain_text("已添加用户 bieshan")
+    expect(page.locator("#users tr[data-username=bieshan]")).to_contain_text("别山镇")
+    page.click("header button")  # sign out
+    sign_in(page, server, "bieshan", "bieshan-clerk-1")
+    expect(page.locator("header .who")).to_contain_text("别山镇经办员")
+    expect(page.locator("header")).not_to_contain_text("用户管理")

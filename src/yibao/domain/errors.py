@@ -173,6 +173,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "用户名应为3至32位字母、数字、点、横线或下划线",
         "a username is 3 to 32 letters, digits, dots, dashes or underscores",
     ),
+    "ROLE_UNKNOWN": ("角色“{role}”不存在", "no role '{role}'"),
     "PASSWORD_WEAK": ("密码至少需要{minimum}个字符", "a password needs at least {minimum} characters"),
     "USER_AREA_INVALID": (
         "角色“{role}”的所属区域应为{expected}，收到{area}",

@@ -1,14 +1,15 @@
-"""Areas: the checks every use case makes on a township or village code, and the list for forms and filters."""
+"""Areas and organizations: the checks every use case makes on a township or village code, and the lists for forms
+and filters."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from yibao.adapters.db.tables import Area
+from yibao.adapters.db.tables import Area, Organization
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.services.access import Principal, Role
-from yibao.services.views import AreaView
+from yibao.services.views import AreaView, OrganizationView
 
 
 def list_areas(uow: UnitOfWork, principal: Principal) -> list[AreaView]:
@@ -16,7 +17,10 @@ def list_areas(uow: UnitOfWork, principal: Principal) -> list[AreaView]:
     query = select(Area).where(Area.code.startswith(principal.district)).order_by(Area.code)
     if principal.role in (Role.TOWNSHIP_OPERATOR, Role.INSTITUTION):
         query = query.where((Area.code == principal.area_code) | (Area.parent_code == principal.area_code))
-    return [AreaView(code=area.code, name=area.name, level=area.level) for area in uow.session.scalars(query)]
+    return [
+        AreaView(code=area.code, name=area.name, level=area.level, parent_code=area.parent_code)
+        for area in uow.session.scalars(query)
+    ]
 
 
 def township_area(uow: UnitOfWork, district: str, code: str) -> Area:
@@ -31,3 +35,19 @@ def check_village(uow: UnitOfWork, township_code: str, village_code: str) -> Non
     village = uow.session.get(Area, village_code)
     if village is None or village.parent_code != township_code:
         raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township_code, area=village_code)
+
+
+def list_organizations(uow: UnitOfWork, principal: Principal) -> list[OrganizationView]:
+    """Schools, kindergartens and institutions of the areas this principal sees."""
+    visible = {area.code: area.name for area in list_areas(uow, principal) if area.level == "township"}
+    query = select(Organization).where(Organization.township_code.in_(visible)).order_by(Organization.name)
+    return [
+        OrganizationView(
+            id=item.id,
+            name=item.name,
+            kind=item.kind,
+            township_code=item.township_code,
+            township_name=visible[item.township_code],
+        )
+        for item in uow.session.scalars(query)
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Resident
 from yibao.domain import idnumber
@@ -22,6 +22,15 @@ class AreaView(BaseModel):
     code: str
     name: str
     level: str
+    parent_code: str | None = None
+
+
+class OrganizationView(BaseModel):
+    id: int
+    name: str
+    kind: str
+    township_code: str
+    township_name: str
 
 
 class ClauseView(BaseModel):
@@ -56,6 +65,7 @@ class EnrollmentView(BaseModel):
     assisted_subsidy_fen: int | None
     individual_due_fen: int | None
     assisted_by_payer_fen: dict[str, int]
+    payer_names: dict[str, str] = Field(description="each payer of assisted_by_payer_fen by the plan's own name")
     benefit_start: date | None
     benefit_end: date | None
     registered_at: datetime
@@ -142,12 +152,15 @@ def shown_id(principal: Principal, number: str) -> str:
 def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
     clauses: list[ClauseView] = []
     assumptions: list[AssumptionView] = []
-    if enrollment.rules:
+    payers = enrollment.assisted_by_payer_fen or {}
+    payer_names = {key: key for key in payers}
+    if enrollment.rules or payers:
         try:
             policy = get_policy(enrollment.policy_id)
         except YibaoError:  # a frozen assessment outlives the policy file it came from (POLICY_UNKNOWN)
             policy = None
         if policy is not None:
+            payer_names = {key: policy.payers[key].name if key in policy.payers else key for key in payers}
             clauses = [
                 ClauseView(
                     rule=rule.id,
@@ -180,7 +193,8 @@ def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
         government_subsidy_fen=enrollment.government_subsidy_fen,
         assisted_subsidy_fen=enrollment.assisted_subsidy_fen,
         individual_due_fen=enrollment.individual_due_fen,
-        assisted_by_payer_fen=enrollment.assisted_by_payer_fen or {},
+        assisted_by_payer_fen=payers,
+        payer_names=payer_names,
         benefit_start=enrollment.benefit_start,
         benefit_end=enrollment.benefit_end,
         registered_at=enrollment.registered_at,

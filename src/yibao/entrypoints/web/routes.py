@@ -16,7 +16,6 @@ from fastapi.templating import Jinja2Templates
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
-from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES
 from yibao.entrypoints.api.context import AppContext, app_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
@@ -34,6 +33,7 @@ templates.env.globals.update(
     IDENTITIES=IDENTITIES,
     STATES={key: zh for key, (zh, _) in STATE_NAMES.items()},
     ROLE_NAMES=ROLE_NAMES,
+    SURVIVAL={"alive": "正常", "deceased": "死亡", "missing": "失踪", "unknown": "状态不明"},
     Permission=Permission,
 )
 router = APIRouter(include_in_schema=False)
@@ -114,15 +114,6 @@ def search(request: Request, work: WebWork, q: str = "", household: int | None =
     query = residents.SearchQuery(q or None, None, None, household, 50, max(offset, 0))
     found = residents.search(work.uow, work.principal, query)
     return page(request, work, "search.html", q=q, found=found)
-
-
-@router.get("/residents/{resident_id}")
-def resident(request: Request, work: WebWork, resident_id: int) -> HTMLResponse:
-    detail = residents.get_resident(work.uow, work.principal, resident_id)
-    trail = (
-        residents.history(work.uow, work.principal, resident_id) if work.principal.may(Permission.READ_AUDIT) else []
-    )
-    return page(request, work, "resident.html", r=detail, trail=trail, tz=SHANGHAI)
 
 
 def _counter_choices(work: Any) -> dict[str, Any]:
