@@ -56,3 +56,35 @@ def test_demo_prepares_a_district(tmp_path: Path) -> None:
         assert renewed > 2000
         assert session.scalar(select(func.count()).select_from(User)) == 7
     engine.dispose()
+
+
+def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from yibao.services.synthetic import roster
+
+    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    monkeypatch.setenv("YIBAO_DATABASE_URL", url)
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["db", "seed-district", "120119"])
+    clerk = ["user", "add", "yuyang", "--role", "township_operator", "--area", "120119100000"]
+    clerk += ["--password", "clerk-p4ss"]
+    assert runner.invoke(app, clerk).exit_code == 0
+    planted = roster(30, seed=4, plant=3)
+    path = tmp_path / "西关村.csv"
+    path.write_text("\n".join(",".join(row) for row in [planted.headers, *planted.rows]), encoding="utf-8")
+    command = ["import", "roster", str(path), "--township", "120119100000", "--user", "yuyang"]
+    command += ["--clock", "2017-11-15T09:00:00+08:00", "--json"]
+    checked = runner.invoke(app, [*command, "--dry-run"])
+    report = json.loads(checked.stdout)
+    assert checked.exit_code == 1 and report["dry_run"] and report["errors"] == 3  # errors: exit code 1
+    assert {problem["row"] for problem in report["problems"]} == set(planted.planted)
+    assert Path(report["error_file"]).name == "西关村-错误.csv" and Path(report["error_file"]).exists()
+    imported = json.loads(runner.invoke(app, command).stdout)
+    assert imported["import_id"] == 1 and imported["created"] == report["created"] == len(planted.rows) - 3
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == imported["created"]
+    engine.dispose()
+    stranger = runner.invoke(app, ["import", "roster", str(path), "--township", "120119100000", "--user", "nobody"])
+    assert stranger.exit_code == 2 and "USER_UNKNOWN" in stranger.output

@@ -160,7 +160,45 @@ CATALOG: dict[str, tuple[str, str]] = {
         "续保须从上一年度转入：政策“{policy}”为{year}年度，来源年度为{from_year}",
         "renewal carries the previous year forward: policy '{policy}' is {year}, source year is {from_year}",
     ),
+    # Rosters (电子名册)
+    "ROSTER_FILE_KIND": (
+        "文件“{name}”不是名册格式：请上传 .xlsx 或 .csv 文件",
+        "'{name}' is not a roster: upload .xlsx or .csv",
+    ),
+    "ROSTER_FILE_UNREADABLE": ("无法读取文件“{name}”：{detail}", "cannot read '{name}': {detail}"),
+    "ROSTER_NO_HEADER": (
+        "文件“{name}”前{rows}行中没有找到“公民身份号码”列的表头",
+        "no header naming an ID-number column in the first {rows} rows of '{name}'",
+    ),
+    "ROSTER_COLUMNS_MISSING": ("名册缺少必填列：{columns}", "the roster lacks required columns: {columns}"),
+    "ROSTER_EMPTY": ("名册“{name}”没有数据行", "roster '{name}' has no data rows"),
+    "DUPLICATE_IN_FILE": ("公民身份号码与第{first}行重复", "the same ID number as row {first}"),
+    "TOWNSHIP_MISMATCH": (
+        "镇（街）“{value}”与导入的镇（街）“{township}”不符",
+        "township '{value}' is not the township imported into ({township})",
+    ),
+    "VILLAGE_NOT_FOUND": ("{township}没有名为或代码为“{value}”的村（居）", "{township} has no village '{value}'"),
+    "PHONE_INVALID": ("联系电话“{value}”格式不正确", "phone number '{value}' is not valid"),
+    "SEX_MISMATCH": ("性别“{value}”与公民身份号码不符", "sex '{value}' does not match the ID number"),
+    "BIRTH_DATE_MISMATCH": ("出生日期“{value}”与公民身份号码不符", "birth date '{value}' does not match the ID number"),
+    "HOUSEHOLD_HEADS": (
+        "户号“{household}”有{count}名户主，一户只能有一名户主",
+        "household '{household}' has {count} heads",
+    ),
+    "HOUSEHOLD_NO_HEAD": (
+        "户号“{household}”没有户主：请在“与户主关系”中标明户主",
+        "household '{household}' has no head: mark one as 户主",
+    ),
+    "ENROLLMENT_FIXED": (
+        "{year}年度参保登记已{state}，缴费档次、人员类别或特殊身份不能再通过名册变更",
+        "the {year} enrollment is {state_en}: tier, category and identities no longer change by roster",
+    ),
+    "POLICY_NONE_FOR_DISTRICT": (
+        "区县{district}没有当前参保年度的实施方案",
+        "no plan of district {district} for this campaign",
+    ),
     # Users and access
+    "USER_UNKNOWN": ("没有用户“{username}”，或该账号已停用", "no active user '{username}'"),
     "FORBIDDEN": ("{role}无权{action}", "role {role_en} may not do this"),
     "CHANNEL_NOT_ALLOWED": (
         "{role}只能通过本单位（{organization}）办理参保，渠道应为“{allowed}”",

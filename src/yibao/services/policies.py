@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from yibao.adapters import policy_files
@@ -34,6 +35,19 @@ def list_policies() -> list[PolicySummary]:
 
 def get_policy(policy_id: str) -> Policy:
     return policy_files.load_bundled(policy_id)
+
+
+def district_policies(district: str) -> list[Policy]:
+    return [policy for policy in map(get_policy, policy_files.bundled_ids()) if policy.region.code == district]
+
+
+def campaign_policy(district: str, today: date) -> Policy:
+    """The district's plan for the campaign under way: the latest insurance year that has begun or is being
+    enrolled for (a campaign runs in the autumn before its year)."""
+    candidates = [policy for policy in district_policies(district) if policy.insurance_year <= today.year + 1]
+    if not candidates:
+        raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="policy_id", district=district)
+    return max(candidates, key=lambda policy: policy.insurance_year)
 
 
 def _squash(text: str) -> str:

@@ -121,16 +121,30 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
 
 
 def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request: HouseholdEnrollment) -> None:
+    check_place(
+        uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
+    )
+
+
+def check_place(
+    uow: UnitOfWork,
+    principal: Principal,
+    policy: Policy,
+    township_code: str,
+    channel: str,
+    village_code: str | None = None,
+    organization_id: int | None = None,
+) -> None:
     """The township must be the principal's, under the policy's district; an institution enrolls only its own."""
-    principal.require_township(request.township_code)
-    check_policy_covers(uow, policy, request.township_code)
-    if request.channel not in CHANNELS:
-        raise YibaoError("CHANNEL_UNKNOWN", field="channel", value=request.channel, allowed=", ".join(CHANNELS))
-    if request.village_code is not None:
-        check_village(uow, request.township_code, request.village_code)
+    principal.require_township(township_code)
+    check_policy_covers(uow, policy, township_code)
+    if channel not in CHANNELS:
+        raise YibaoError("CHANNEL_UNKNOWN", field="channel", value=channel, allowed=", ".join(CHANNELS))
+    if village_code is not None:
+        check_village(uow, township_code, village_code)
     if principal.role is Role.INSTITUTION:
         organization = uow.session.get_one(Organization, principal.organization_id)
-        if request.organization_id not in (None, organization.id) or request.channel != organization.kind:
+        if organization_id not in (None, organization.id) or channel != organization.kind:
             raise YibaoError(
                 "CHANNEL_NOT_ALLOWED",
                 field="channel",
@@ -138,10 +152,10 @@ def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request:
                 organization=organization.name,
                 allowed=CHANNELS[organization.kind],
             )
-    elif request.organization_id is not None:
-        named = uow.session.get(Organization, request.organization_id)
-        if named is None or named.township_code != request.township_code:
-            raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=request.organization_id)
+    elif organization_id is not None:
+        named = uow.session.get(Organization, organization_id)
+        if named is None or named.township_code != township_code:
+            raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=organization_id)
 
 
 def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> dict[int, YibaoError]:

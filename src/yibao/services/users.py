@@ -174,6 +174,14 @@ def logout(uow: UnitOfWork, token: str) -> None:
         uow.commit()
 
 
+def acting_as(uow: UnitOfWork, username: str) -> Principal:
+    """The principal an operator's command runs as (the CLI on the server): the user's own role and area."""
+    user = uow.session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
+    if user is None:
+        raise YibaoError("USER_UNKNOWN", field="user", username=username)
+    return principal_of(user)
+
+
 def list_users(uow: UnitOfWork, by: Principal) -> list[User]:
     by.require(Permission.MANAGE_USERS)
     return list(uow.session.scalars(select(User).where(User.area_code.startswith(by.district)).order_by(User.username)))

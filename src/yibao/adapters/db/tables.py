@@ -212,6 +212,27 @@ class ResidentChange(Base):
     __table_args__ = (CheckConstraint(f"kind in {CHANGE_KINDS!r}", name="kind"),)
 
 
+class RosterImport(Base):
+    """One roster file imported (or checked, in a dry run): what it held and what came of it, row by row counted."""
+
+    __tablename__ = "roster_imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant())
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)  # rows with at least one error
+    error_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # code -> rows
+
+
 class User(Base):
     """A person who signs in. ``area_code`` is the district or township the role applies to."""
 

@@ -23,7 +23,7 @@ from yibao.services import enrollments, registry, residents, users
 from yibao.services.access import ROLE_NAMES, Permission
 from yibao.services.areas import list_areas
 from yibao.services.enrollments import STATE_NAMES
-from yibao.services.policies import get_policy, list_policies
+from yibao.services.policies import campaign_policy, district_policies, get_policy
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
@@ -84,14 +84,15 @@ def logout(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
 
 
 def _district_policies(work: Any) -> list[Policy]:
-    policies = (get_policy(summary.id) for summary in list_policies())
-    return [policy for policy in policies if policy.region.code == work.principal.district]
+    return district_policies(work.principal.district)
 
 
 def _campaign_year(work: Any) -> int:
-    """The latest insurance year of the district's plans that has begun or is being enrolled for."""
-    years = [p.insurance_year for p in _district_policies(work) if p.insurance_year <= work.uow.now.year + 1]
-    return max(years) if years else work.uow.now.year + 1
+    """The insurance year of the district's campaign under way (the next year, for a district with no plan)."""
+    try:
+        return campaign_policy(work.principal.district, work.uow.now.date()).insurance_year
+    except YibaoError:
+        return int(work.uow.now.year) + 1
 
 
 @router.get("/")

@@ -1,0 +1,5 @@
+"""`python -m yibao`: the same command line as `yibao`."""
+
+from yibao.entrypoints.cli.app import main
+
+main()

@@ -1,0 +1,138 @@
+"""Roster files in and error files out: .xlsx (read by fastexcel, written by XlsxWriter) and .csv (UTF-8 or GBK).
+
+A sheet is read whole as text, exactly as the clerk typed it (leading zeros, 'X', long numbers); the header row
+is the first of the top rows that names an ID-number column, so a title line above the table does no harm. The
+error file is the same sheet with an error column added and the faulty cells highlighted, in the same format,
+for the clerk to correct and upload again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+import xlsxwriter
+
+from yibao.domain.errors import YibaoError
+from yibao.domain.roster import ROW, resolve_headers
+
+HEADER_SEARCH_ROWS = 10
+ERROR_COLUMN = "错误说明"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    file_name: str
+    kind: str  # xlsx | csv
+    headers: list[str]  # as written, made unique
+    frame: pl.DataFrame  # one String column per header, and ROW: the row's number in the sheet
+    header_row: int  # 1-based
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+def read_sheet(content: bytes, file_name: str) -> Sheet:
+    """The first worksheet of an .xlsx, or a .csv, as text. Unreadable files raise ROSTER_FILE_UNREADABLE."""
+    kind = Path(file_name).suffix.lower().lstrip(".")
+    try:
+        if kind in ("xlsx", "xlsm"):
+            raw = _read_xlsx(content)
+            kind = "xlsx"
+        elif kind in ("csv", "txt"):
+            raw = _read_csv(content)
+            kind = "csv"
+        else:
+            raise YibaoError("ROSTER_FILE_KIND", field="file", name=file_name)
+    except YibaoError:
+        raise
+    except Exception as error:  # a corrupt or password-protected workbook, a binary file named .csv …
+        raise YibaoError("ROSTER_FILE_UNREADABLE", field="file", name=file_name, detail=str(error)[:200]) from None
+    header_index = _header_index(raw)
+    if header_index is None:
+        raise YibaoError("ROSTER_NO_HEADER", field="file", name=file_name, rows=HEADER_SEARCH_ROWS)
+    headers = _unique([str(value).strip() if value is not None else "" for value in raw.row(header_index)])
+    body = raw.slice(header_index + 1)
+    body.columns = headers
+    body = body.with_columns(pl.int_range(header_index + 2, header_index + 2 + body.height).alias(ROW))
+    # Rows left blank (often hundreds under the table) are not rows of the roster.
+    filled = pl.any_horizontal([pl.col(name).str.strip_chars().fill_null("") != "" for name in headers])
+    return Sheet(file_name, kind, headers, body.filter(filled), header_index + 1)
+
+
+def _read_xlsx(content: bytes) -> pl.DataFrame:
+    reader = fastexcel.read_excel(content)
+    sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+    return pl.DataFrame(sheet)
+
+
+def _read_csv(content: bytes) -> pl.DataFrame:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("gb18030")  # GBK as Excel saves it on Chinese Windows; GB18030 is its superset
+    return pl.read_csv(io.BytesIO(text.encode()), has_header=False, infer_schema=False, truncate_ragged_lines=True)
+
+
+def _header_index(raw: pl.DataFrame) -> int | None:
+    for index in range(min(HEADER_SEARCH_ROWS, raw.height)):
+        cells = [str(value) for value in raw.row(index) if value is not None]
+        if "id_number" in resolve_headers(cells)[0].values():
+            return index
+    return None
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for position, header in enumerate(headers, start=1):
+        name = header or f"第{position}列"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        unique.append(name if count == 0 else f"{name}_{count + 1}")
+    return unique
+
+
+def write_error_file(
+    sheet: Sheet, problems: Mapping[int, list[tuple[str | None, str]]], mapping: Mapping[str, str], target: Path
+) -> Path:
+    """The sheet again with :data:`ERROR_COLUMN` (every problem of the row) and, in xlsx, the faulty cells
+    highlighted. ``problems`` maps a sheet row to (column key or None, message); ``mapping`` is header -> key."""
+    header_of = {key: header for header, key in mapping.items()}
+    messages = {row: "；".join(message for _, message in found) for row, found in problems.items()}
+    if sheet.kind == "csv":
+        out = sheet.frame.with_columns(
+            pl.col(ROW).replace_strict(messages, default="", return_dtype=pl.String).alias(ERROR_COLUMN)
+        ).select(*sheet.headers, ERROR_COLUMN)
+        target.write_bytes(b"\xef\xbb\xbf" + out.write_csv().encode())  # BOM: Excel then reads it as UTF-8
+        return target
+    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+    try:
+        worksheet = workbook.add_worksheet("名册")
+        bold = workbook.add_format({"bold": True})
+        bad = workbook.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
+        note = workbook.add_format({"font_color": "#9C0006", "bold": True})
+        worksheet.write_row(0, 0, [*sheet.headers, ERROR_COLUMN], bold)
+        position = {header: index for index, header in enumerate(sheet.headers)}
+        error_at = len(sheet.headers)
+        for line, values in enumerate(sheet.frame.select(*sheet.headers, ROW).iter_rows(), start=1):
+            row_number = values[-1]
+            found = problems.get(row_number, ())
+            faulty = {position[header_of[key]] for key, _ in found if key in header_of}
+            for index, value in enumerate(values[:-1]):
+                if value is None:
+                    if index in faulty:
+                        worksheet.write_blank(line, index, None, bad)
+                    continue
+                worksheet.write_string(line, index, value, bad if index in faulty else None)
+            if found:
+                worksheet.write_string(line, error_at, messages[row_number], note)
+        worksheet.set_column(error_at, error_at, 60)
+    finally:
+        workbook.close()
+    return target

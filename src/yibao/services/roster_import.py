@@ -1,0 +1,395 @@
+"""Roster import (电子名册导入): a village's, school's or institution's sheet checked whole, then written at once.
+
+Phase one checks every row — the file itself (:mod:`yibao.domain.roster`), then against the database (the name
+on record for the ID number, an enrollment this year in another township) and the plan (eligibility, by one
+engine run over all rows) — and gives each row one outcome: ``created``, ``updated``, ``unchanged`` or ``error``.
+Phase two writes every row that is not an error, in the caller's one transaction (:mod:`.roster_write`). A dry
+run stops after phase one. Importing the same file again finds every written row enrolled as the file says, so
+it changes nothing; a corrected error file adds only the rows that were wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+
+from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, Resident
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.roster_files import Sheet, read_sheet, write_error_file
+from yibao.domain import idnumber
+from yibao.domain.engine.assess import assess
+from yibao.domain.engine.reasons import reason_text
+from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
+from yibao.domain.roster import (
+    ERROR_TYPE,
+    ERRORS,
+    ROW,
+    RosterContext,
+    check_roster,
+    resolve_headers,
+    tier_aliases,
+)
+from yibao.domain.timeutil import as_shanghai
+from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
+from yibao.services.access import Permission, Principal
+from yibao.services.assessment import REASSESSABLE, identities_on
+from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
+from yibao.services.policies import get_policy
+from yibao.services.registry import check_place
+
+CHUNK = 5000  # ID numbers per lookup query: well under every database's bound-parameter limit
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RosterRequest:
+    file_name: str
+    content: bytes
+    township_code: str
+    policy_id: str
+    channel: str = "village"
+    organization_id: int | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the row's number in the sheet
+    code: str
+    column: str | None  # the column's key (id_number, tier …)
+    header: str | None  # the column as the file names it
+    message: str
+    message_en: str
+
+
+@dataclass
+class RosterReport:
+    import_id: int | None
+    file_name: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int  # rows with at least one problem; none of them is written
+    error_counts: dict[str, int]  # code -> rows
+    problems: list[RowProblem]
+    sheet: Sheet = field(repr=False)
+    mapping: dict[str, str] = field(repr=False)  # header -> column key
+
+    def write_error_file(self, target: Path) -> Path:
+        """The original sheet with an error column and the faulty cells marked, to correct and upload again."""
+        by_row: dict[int, list[tuple[str | None, str]]] = {}
+        for problem in self.problems:
+            by_row.setdefault(problem.row, []).append((problem.column, problem.message))
+        return write_error_file(self.sheet, by_row, self.mapping, target)
+
+
+def _no_progress(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def import_roster(
+    uow: UnitOfWork, principal: Principal, request: RosterRequest, progress: Progress = _no_progress
+) -> RosterReport:
+    principal.require(Permission.WRITE_RESIDENTS)
+    policy = get_policy(request.policy_id)
+    check_place(uow, principal, policy, request.township_code, request.channel, None, request.organization_id)
+    progress("读取名册", 0, 1)
+    sheet = read_sheet(request.content, request.file_name)
+    mapping, missing = resolve_headers(sheet.headers)
+    if missing:
+        raise YibaoError("ROSTER_COLUMNS_MISSING", field="file", columns="、".join(missing))
+    if sheet.rows == 0:
+        raise YibaoError("ROSTER_EMPTY", field="file", name=request.file_name)
+    progress("读取名册", 1, 1)
+    progress("检查", 0, sheet.rows)
+    township = uow.session.get_one(Area, request.township_code)
+    context = _context(uow, policy, township)
+    frame = sheet.frame.select(ROW, *[pl.col(header).alias(key) for header, key in mapping.items()])
+    checked = _against_database(uow, policy, township, check_roster(frame, context))
+    progress("检查", sheet.rows, sheet.rows)
+    progress("核定", 0, 1)
+    rows = _classify_and_assess(uow, policy, request, checked)
+    progress("核定", 1, 1)
+    counts = rows.get_column("outcome").value_counts()
+    outcome = dict(zip(counts.get_column("outcome").to_list(), counts.get_column("count").to_list(), strict=True))
+    problems = _problems(rows.filter(pl.col("outcome") == "error"), mapping, policy, township, context)
+    codes = rows.select(pl.col(ERRORS).list.eval(pl.element().struct.field("code")).list.unique()).explode(ERRORS)
+    error_counts = dict(codes.drop_nulls().group_by(ERRORS).len().iter_rows())
+    report = RosterReport(
+        import_id=None,
+        file_name=request.file_name,
+        dry_run=request.dry_run,
+        rows=sheet.rows,
+        created=outcome.get("created", 0),
+        updated=outcome.get("updated", 0),
+        unchanged=outcome.get("unchanged", 0),
+        errors=outcome.get("error", 0),
+        error_counts=dict(sorted(error_counts.items())),
+        problems=problems,
+        sheet=sheet,
+        mapping=mapping,
+    )
+    if request.dry_run:
+        uow.session.rollback()
+        return report
+    from yibao.services.roster_write import write_roster  # the writer needs this module's report type
+
+    progress("写入", 0, report.created + report.updated)
+    report.import_id = write_roster(uow, policy, request, rows, report, hashlib.sha256(request.content).hexdigest())
+    uow.commit()
+    progress("写入", report.created + report.updated, report.created + report.updated)
+    return report
+
+
+def _context(uow: UnitOfWork, policy: Policy, township: Area) -> RosterContext:
+    villages: dict[str, str] = {}
+    for code, name in uow.session.execute(select(Area.code, Area.name).where(Area.parent_code == township.code)):
+        villages[code] = code
+        villages.setdefault(name, code)
+    households = uow.session.scalars(
+        select(Household.number).where(Household.township_code == township.code, Household.number.is_not(None))
+    )
+    return RosterContext(
+        on=as_shanghai(uow.now).date(),
+        township_code=township.code,
+        township_name=township.name,
+        villages=villages,
+        tiers=tier_aliases({key: tier.name for key, tier in policy.tiers.items()}),
+        existing_households=frozenset(number for number in households if number),
+    )
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
+
+
+def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: pl.DataFrame) -> pl.DataFrame:
+    """Join what the database knows of each ID number, and add the errors only it can tell."""
+    known_rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(checked.get_column("id_number").drop_nulls().unique().to_list()):
+        known_rows += uow.session.execute(
+            select(
+                Resident.id,
+                Resident.id_number,
+                Resident.name,
+                Resident.phone,
+                Resident.address,
+                Resident.village_code,
+                HouseholdMember.household_id,
+            )
+            .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+            .where(Resident.id_number.in_(chunk))
+        ).all()
+    known = pl.DataFrame(
+        known_rows,
+        schema={
+            "resident_id": pl.Int64,
+            "id_number": pl.String,
+            "known_name": pl.String,
+            "known_phone": pl.String,
+            "known_address": pl.String,
+            "known_village": pl.String,
+            "known_household": pl.Int64,
+        },
+        orient="row",
+    )
+    enrolled_rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(known.get_column("resident_id").to_list()):
+        enrolled_rows += uow.session.execute(
+            select(
+                Enrollment.resident_id,
+                Enrollment.id,
+                Enrollment.township_code,
+                Area.name,
+                Enrollment.state,
+                Enrollment.category,
+                Enrollment.tier,
+            )
+            .join(Area, Area.code == Enrollment.township_code)
+            .where(
+                Enrollment.resident_id.in_(chunk),
+                Enrollment.insurance_year == policy.insurance_year,
+                Enrollment.state.in_(LIVE_STATES),
+            )
+        ).all()
+    enrolled = pl.DataFrame(
+        enrolled_rows,
+        schema={
+            "resident_id": pl.Int64,
+            "enrollment_id": pl.Int64,
+            "enrolled_township": pl.String,
+            "enrolled_township_name": pl.String,
+            "enrolled_state": pl.String,
+            "enrolled_category": pl.String,
+            "enrolled_tier": pl.String,
+        },
+        orient="row",
+    )
+    flags = identities_on(uow, known.get_column("resident_id").to_list(), as_shanghai(uow.now).date())
+    flag_frame = pl.DataFrame(
+        {"resident_id": list(flags), "known_identities": [list(value) for value in flags.values()]},
+        schema={"resident_id": pl.Int64, "known_identities": pl.List(pl.String)},
+    )
+    joined = (
+        checked.join(known, on="id_number", how="left")
+        .join(enrolled, on="resident_id", how="left")
+        .join(flag_frame, on="resident_id", how="left")
+        .with_columns(pl.col("known_identities").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    )
+    name_differs = (
+        pl.col("known_name").is_not_null() & pl.col("name").is_not_null() & (pl.col("known_name") != pl.col("name"))
+    )
+    elsewhere = pl.col("enrolled_township").is_not_null() & (pl.col("enrolled_township") != township.code)
+    database_errors = [
+        pl.when(name_differs).then(
+            pl.struct(code=pl.lit("RESIDENT_NAME_MISMATCH"), column=pl.lit("name"), value=pl.col("known_name"))
+        ),
+        pl.when(elsewhere).then(
+            pl.struct(
+                code=pl.lit("ALREADY_ENROLLED"), column=pl.lit("id_number"), value=pl.col("enrolled_township_name")
+            )
+        ),
+    ]
+    return joined.with_columns(pl.concat_list([ERRORS, *database_errors]).list.drop_nulls().cast(ERROR_TYPE))
+
+
+def _differs(given: str, known: str) -> pl.Expr:
+    return pl.col(given).is_not_null() & (pl.col(known).is_null() | (pl.col(given) != pl.col(known)))
+
+
+def _classify_and_assess(
+    uow: UnitOfWork, policy: Policy, request: RosterRequest, checked: pl.DataFrame
+) -> pl.DataFrame:
+    """Each row's outcome; the rows to enroll or re-assess go through the engine together."""
+    new_identities = pl.col("identities").list.set_difference(pl.col("known_identities")).list.len() > 0
+    enrollment_changes = _differs("category", "enrolled_category") | _differs("tier", "enrolled_tier") | new_identities
+    contact_changes = (
+        _differs("phone", "known_phone")
+        | _differs("address", "known_address")
+        | _differs("village_code", "known_village")
+        | (pl.col("household_number").is_not_null() & pl.col("known_household").is_null())
+    )
+    fixed = pl.col("enrollment_id").is_not_null() & enrollment_changes & ~pl.col("enrolled_state").is_in(REASSESSABLE)
+    rows = checked.with_columns(
+        pl.concat_list(
+            [
+                ERRORS,
+                pl.when(fixed).then(
+                    pl.struct(code=pl.lit("ENROLLMENT_FIXED"), column=pl.lit("tier"), value=pl.col("enrolled_state"))
+                ),
+            ]
+        )
+        .list.drop_nulls()
+        .cast(ERROR_TYPE)
+        .alias(ERRORS),
+    ).with_columns(
+        outcome=pl.when(pl.col(ERRORS).list.len() > 0)
+        .then(pl.lit("error"))
+        .when(pl.col("enrollment_id").is_null())
+        .then(pl.lit("created"))
+        .when(enrollment_changes | contact_changes)
+        .then(pl.lit("updated"))
+        .otherwise(pl.lit("unchanged")),
+        reassess=pl.col("enrollment_id").is_not_null() & enrollment_changes,
+    )
+    to_assess = rows.filter((pl.col("outcome") == "created") | ((pl.col("outcome") == "updated") & pl.col("reassess")))
+    if to_assess.is_empty():
+        return rows.with_columns(pl.lit(None, dtype=pl.Struct({})).alias("result"))
+    registered_at = as_shanghai(uow.now)
+    engine_input = to_assess.select(
+        ROW,
+        "id_number",
+        pl.lit(registered_at).alias("registered_at"),
+        pl.coalesce("category", "enrolled_category").alias("category"),
+        pl.coalesce("tier", "enrolled_tier").alias("tier"),
+        pl.concat_list("identities", "known_identities").list.unique().list.sort().alias("identities"),
+        pl.lit(request.channel).alias("channel"),
+    )
+    assessed = assess(policy, engine_input.drop(ROW)).with_columns(engine_input.get_column(ROW))
+    result = assessed.select(ROW, pl.struct(pl.exclude(ROW)).alias("result"))
+    not_eligible = pl.col("result").struct.field("eligible").not_().fill_null(False)
+    rows = rows.join(result, on=ROW, how="left")
+    return rows.with_columns(
+        pl.when(not_eligible)
+        .then(
+            pl.col(ERRORS).list.concat(
+                pl.concat_list(
+                    pl.struct(
+                        code=pl.lit("NOT_ELIGIBLE"),
+                        column=pl.lit("id_number"),
+                        value=pl.col("result").struct.field("reason"),
+                    )
+                )
+            )
+        )
+        .otherwise(pl.col(ERRORS))
+        .cast(ERROR_TYPE)
+        .alias(ERRORS),
+        outcome=pl.when(not_eligible).then(pl.lit("error")).otherwise(pl.col("outcome")),
+    )
+
+
+def _problems(
+    errors: pl.DataFrame, mapping: dict[str, str], policy: Policy, township: Area, context: RosterContext
+) -> list[RowProblem]:
+    """Messages for the rows in error only (a few per cent of a file), in the clerk's words."""
+    header_of = {key: header for header, key in mapping.items()}
+    problems = []
+    for row in errors.select(ROW, ERRORS, "name", "household_number", "id_number", "enrolled_state").iter_rows(
+        named=True
+    ):
+        for found in row[ERRORS]:
+            error = _as_error(found, row, policy, township, context)
+            column = found["column"]
+            problems.append(
+                RowProblem(row[ROW], error.code, column, header_of.get(column), error.message, error.message_en)
+            )
+    return problems
+
+
+def _as_error(
+    found: dict[str, Any], row: dict[str, Any], policy: Policy, township: Area, context: RosterContext
+) -> YibaoError:
+    code, value = found["code"], found["value"]
+    field_name, number = found["column"], row["id_number"]
+    if code.startswith("ID_NUMBER_"):
+        try:
+            idnumber.parse(value or "", on=context.on)
+        except YibaoError as error:
+            return error
+    params: dict[str, Any] = {"value": value}
+    if code == "DUPLICATE_IN_FILE":
+        params = {"first": value}
+    elif code in ("TOWNSHIP_MISMATCH", "VILLAGE_NOT_FOUND"):
+        params["township"] = township.name
+    elif code == "CATEGORY_UNKNOWN":
+        params["allowed"] = "、".join(CATEGORIES.values())
+    elif code == "TIER_UNKNOWN":
+        params |= {"policy": policy.name, "allowed": "、".join(tier.name for tier in policy.tiers.values())}
+    elif code == "IDENTITY_UNKNOWN":
+        params["allowed"] = "、".join(IDENTITIES.values())
+    elif code == "HOUSEHOLD_HEADS":
+        params = {"household": row["household_number"], "count": value}
+    elif code == "HOUSEHOLD_NO_HEAD":
+        params = {"household": value}
+    elif code == "RESIDENT_NAME_MISMATCH":
+        params = {"number": idnumber.mask(number), "registered": value, "given": row["name"]}
+    elif code == "ALREADY_ENROLLED":
+        state = STATE_NAMES[row["enrolled_state"]][0]
+        params = {"number": idnumber.mask(number), "township": value, "year": policy.insurance_year, "state": state}
+    elif code == "ENROLLMENT_FIXED":
+        zh, en = STATE_NAMES[value]
+        params = {"year": policy.insurance_year, "state": zh, "state_en": en}
+    elif code == "NOT_ELIGIBLE":
+        zh, en = reason_text(value)
+        params = {"name": row["name"], "reason": zh, "reason_en": en}
+    return YibaoError(code, field=field_name, row=row[ROW], **params)

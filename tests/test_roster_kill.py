@@ -1,0 +1,67 @@
+"""A roster import killed (SIGKILL) while it writes leaves the database exactly as it was: one transaction."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db_fixtures import postgres_schema_url
+from households import YUYANG, uow
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import make_engine
+from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident, RosterImport
+from yibao.services.access import Role
+from yibao.services.registry import seed_district
+from yibao.services.synthetic import roster
+from yibao.services.users import NewUser, add_user
+
+HOUSEHOLDS = 6000  # about 20,000 rows: the write phase lasts long enough to be caught in the middle
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'yibao.sqlite'}"
+    else:
+        yield from postgres_schema_url()
+
+
+def test_kill_during_the_write_leaves_nothing(database_url: str, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    with uow(engine, "setup") as work:
+        seed_district(work, "120119")
+        add_user(work, NewUser("yuyang", "渔阳镇经办员", "clerk-password", Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
+    planted = roster(HOUSEHOLDS, seed=11)
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(",".join(row) for row in [planted.headers, *planted.rows]), encoding="utf-8")
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as connection:
+            return {
+                table.__tablename__: int(connection.scalar(select(func.count()).select_from(table)) or 0)
+                for table in (Resident, Household, Enrollment, RosterImport, AuditEntry)
+            }
+
+    before = counts()
+    command = [sys.executable, "-m", "yibao", "import", "roster", str(path), "--township", YUYANG, "--user", "yuyang"]
+    command += ["--clock", "2017-11-15T09:00:00+08:00"]
+    process = subprocess.Popen(
+        command, env=os.environ | {"YIBAO_DATABASE_URL": database_url}, stderr=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.decode().startswith("写入 0/"):
+            process.send_signal(signal.SIGKILL)  # mid-write: the rows are being inserted now
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
+    assert counts() == before
+    engine.dispose()
