@@ -25,7 +25,8 @@ from yibao.adapters.roster_files import ERROR_COLUMN
 from yibao.domain.errors import YibaoError
 from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
 from yibao.services.residents import ResidentRegistration, register_resident
-from yibao.services.roster_import import RosterRequest, import_roster
+from yibao.services.roster_import import import_roster
+from yibao.services.roster_report import RosterRequest
 from yibao.services.synthetic import Roster, roster
 
 POLICY = "tianjin-jizhou-2018"

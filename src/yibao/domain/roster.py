@@ -48,7 +48,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("sex", "性别", ()),
     Column("birth_date", "出生日期", ("出生年月",)),
 )
-COLUMN_TITLES = {column.key: column.title for column in COLUMNS}
 
 CATEGORY_ALIASES: dict[str, str] = {
     **{key: key for key in CATEGORIES},

@@ -51,6 +51,8 @@ IDENTITIES: dict[str, str] = {
     "medical_aid": "医疗救助对象",
 }
 
+SURVIVAL_STATUSES: dict[str, str] = {"alive": "正常", "deceased": "死亡", "missing": "失踪", "unknown": "状态不明"}
+
 Service = Literal["outpatient", "special_disease", "inpatient"]
 SERVICES: dict[str, str] = {
     "outpatient": "普通门（急）诊",

@@ -13,6 +13,7 @@ from yibao.adapters.db.tables import Enrollment, Resident, ResidentChange
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.vocabulary import SURVIVAL_STATUSES
 from yibao.services.access import Permission, Principal
 from yibao.services.areas import check_village, township_area
 from yibao.services.assessment import REASSESSABLE, reassess
@@ -33,9 +34,6 @@ class ResidentChangeRequest:
     village_code: str | None = None
     survival_status: str | None = None
     expected_version: int | None = None
-
-
-SURVIVAL_STATUSES = ("alive", "deceased", "missing", "unknown")
 
 
 def change_resident(

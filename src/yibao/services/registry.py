@@ -120,12 +120,6 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
     )
 
 
-def _check_where(uow: UnitOfWork, principal: Principal, policy: Policy, request: HouseholdEnrollment) -> None:
-    check_place(
-        uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
-    )
-
-
 def check_place(
     uow: UnitOfWork,
     principal: Principal,
@@ -246,7 +240,9 @@ def _enroll_and_commit(
     """
     principal.require(Permission.WRITE_RESIDENTS)
     policy = get_policy(request.policy_id)
-    _check_where(uow, principal, policy, request)
+    check_place(
+        uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
+    )
     parsed = _check_members(request, as_shanghai(request.registered_at).date())
     assessed = _assess_members(policy, request, [resident.number for resident in parsed])
     for row, (member, result) in enumerate(zip(request.members, assessed, strict=True), 1):

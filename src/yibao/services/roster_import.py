@@ -11,9 +11,6 @@ it changes nothing; a corrected error file adds only the rows that were wrong.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -21,7 +18,7 @@ from sqlalchemy import select
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.roster_files import Sheet, read_sheet, write_error_file
+from yibao.adapters.roster_files import read_sheet
 from yibao.domain import idnumber
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.reasons import reason_text
@@ -43,53 +40,8 @@ from yibao.services.assessment import REASSESSABLE, identities_on
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.policies import get_policy
 from yibao.services.registry import check_place
-
-CHUNK = 5000  # ID numbers per lookup query: well under every database's bound-parameter limit
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class RosterRequest:
-    file_name: str
-    content: bytes
-    township_code: str
-    policy_id: str
-    channel: str = "village"
-    organization_id: int | None = None
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # the row's number in the sheet
-    code: str
-    column: str | None  # the column's key (id_number, tier …)
-    header: str | None  # the column as the file names it
-    message: str
-    message_en: str
-
-
-@dataclass
-class RosterReport:
-    import_id: int | None
-    file_name: str
-    dry_run: bool
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    errors: int  # rows with at least one problem; none of them is written
-    error_counts: dict[str, int]  # code -> rows
-    problems: list[RowProblem]
-    sheet: Sheet = field(repr=False)
-    mapping: dict[str, str] = field(repr=False)  # header -> column key
-
-    def write_error_file(self, target: Path) -> Path:
-        """The original sheet with an error column and the faulty cells marked, to correct and upload again."""
-        by_row: dict[int, list[tuple[str | None, str]]] = {}
-        for problem in self.problems:
-            by_row.setdefault(problem.row, []).append((problem.column, problem.message))
-        return write_error_file(self.sheet, by_row, self.mapping, target)
+from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem, chunks
+from yibao.services.roster_write import write_roster
 
 
 def _no_progress(_step: str, _done: int, _total: int) -> None:
@@ -141,8 +93,6 @@ def import_roster(
     if request.dry_run:
         uow.session.rollback()
         return report
-    from yibao.services.roster_write import write_roster  # the writer needs this module's report type
-
     progress("写入", 0, report.created + report.updated)
     report.import_id = write_roster(uow, policy, request, rows, report, hashlib.sha256(request.content).hexdigest())
     uow.commit()
@@ -168,14 +118,10 @@ def _context(uow: UnitOfWork, policy: Policy, township: Area) -> RosterContext:
     )
 
 
-def _chunks(values: list[Any]) -> list[list[Any]]:
-    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
-
-
 def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: pl.DataFrame) -> pl.DataFrame:
     """Join what the database knows of each ID number, and add the errors only it can tell."""
     known_rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(checked.get_column("id_number").drop_nulls().unique().to_list()):
+    for chunk in chunks(checked.get_column("id_number").drop_nulls().unique().to_list()):
         known_rows += uow.session.execute(
             select(
                 Resident.id,
@@ -203,7 +149,7 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
         orient="row",
     )
     enrolled_rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(known.get_column("resident_id").to_list()):
+    for chunk in chunks(known.get_column("resident_id").to_list()):
         enrolled_rows += uow.session.execute(
             select(
                 Enrollment.resident_id,
@@ -272,12 +218,9 @@ def _classify_and_assess(
     """Each row's outcome; the rows to enroll or re-assess go through the engine together."""
     new_identities = pl.col("identities").list.set_difference(pl.col("known_identities")).list.len() > 0
     enrollment_changes = _differs("category", "enrolled_category") | _differs("tier", "enrolled_tier") | new_identities
-    contact_changes = (
-        _differs("phone", "known_phone")
-        | _differs("address", "known_address")
-        | _differs("village_code", "known_village")
-        | (pl.col("household_number").is_not_null() & pl.col("known_household").is_null())
-    )
+    contact_changes = _differs("phone", "known_phone") | _differs("address", "known_address")
+    contact_changes = contact_changes | _differs("village_code", "known_village")
+    joins_household = pl.col("household_number").is_not_null() & pl.col("known_household").is_null()
     fixed = pl.col("enrollment_id").is_not_null() & enrollment_changes & ~pl.col("enrolled_state").is_in(REASSESSABLE)
     rows = checked.with_columns(
         pl.concat_list(
@@ -296,10 +239,11 @@ def _classify_and_assess(
         .then(pl.lit("error"))
         .when(pl.col("enrollment_id").is_null())
         .then(pl.lit("created"))
-        .when(enrollment_changes | contact_changes)
+        .when(enrollment_changes | contact_changes | joins_household)
         .then(pl.lit("updated"))
         .otherwise(pl.lit("unchanged")),
         reassess=pl.col("enrollment_id").is_not_null() & enrollment_changes,
+        contact_changed=contact_changes,  # the writer updates these residents' phone, address and village
     )
     to_assess = rows.filter((pl.col("outcome") == "created") | ((pl.col("outcome") == "updated") & pl.col("reassess")))
     if to_assess.is_empty():

@@ -26,7 +26,7 @@ from yibao.domain import idnumber
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.assessment import frozen_fields
-from yibao.services.roster_import import CHUNK, RosterReport, RosterRequest
+from yibao.services.roster_report import RosterReport, RosterRequest, chunks
 
 IDENTITY_SOURCE = "名册"
 
@@ -85,13 +85,9 @@ def write_roster(
             },
         )
     )
-    for chunk in _chunks(audits):
+    for chunk in chunks(audits):
         session.execute(insert(_table(AuditEntry)), chunk)
     return batch.id
-
-
-def _chunks(values: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
 
 
 def _audit(uow: UnitOfWork, action: str, entity: str, entity_id: object, after: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +127,7 @@ def _new_residents(
         for row in new.iter_rows(named=True)
     ]
     ids: dict[str, int] = {}
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         returned = uow.session.execute(
             insert(_table(Resident)).returning(_table(Resident).c.id, _table(Resident).c.id_number), chunk
         )
@@ -147,26 +143,14 @@ def _new_residents(
     return writing.with_columns(
         pl.coalesce("resident_id", pl.col("id_number").replace_strict(ids, default=None, return_dtype=pl.Int64)).alias(
             "resident_id"
-        ),
-        pl.col("resident_id").is_null().alias("resident_created"),
+        )
     )
 
 
 def _contact_updates(uow: UnitOfWork, writing: pl.DataFrame, audits: list[dict[str, Any]]) -> None:
-    """Phone, address and village as the roster gives them, for people already on record."""
-    if "resident_created" not in writing.columns:
-        writing = writing.with_columns(resident_created=pl.lit(False))
-    changed = writing.filter(
-        ~pl.col("resident_created")
-        & (
-            (pl.col("phone").is_not_null() & (pl.col("phone") != pl.col("known_phone")).fill_null(True))
-            | (pl.col("address").is_not_null() & (pl.col("address") != pl.col("known_address")).fill_null(True))
-            | (
-                pl.col("village_code").is_not_null()
-                & (pl.col("village_code") != pl.col("known_village")).fill_null(True)
-            )
-        )
-    ).select(
+    """Phone, address and village as the roster gives them, for people already on record (``known_name``: the
+    registry's; the people inserted just now carry the roster's already)."""
+    changed = writing.filter(pl.col("contact_changed") & pl.col("known_name").is_not_null()).select(
         pl.col("resident_id").alias("b_id"),
         pl.coalesce("phone", "known_phone").alias("b_phone"),
         pl.coalesce("address", "known_address").alias("b_address"),
@@ -186,7 +170,7 @@ def _contact_updates(uow: UnitOfWork, writing: pl.DataFrame, audits: list[dict[s
         )
     )
     values = changed.to_dicts()
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         uow.session.connection().execute(statement, chunk)
     audits.extend(
         _audit(
@@ -227,14 +211,14 @@ def _memberships(uow: UnitOfWork, request: RosterRequest, writing: pl.DataFrame)
             }
             for row in firsts.iter_rows(named=True)
         ]
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             returned = uow.session.execute(insert(table).returning(table.c.id, table.c.number), chunk)
             households.update({number: household_id for household_id, number in returned})
     members = [
         {"household_id": households[number], "resident_id": resident_id, "relation": relation}
         for number, resident_id, relation in joining.select("household_number", "resident_id", "relation").iter_rows()
     ]
-    for chunk in _chunks(members):
+    for chunk in chunks(members):
         uow.session.execute(insert(_table(HouseholdMember)), chunk)
 
 
@@ -249,7 +233,7 @@ def _identity_flags(uow: UnitOfWork, writing: pl.DataFrame) -> None:
         {"resident_id": resident_id, "identity": identity, "source": IDENTITY_SOURCE}
         for resident_id, identity in new.iter_rows()
     ]
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         uow.session.execute(insert(_table(IdentityFlag)), chunk)
 
 
@@ -277,7 +261,7 @@ def _enrollments(
             }
         )
     table = _table(Enrollment)
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         returned = uow.session.execute(insert(table).returning(table.c.id, table.c.resident_id), chunk)
         by_resident = {resident_id: enrollment_id for enrollment_id, resident_id in returned}
         audits.extend(
@@ -300,7 +284,7 @@ def _enrollments(
             )
         )
         renamed = [{"b_id": item["b_id"]} | {f"b_{column}": item[column] for column in columns} for item in updates]
-        for chunk in _chunks(renamed):
+        for chunk in chunks(renamed):
             uow.session.connection().execute(statement, chunk)
         audits.extend(
             _audit(uow, "reassess", "enrollment", item["b_id"], _enrollment_record(item) | {"state": "assessed"})
@@ -309,10 +293,8 @@ def _enrollments(
 
 
 def _household_ids(uow: UnitOfWork, writing: pl.DataFrame) -> dict[int, int]:
-    ids = writing.get_column("resident_id").to_list()
     found: dict[int, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in chunks(writing.get_column("resident_id").to_list()):
         found.update(
             uow.session.execute(
                 select(HouseholdMember.resident_id, HouseholdMember.household_id).where(

@@ -14,6 +14,8 @@ from yibao.domain.idnumber_bulk import with_id_checks
 from yibao.domain.policy.memo import per_policy
 from yibao.domain.policy.model import Policy
 
+SMALL_FRAME_ROWS = 64
+
 RESULT_COLUMNS = (
     "eligible",
     "reason",
@@ -46,9 +48,6 @@ def assess(policy: Policy, residents: pl.DataFrame) -> pl.DataFrame:
     # gain from it (common subexpressions are many).
     small = frame.height <= SMALL_FRAME_ROWS
     return query.collect(optimizations=pl.QueryOptFlags.none() if small else pl.QueryOptFlags())
-
-
-SMALL_FRAME_ROWS = 64
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.entrypoints.cli.output import console, error_console, fail, print_json
 from yibao.services.policies import campaign_policy
-from yibao.services.roster_import import RosterReport, RosterRequest, import_roster
+from yibao.services.roster_import import import_roster
+from yibao.services.roster_report import RosterReport, RosterRequest
 from yibao.services.users import acting_as
 
 app = typer.Typer(help="批量导入：电子名册。Bulk imports: rosters.", no_args_is_help=True)

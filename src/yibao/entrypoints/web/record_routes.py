@@ -40,7 +40,6 @@ def record_page(request: Request, work: Any, resident_id: int, status_code: int 
         tz=SHANGHAI,
         townships=[area for area in areas if area.level == "township"],
         villages=[area for area in areas if area.level == "village"],
-        survival_statuses=changes.SURVIVAL_STATUSES,
         **context,
     )
 

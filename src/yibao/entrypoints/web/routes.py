@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
 from yibao.entrypoints.api.context import AppContext, app_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import enrollments, registry, residents, users
@@ -33,7 +33,7 @@ templates.env.globals.update(
     IDENTITIES=IDENTITIES,
     STATES={key: zh for key, (zh, _) in STATE_NAMES.items()},
     ROLE_NAMES=ROLE_NAMES,
-    SURVIVAL={"alive": "正常", "deceased": "死亡", "missing": "失踪", "unknown": "状态不明"},
+    SURVIVAL=SURVIVAL_STATUSES,
     Permission=Permission,
 )
 router = APIRouter(include_in_schema=False)

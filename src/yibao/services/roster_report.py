@@ -1,0 +1,64 @@
+"""What a roster import is asked and what it answers: the request, each row's problems, the report with its
+error file. Shared by the checking phase (:mod:`.roster_import`) and the writing phase (:mod:`.roster_write`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from yibao.adapters.roster_files import Sheet, write_error_file
+
+T = TypeVar("T")
+
+CHUNK = 5000  # rows per statement or lookup: well under every database's bound-parameter limit
+Progress = Callable[[str, int, int], None]
+
+
+def chunks(values: list[T]) -> list[list[T]]:
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
+
+
+@dataclass(frozen=True)
+class RosterRequest:
+    file_name: str
+    content: bytes
+    township_code: str
+    policy_id: str
+    channel: str = "village"
+    organization_id: int | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the row's number in the sheet
+    code: str
+    column: str | None  # the column's key (id_number, tier …)
+    header: str | None  # the column as the file names it
+    message: str
+    message_en: str
+
+
+@dataclass
+class RosterReport:
+    import_id: int | None
+    file_name: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int  # rows with at least one problem; none of them is written
+    error_counts: dict[str, int]  # code -> rows
+    problems: list[RowProblem]
+    sheet: Sheet = field(repr=False)
+    mapping: dict[str, str] = field(repr=False)  # header -> column key
+
+    def write_error_file(self, target: Path) -> Path:
+        """The original sheet with an error column and the faulty cells marked, to correct and upload again."""
+        by_row: dict[int, list[tuple[str | None, str]]] = {}
+        for problem in self.problems:
+            by_row.setdefault(problem.row, []).append((problem.column, problem.message))
+        return write_error_file(self.sheet, by_row, self.mapping, target)
