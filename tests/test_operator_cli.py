@@ -61,6 +61,8 @@ def test_demo_prepares_a_district(tmp_path: Path) -> None:
 def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
+    from yibao.adapters.roster_files import read_sheet
+    from yibao.domain.roster import resolve_headers
     from yibao.services.synthetic import roster
 
     url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
@@ -88,3 +90,12 @@ def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     engine.dispose()
     stranger = runner.invoke(app, ["import", "roster", str(path), "--township", "120119100000", "--user", "nobody"])
     assert stranger.exit_code == 2 and "USER_UNKNOWN" in stranger.output
+    template = tmp_path / "模板.xlsx"
+    written = runner.invoke(
+        app, ["import", "template", str(template), "--user", "yuyang", "--township", "120119100000"]
+    )
+    assert written.exit_code == 0, written.output
+    sheet = read_sheet(template.read_bytes(), template.name)
+    assert resolve_headers(sheet.headers)[1] == [] and sheet.rows == 0
+    elsewhere = ["import", "template", str(template), "--user", "yuyang", "--township", "120119106000"]
+    assert runner.invoke(app, elsewhere).exit_code == 2  # another township's villages are not the clerk's to see

@@ -63,7 +63,8 @@ def server(tmp_path: Path) -> Iterator[str]:
             ]
         )
         work.commit()
-    app = create_app(AppContext(session_factory(engine), clock=lambda: NOW))
+    context = AppContext(session_factory(engine), clock=lambda: NOW, data_dir=tmp_path / "data")
+    app = create_app(context)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
@@ -75,6 +76,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=5)
+    context.jobs.shutdown()
     engine.dispose()
 
 
@@ -222,3 +224,72 @@ def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_
     sign_in(page, server, "bieshan", "bieshan-clerk-1")
     expect(page.locator("header .who")).to_contain_text("别山镇经办员")
     expect(page.locator("header")).not_to_contain_text("用户管理")
+
+
+def test_roster_upload_progress_error_file_and_fix_in_chromium(
+    server: str, browser_page: object, tmp_path: Path
+) -> None:
+    """A village roster with planted errors: upload, watch the job, download the error file, correct the marked
+    rows in it, upload it again: the corrected rows are created and the rest are unchanged."""
+    import openpyxl
+    from playwright.sync_api import Page, expect
+
+    from yibao.adapters.roster_files import ERROR_COLUMN
+    from yibao.services.synthetic import roster
+
+    page = browser_page
+    assert isinstance(page, Page)
+    planted = roster(300, seed=11, on=NOW.date(), plant=36)
+    database_kinds = {"ALREADY_ENROLLED", "RESIDENT_NAME_MISMATCH"}  # nobody is on record in this district yet
+    expected = {row: code for row, code in planted.planted.items() if code not in database_kinds}
+    original = tmp_path / "西关村名册.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(planted.headers)
+    for row in planted.rows:
+        sheet.append([value or None for value in row])
+    book.save(original)
+
+    sign_in(page, server, "yuyang")
+    page.click("header >> text=名册导入")
+    with page.expect_download() as template:
+        page.click("#template-xlsx")
+    assert template.value.suggested_filename == "参保名册模板-2018.xlsx"
+    page.set_input_files("#r_file", str(original))
+    page.click("#upload button.primary")
+    expect(page.locator("h1")).to_contain_text("导入名册 西关村名册.xlsx")
+    expect(page.locator("[data-outcome=errors]")).to_have_text(str(len(expected)), timeout=30_000)
+    created = len(planted.rows) - len(expected)
+    expect(page.locator("[data-outcome=created]")).to_have_text(str(created))
+    expect(page.locator("#problems tbody tr")).to_have_count(len(expected))
+    expect(page.locator("#error-counts")).to_contain_text("ID_NUMBER_CHECK_DIGIT")
+
+    with page.expect_download() as download:
+        page.click("#error-file")
+    assert download.value.suggested_filename == "西关村名册-错误.xlsx"
+    error_file = tmp_path / "error.xlsx"
+    download.value.save_as(error_file)
+    book = openpyxl.load_workbook(error_file)
+    sheet = book.active
+    assert sheet is not None
+    headers = [cell.value for cell in sheet[1]]
+    error_column = headers.index(ERROR_COLUMN) + 1
+    marked = {row for row in range(2, sheet.max_row + 1) if sheet.cell(row=row, column=error_column).value}
+    assert marked == set(expected)
+    for row in marked:  # the clerk corrects each marked row and clears its note
+        for column, value in enumerate(planted.clean[row - 2], start=1):
+            sheet.cell(row=row, column=column).value = value or None  # (cell(value=None) would leave it as it was)
+        sheet.cell(row=row, column=error_column).value = None
+    fixed = tmp_path / "西关村名册-改.xlsx"
+    book.save(fixed)
+
+    page.set_input_files("#r_file", str(fixed))
+    page.click("#upload button.primary")
+    expect(page.locator("h1")).to_contain_text("导入名册 西关村名册-改.xlsx")
+    expect(page.locator("[data-outcome=errors]")).to_have_text("0", timeout=30_000)
+    expect(page.locator("[data-outcome=created]")).to_have_text(str(len(expected)))
+    expect(page.locator("[data-outcome=unchanged]")).to_have_text(str(created))
+    expect(page.locator("#error-file")).to_have_count(0)
+    page.click("text=返回名册导入")
+    expect(page.locator("#jobs tbody tr")).to_have_count(2)

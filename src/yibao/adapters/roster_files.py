@@ -16,6 +16,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import xl_range_abs
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import ROW, resolve_headers
@@ -136,3 +137,64 @@ def write_error_file(
     finally:
         workbook.close()
     return target
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    title: str
+    required: bool
+    aliases: tuple[str, ...]  # other headers the import also reads
+    choices: tuple[str, ...] = ()  # offered as a drop-down in the xlsx template
+    note: str = ""
+    open_choice: bool = False  # other values allowed too (several identities in one cell)
+
+
+TEMPLATE_ROWS = 20_000  # rows the xlsx template's drop-downs and text format cover
+
+
+def write_template(columns: list[TemplateColumn], kind: str, notes: list[str]) -> bytes:
+    """An empty roster to fill in: the header row, and in xlsx every cell formatted as text (so Excel keeps the
+    18 digits of an ID number and the leading 0 of a phone), drop-downs of the values the import reads, and a
+    sheet explaining each column. The csv template is the header row alone (UTF-8 with BOM, as Excel reads it)."""
+    if kind == "csv":
+        return ("\ufeff" + ",".join(column.title for column in columns) + "\r\n").encode()
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    text = workbook.add_format({"num_format": "@"})
+    header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "num_format": "@"})
+    required = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "font_color": "#B00020"})
+    roster = workbook.add_worksheet("名册")
+    guide = workbook.add_worksheet("填写说明")
+    lists = workbook.add_worksheet("取值")
+    lists.hide()
+    for index, column in enumerate(columns):
+        roster.write_string(0, index, column.title, required if column.required else header)
+        roster.set_column(index, index, 22 if column.title == "公民身份号码" else 14, text)
+        if column.choices:
+            lists.write_column(0, index, column.choices)
+            source = "=取值!" + xl_range_abs(0, index, len(column.choices) - 1, index)
+            roster.data_validation(
+                1,
+                index,
+                TEMPLATE_ROWS,
+                index,
+                {
+                    "validate": "list",
+                    "source": source,
+                    "error_type": "information" if column.open_choice else "warning",
+                    "error_message": column.note or "请从下拉列表中选择",
+                },
+            )
+    roster.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
+    guide.write_row(0, 0, ["列名", "必填", "也可写作", "填写说明"], bold)
+    for line, column in enumerate(columns, start=1):
+        mark = "是" if column.required else ""
+        guide.write_row(line, 0, [column.title, mark, "、".join(column.aliases), column.note])
+    for offset, note in enumerate(notes, start=len(columns) + 2):
+        guide.write_string(offset, 0, note)
+    guide.set_column(0, 0, 16)
+    guide.set_column(2, 2, 40)
+    guide.set_column(3, 3, 80)
+    workbook.close()
+    return buffer.getvalue()

@@ -197,6 +197,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "区县{district}没有当前参保年度的实施方案",
         "no plan of district {district} for this campaign",
     ),
+    # Background jobs
+    "JOB_NOT_FOUND": ("没有编号为{job}的任务", "no job {job}"),
+    "JOB_NO_FILE": ("任务{job}没有可下载的文件（尚未完成、失败或无错误）", "job {job} has no file to download"),
+    "JOB_FAILED": (
+        "任务意外中止（{detail}），请联系系统管理员；数据未作改动",
+        "the job failed ({detail}); nothing was changed",
+    ),
     # Users and access
     "USER_UNKNOWN": ("没有用户“{username}”，或该账号已停用", "no active user '{username}'"),
     "FORBIDDEN": ("{role}无权{action}", "role {role_en} may not do this"),

@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import errors, routes
+from yibao.entrypoints.api import errors, job_routes, routes
 from yibao.entrypoints.api.context import AppContext
-from yibao.entrypoints.web import record_routes, user_routes
+from yibao.entrypoints.web import record_routes, roster_routes, user_routes
 from yibao.entrypoints.web import routes as web_routes
 from yibao.entrypoints.web.session import LoginRequired
 
@@ -48,9 +48,11 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_exception_handler(YibaoError, on_yibao_error)
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
+    app.include_router(job_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
+    app.include_router(roster_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -4,9 +4,9 @@ error file. Shared by the checking phase (:mod:`.roster_import`) and the writing
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from yibao.adapters.roster_files import Sheet, write_error_file
 
@@ -29,6 +29,9 @@ class RosterRequest:
     channel: str = "village"
     organization_id: int | None = None
     dry_run: bool = False
+
+    def with_policy(self, policy_id: str) -> RosterRequest:
+        return replace(self, policy_id=policy_id)
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,21 @@ class RosterReport:
         for problem in self.problems:
             by_row.setdefault(problem.row, []).append((problem.column, problem.message))
         return write_error_file(self.sheet, by_row, self.mapping, target)
+
+    def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
+        """The report as plain data (CLI --json, the API, a job's result); ``shown_problems`` caps the list."""
+        problems = self.problems if shown_problems is None else self.problems[:shown_problems]
+        return {
+            "import_id": self.import_id,
+            "file_name": self.file_name,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "error_counts": self.error_counts,
+            "error_file": error_file,
+            "problems": [asdict(problem) for problem in problems],
+            "problems_total": len(self.problems),
+        }

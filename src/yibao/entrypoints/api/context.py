@@ -7,8 +7,10 @@ on a clock set inside its campaign (see :func:`campaign_clock`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,8 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.job_files import data_directory
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal
+from yibao.services.jobs import JobRunner
 from yibao.services.users import authenticate
 
 Clock = Callable[[], datetime]
@@ -42,9 +46,15 @@ class AppContext:
     session_factory: Callable[[], Session]
     clock: Clock = system_clock
     secure_cookies: bool = False
+    data_dir: Path = field(default_factory=data_directory)
 
     def unit_of_work(self, actor: str) -> UnitOfWork:
         return UnitOfWork(self.session_factory, actor=actor, now=self.clock())
+
+    @cached_property
+    def jobs(self) -> JobRunner:
+        """This process's background jobs (imports, exports); their state files are shared by all processes."""
+        return JobRunner(self.data_dir / "jobs", self.clock)
 
 
 def app_context(request: Request) -> AppContext:

@@ -20,6 +20,7 @@ from yibao.entrypoints.cli.output import console, error_console, fail, print_jso
 from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest
+from yibao.services.roster_template import roster_template
 from yibao.services.users import acting_as
 
 app = typer.Typer(help="批量导入：电子名册。Bulk imports: rosters.", no_args_is_help=True)
@@ -91,27 +92,31 @@ def roster_command(
         target = error_file or file.with_name(f"{file.stem}-错误.{report.sheet.kind}")
         written = report.write_error_file(target)
     if as_json:
-        print_json(_as_dict(report, written))
+        print_json(report.summary(str(written) if written else None))
     else:
         _print(report, written)
     if report.errors:
         raise typer.Exit(code=1)
 
 
-def _as_dict(report: RosterReport, error_file: Path | None) -> dict[str, object]:
-    return {
-        "import_id": report.import_id,
-        "file_name": report.file_name,
-        "dry_run": report.dry_run,
-        "rows": report.rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "errors": report.errors,
-        "error_counts": report.error_counts,
-        "error_file": str(error_file) if error_file else None,
-        "problems": [problem.__dict__ for problem in report.problems],
-    }
+@app.command("template")
+def template_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="where to write it: .xlsx or .csv")],
+    user: Annotated[str, typer.Option(help="the user the template is for (their district's current plan)")],
+    township: Annotated[str | None, typer.Option(help="offer this township's villages in a drop-down")] = None,
+) -> None:
+    """Write the roster template to fill in: every column the import reads, drop-downs, notes. 下载名册模板。"""
+    kind = output.suffix.lstrip(".").lower()
+    uow = UnitOfWork(
+        session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=datetime.now(SHANGHAI)
+    )
+    with uow:
+        try:
+            content, _name = roster_template(uow, acting_as(uow, user), township, kind)
+        except YibaoError as error:
+            fail(error, as_json=False)
+    output.write_bytes(content)
+    console.print(f"名册模板：{output}")
 
 
 def _print(report: RosterReport, error_file: Path | None) -> None:

@@ -1,0 +1,124 @@
+"""Routes of /api/v1 for bulk work: upload a roster (answered at once with a job to poll), a job's state and its
+file, and the roster template."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
+
+from yibao.entrypoints.api.context import ApiWork, AppContext
+from yibao.entrypoints.api.routes import Context
+from yibao.services.jobs import JobState, JobView
+from yibao.services.roster_jobs import start_roster_import
+from yibao.services.roster_report import RosterRequest
+from yibao.services.roster_template import roster_template
+
+router = APIRouter(prefix="/api/v1")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    state: JobState
+    state_name: str
+    finished: bool
+    step: str
+    done: int
+    total: int
+    percent: int
+    created_at: str
+    updated_at: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    status_url: str
+    file_url: str | None
+
+
+def job_out(job: JobView) -> JobOut:
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        title=job.title,
+        state=job.state,
+        state_name=job.state_name,
+        finished=job.finished,
+        step=job.step,
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        params=job.params,
+        result=job.result,
+        error=job.error,
+        status_url=f"/api/v1/jobs/{job.id}",
+        file_url=f"/api/v1/jobs/{job.id}/file" if job.download_name else None,
+    )
+
+
+def roster_job(
+    context: AppContext,
+    work: ApiWork,
+    file: UploadFile,
+    township_code: str,
+    channel: str,
+    policy_id: str | None,
+    organization_id: int | None,
+    dry_run: bool,
+) -> JobView:
+    name = file.filename or "名册.xlsx"
+    request = RosterRequest(name, file.file.read(), township_code, policy_id or "", channel, organization_id, dry_run)
+    return start_roster_import(context.jobs, context.unit_of_work, work.principal, request, work.uow.now)
+
+
+@router.post(
+    "/roster-imports",
+    tags=["rosters"],
+    status_code=202,
+    summary="Import a roster (.xlsx/.csv) in the background; poll the job it returns",
+)
+def import_roster(
+    context: Context,
+    work: ApiWork,
+    file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8 or GBK)")],
+    township_code: Annotated[str, Form()],
+    channel: Annotated[str, Form()] = "village",
+    policy_id: Annotated[str | None, Form(description="default: the district's current campaign")] = None,
+    organization_id: Annotated[int | None, Form()] = None,
+    dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
+) -> JobOut:
+    return job_out(roster_job(context, work, file, township_code, channel, policy_id, organization_id, dry_run))
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"], summary="A background job's state, progress and result")
+def get_job(context: Context, work: ApiWork, job_id: str) -> JobOut:
+    return job_out(context.jobs.view(work.principal, job_id))
+
+
+@router.get("/jobs/{job_id}/file", tags=["jobs"], summary="The file a finished job made (error file, export)")
+def get_job_file(context: Context, work: ApiWork, job_id: str) -> FileResponse:
+    path, name = context.jobs.output(work.principal, job_id)
+    return FileResponse(path, filename=name)
+
+
+@router.get("/roster-template", tags=["rosters"], summary="The roster template to fill in")
+def get_roster_template(
+    work: ApiWork,
+    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    township_code: str | None = None,
+) -> Response:
+    return template_response(*roster_template(work.uow, work.principal, township_code, format))
+
+
+def template_response(content: bytes, name: str) -> Response:
+    media = "text/csv; charset=utf-8" if name.endswith(".csv") else XLSX
+    # RFC 5987: a Chinese file name survives every browser only percent-encoded as UTF-8.
+    disposition = f"attachment; filename*=utf-8''{quote(name)}"
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
