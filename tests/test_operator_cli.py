@@ -99,3 +99,11 @@ def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     assert resolve_headers(sheet.headers)[1] == [] and sheet.rows == 0
     elsewhere = ["import", "template", str(template), "--user", "yuyang", "--township", "120119106000"]
     assert runner.invoke(app, elsewhere).exit_code == 2  # another township's villages are not the clerk's to see
+    exported = tmp_path / "参保登记名册.xlsx"
+    command = ["export", "enrollments", str(exported), "--user", "yuyang", "--clock", "2017-11-15T09:00:00+08:00"]
+    done = runner.invoke(app, command)
+    assert done.exit_code == 0, done.output
+    assert f"已导出 {imported['created']} 行" in done.output
+    assert read_sheet(exported.read_bytes(), exported.name).rows == imported["created"]
+    refused = runner.invoke(app, [*command[:2], str(tmp_path / "x.pdf"), *command[3:]])
+    assert refused.exit_code == 2 and "EXPORT_FORMAT" in refused.output

@@ -293,3 +293,15 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
     expect(page.locator("#error-file")).to_have_count(0)
     page.click("text=返回名册导入")
     expect(page.locator("#jobs tbody tr")).to_have_count(2)
+
+    # The township's enrollment roster, exported in the background and downloaded.
+    page.click("header >> text=导出")
+    page.select_option("#e_kind", "enrollments")
+    page.click("#export button.primary")
+    expect(page.locator("[data-outcome=rows]")).to_have_text(str(len(planted.rows)), timeout=30_000)
+    with page.expect_download() as exported:
+        page.click("#job-file")
+    assert exported.value.suggested_filename == "参保登记名册-2018-渔阳镇.xlsx"
+    exported.value.save_as(tmp_path / "export.xlsx")
+    rows = list(openpyxl.load_workbook(tmp_path / "export.xlsx", read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == len(planted.rows) + 1

@@ -197,6 +197,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "区县{district}没有当前参保年度的实施方案",
         "no plan of district {district} for this campaign",
     ),
+    # Exports
+    "EXPORT_FORMAT": ("导出格式“{format}”无效：可选 xlsx 或 csv", "export format '{format}' must be xlsx or csv"),
+    "EXPORT_KIND": (
+        "没有名为“{kind}”的导出：可选 enrollments（参保登记名册）或 assessments（核定缴费清单）",
+        "no export '{kind}': enrollments or assessments",
+    ),
     # Background jobs
     "JOB_NOT_FOUND": ("没有编号为{job}的任务", "no job {job}"),
     "JOB_NO_FILE": ("任务{job}没有可下载的文件（尚未完成、失败或无错误）", "job {job} has no file to download"),

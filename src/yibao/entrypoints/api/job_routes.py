@@ -8,10 +8,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork, AppContext
 from yibao.entrypoints.api.routes import Context
+from yibao.services.export_jobs import start_export
+from yibao.services.exports import ExportKind, ExportRequest
 from yibao.services.jobs import JobState, JobView
 from yibao.services.roster_jobs import start_roster_import
 from yibao.services.roster_report import RosterRequest
@@ -95,6 +97,26 @@ def import_roster(
     dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
 ) -> JobOut:
     return job_out(roster_job(context, work, file, township_code, channel, policy_id, organization_id, dry_run))
+
+
+class ExportIn(BaseModel):
+    kind: ExportKind
+    format: str = Field("xlsx", pattern="^(xlsx|csv)$")
+    insurance_year: int | None = Field(None, description="default: the campaign under way")
+    township_code: str | None = None
+    village_code: str | None = None
+    channel: str | None = None
+
+
+@router.post(
+    "/exports",
+    tags=["exports"],
+    status_code=202,
+    summary="Export the enrollment roster or the assessment list in the background; poll the job, fetch its file",
+)
+def start_export_job(context: Context, work: ApiWork, body: ExportIn) -> JobOut:
+    request = ExportRequest(**body.model_dump())
+    return job_out(start_export(context.jobs, context.unit_of_work, work.principal, request))
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"], summary="A background job's state, progress and result")

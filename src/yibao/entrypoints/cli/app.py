@@ -12,7 +12,14 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
-from yibao.entrypoints.cli import db_commands, import_commands, policy_commands, serve_commands, user_commands
+from yibao.entrypoints.cli import (
+    db_commands,
+    export_commands,
+    import_commands,
+    policy_commands,
+    serve_commands,
+    user_commands,
+)
 from yibao.entrypoints.cli.demo import run_demo
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
@@ -26,6 +33,7 @@ app.add_typer(policy_commands.app, name="policy")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(user_commands.app, name="user")
 app.add_typer(import_commands.app, name="import")
+app.add_typer(export_commands.app, name="export")
 app.command("serve")(serve_commands.serve_command)
 app.command("demo")(serve_commands.demo_command)
 

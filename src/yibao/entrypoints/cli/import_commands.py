@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import getpass
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
-from yibao.entrypoints.cli.output import console, error_console, fail, print_json
+from yibao.entrypoints.cli.output import console, fail, print_json
+from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest
@@ -56,30 +55,7 @@ def roster_command(
     except ValueError:
         fail(YibaoError("DATETIME_INVALID", field="clock", value=clock), as_json=as_json)
     uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
-    live = not as_json and error_console.is_terminal
-    with (
-        uow,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=error_console,
-            disable=not live,
-        ) as bar,
-    ):
-        tasks: dict[str, TaskID] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if not live:  # a log file or another program: one plain line as each step starts and ends
-                if step not in tasks or done == total:
-                    print(f"{step} {done}/{total}", file=sys.stderr, flush=True)
-                tasks.setdefault(step, TaskID(len(tasks)))
-                return
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=max(total, 1))
-            bar.update(tasks[step], completed=done, total=max(total, 1))
-
+    with uow, progress_bar(quiet=as_json) as progress:
         try:
             principal = acting_as(uow, user)
             policy_id = policy or campaign_policy(township[:6], now.date()).id
