@@ -6,6 +6,7 @@ same vectorized :func:`~yibao.domain.engine.assess.assess`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -88,6 +89,45 @@ def frozen_fields(policy: Policy, result: dict[str, Any]) -> dict[str, Any]:
         "rules": rule_ids,
         "assumptions": [assumption.id for assumption in assumptions_of(policy, rule_ids)],
     }
+
+
+def frozen_columns(policy: Policy, results: pl.DataFrame) -> pl.DataFrame:
+    """:func:`frozen_fields` for a whole frame of engine results, the JSON columns as text ready to store.
+
+    Rules, assumptions and payers are decoded once per distinct combination (a plan yields a few dozen), not per
+    row: a million results cost one join."""
+    masks = fired.mask_names(policy)
+    payer_columns = [f"assisted_fen__{payer}" for payer in policy.payers]
+    keys = [*masks, *payer_columns]
+    encoded: dict[str, list[Any]] = {key: [] for key in [*keys, "rules", "assumptions", "assisted_by_payer_fen"]}
+    for row in results.select(keys).unique().iter_rows(named=True):
+        rule_ids = fired.decode(policy, [row[name] for name in masks])
+        for key in keys:
+            encoded[key].append(row[key])
+        encoded["rules"].append(json.dumps(rule_ids))
+        encoded["assumptions"].append(json.dumps([item.id for item in assumptions_of(policy, rule_ids)]))
+        payers = {payer: row[f"assisted_fen__{payer}"] for payer in policy.payers if row[f"assisted_fen__{payer}"]}
+        encoded["assisted_by_payer_fen"].append(json.dumps(payers))
+    schema = {key: results.schema[key] for key in keys} | dict.fromkeys(
+        ("rules", "assumptions", "assisted_by_payer_fen"), pl.String
+    )
+    lookup = pl.DataFrame(encoded, schema=schema)
+    return results.join(lookup, on=keys, how="left", nulls_equal=True, maintain_order="left").select(
+        pl.lit(policy.id).alias("policy_id"),
+        pl.lit(policy_hash(policy.id)).alias("policy_hash"),
+        "category",
+        "tier",
+        "benefit_tier",
+        "financing_total_fen",
+        "government_subsidy_fen",
+        "assisted_subsidy_fen",
+        "individual_due_fen",
+        "assisted_by_payer_fen",
+        "benefit_start",
+        "benefit_end",
+        "rules",
+        "assumptions",
+    )
 
 
 def identities_on(uow: UnitOfWork, resident_ids: list[int], on: date) -> dict[int, tuple[str, ...]]:

@@ -25,13 +25,14 @@ from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.roster import (
-    ERROR_TYPE,
     ERRORS,
     ROW,
     RosterContext,
     check_roster,
+    error_struct,
     resolve_headers,
     tier_aliases,
+    with_errors,
 )
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
@@ -196,16 +197,10 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
     )
     elsewhere = pl.col("enrolled_township").is_not_null() & (pl.col("enrolled_township") != township.code)
     database_errors = [
-        pl.when(name_differs).then(
-            pl.struct(code=pl.lit("RESIDENT_NAME_MISMATCH"), column=pl.lit("name"), value=pl.col("known_name"))
-        ),
-        pl.when(elsewhere).then(
-            pl.struct(
-                code=pl.lit("ALREADY_ENROLLED"), column=pl.lit("id_number"), value=pl.col("enrolled_township_name")
-            )
-        ),
+        pl.when(name_differs).then(error_struct("RESIDENT_NAME_MISMATCH", "name", pl.col("known_name"))),
+        pl.when(elsewhere).then(error_struct("ALREADY_ENROLLED", "id_number", pl.col("enrolled_township_name"))),
     ]
-    return joined.with_columns(pl.concat_list([ERRORS, *database_errors]).list.drop_nulls().cast(ERROR_TYPE))
+    return with_errors(joined.lazy(), database_errors).collect()
 
 
 def _differs(given: str, known: str) -> pl.Expr:
@@ -222,28 +217,21 @@ def _classify_and_assess(
     contact_changes = contact_changes | _differs("village_code", "known_village")
     joins_household = pl.col("household_number").is_not_null() & pl.col("known_household").is_null()
     fixed = pl.col("enrollment_id").is_not_null() & enrollment_changes & ~pl.col("enrolled_state").is_in(REASSESSABLE)
-    rows = checked.with_columns(
-        pl.concat_list(
-            [
-                ERRORS,
-                pl.when(fixed).then(
-                    pl.struct(code=pl.lit("ENROLLMENT_FIXED"), column=pl.lit("tier"), value=pl.col("enrolled_state"))
-                ),
-            ]
+    fixed_error = pl.when(fixed).then(error_struct("ENROLLMENT_FIXED", "tier", pl.col("enrolled_state")))
+    rows = (
+        with_errors(checked.lazy(), [fixed_error])
+        .collect()
+        .with_columns(
+            outcome=pl.when(pl.col(ERRORS).list.len() > 0)
+            .then(pl.lit("error"))
+            .when(pl.col("enrollment_id").is_null())
+            .then(pl.lit("created"))
+            .when(enrollment_changes | contact_changes | joins_household)
+            .then(pl.lit("updated"))
+            .otherwise(pl.lit("unchanged")),
+            reassess=pl.col("enrollment_id").is_not_null() & enrollment_changes,
+            contact_changed=contact_changes,  # the writer updates these residents' phone, address and village
         )
-        .list.drop_nulls()
-        .cast(ERROR_TYPE)
-        .alias(ERRORS),
-    ).with_columns(
-        outcome=pl.when(pl.col(ERRORS).list.len() > 0)
-        .then(pl.lit("error"))
-        .when(pl.col("enrollment_id").is_null())
-        .then(pl.lit("created"))
-        .when(enrollment_changes | contact_changes | joins_household)
-        .then(pl.lit("updated"))
-        .otherwise(pl.lit("unchanged")),
-        reassess=pl.col("enrollment_id").is_not_null() & enrollment_changes,
-        contact_changed=contact_changes,  # the writer updates these residents' phone, address and village
     )
     to_assess = rows.filter((pl.col("outcome") == "created") | ((pl.col("outcome") == "updated") & pl.col("reassess")))
     if to_assess.is_empty():
@@ -262,23 +250,13 @@ def _classify_and_assess(
     result = assessed.select(ROW, pl.struct(pl.exclude(ROW)).alias("result"))
     not_eligible = pl.col("result").struct.field("eligible").not_().fill_null(False)
     rows = rows.join(result, on=ROW, how="left")
-    return rows.with_columns(
-        pl.when(not_eligible)
-        .then(
-            pl.col(ERRORS).list.concat(
-                pl.concat_list(
-                    pl.struct(
-                        code=pl.lit("NOT_ELIGIBLE"),
-                        column=pl.lit("id_number"),
-                        value=pl.col("result").struct.field("reason"),
-                    )
-                )
-            )
-        )
-        .otherwise(pl.col(ERRORS))
-        .cast(ERROR_TYPE)
-        .alias(ERRORS),
-        outcome=pl.when(not_eligible).then(pl.lit("error")).otherwise(pl.col("outcome")),
+    not_eligible_error = pl.when(not_eligible).then(
+        error_struct("NOT_ELIGIBLE", "id_number", pl.col("result").struct.field("reason"))
+    )
+    return (
+        with_errors(rows.lazy(), [not_eligible_error])
+        .with_columns(outcome=pl.when(not_eligible).then(pl.lit("error")).otherwise(pl.col("outcome")))
+        .collect()
     )
 
 

@@ -1,16 +1,22 @@
 """Phase two of a roster import: every row checked as ``created`` or ``updated`` written set-wise, in the caller's
-transaction — a handful of multi-row statements per table, whatever the file's size — with one audit entry for
-the batch and one per record. Nothing commits here: the import commits all of it, or a failure leaves nothing.
+transaction, with one audit entry for the batch and one per record. Nothing commits here: the import commits all
+of it, or a failure leaves nothing.
+
+New rows — residents, households, memberships, identities, enrollments and their audit entries — are built as
+whole frames and loaded in bulk (``COPY`` on PostgreSQL, ``executemany`` on SQLite: :mod:`yibao.adapters.db.bulk`),
+their ids reserved first so that one table's rows can name another's. Updates of people and enrollments already
+on record are ordinary set-wise UPDATEs: a re-imported file has few.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any, cast
+from typing import cast
 
 import polars as pl
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, update
 
+from yibao.adapters.db.bulk import bulk_insert, reserve_ids
 from yibao.adapters.db.tables import (
     AuditEntry,
     Base,
@@ -22,17 +28,15 @@ from yibao.adapters.db.tables import (
     RosterImport,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.domain import idnumber
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
-from yibao.services.assessment import frozen_fields
+from yibao.services.assessment import frozen_columns, frozen_fields
 from yibao.services.roster_report import RosterReport, RosterRequest, chunks
 
 IDENTITY_SOURCE = "名册"
 
 
 def _table(model: type[Base]) -> Table:
-    # Core statements: executemany with RETURNING, and updates that compute (version + 1), set-wise.
     return cast(Table, model.__table__)
 
 
@@ -57,97 +61,122 @@ def write_roster(
         error_counts=report.error_counts,
     )
     session.add(batch)
-    session.flush()
+    session.flush()  # on SQLite this takes the database's write lock, which the id reservations below rely on
+    connection = session.connection()
+    audit = _Audit(uow)
     writing = rows.filter(pl.col("outcome").is_in(["created", "updated"]))
-    audits: list[dict[str, Any]] = []
-    writing = _new_residents(uow, request, writing, audits)
-    _contact_updates(uow, writing, audits)
-    _memberships(uow, request, writing)
-    _identity_flags(uow, writing)
-    _enrollments(uow, policy, request, writing, audits)
-    audits.append(
-        _audit(
-            uow,
-            "import",
-            "roster_import",
-            batch.id,
-            {
-                "file_name": request.file_name,
-                "file_sha256": digest,
-                "township_code": request.township_code,
-                "policy_id": policy.id,
-                "channel": request.channel,
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "errors": report.errors,
-            },
-        )
+    writing = _new_residents(connection, request, writing, audit)
+    _contact_updates(connection, writing, audit)
+    writing = _memberships(connection, request, writing)
+    _identity_flags(connection, writing)
+    _enrollments(connection, uow, policy, request, writing, audit)
+    audit.record(
+        "import",
+        "roster_import",
+        pl.DataFrame({"id": [batch.id]}),
+        pl.lit(batch.id),
+        pl.struct(
+            file_name=pl.lit(request.file_name),
+            file_sha256=pl.lit(digest),
+            township_code=pl.lit(request.township_code),
+            policy_id=pl.lit(policy.id),
+            channel=pl.lit(request.channel),
+            rows=pl.lit(report.rows),
+            created=pl.lit(report.created),
+            updated=pl.lit(report.updated),
+            unchanged=pl.lit(report.unchanged),
+            errors=pl.lit(report.errors),
+        ).struct.json_encode(),
     )
-    for chunk in chunks(audits):
-        session.execute(insert(_table(AuditEntry)), chunk)
+    audit.write(connection)
     return batch.id
 
 
-def _audit(uow: UnitOfWork, action: str, entity: str, entity_id: object, after: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "at": uow.now.astimezone(UTC),
-        "actor": uow.actor,
-        "action": action,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "before": None,
-        "after": after,
-    }
+class _Audit:
+    """The audit entries of the import, gathered as frames and written at the end in one bulk load."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._at = uow.now.astimezone(UTC)
+        self._actor = uow.actor
+        self._frames: list[pl.DataFrame] = []
+
+    def record(self, action: str, entity: str, frame: pl.DataFrame, entity_id: pl.Expr, after: pl.Expr) -> None:
+        """One entry per row of ``frame``; ``after`` is the record as JSON text."""
+        self._frames.append(
+            frame.select(
+                pl.lit(self._at).alias("at"),
+                pl.lit(self._actor).alias("actor"),
+                pl.lit(action).alias("action"),
+                pl.lit(entity).alias("entity"),
+                entity_id.cast(pl.String).alias("entity_id"),
+                pl.lit(None, dtype=pl.String).alias("before"),
+                after.alias("after"),
+            )
+        )
+
+    def write(self, connection: Connection) -> None:
+        bulk_insert(connection, _table(AuditEntry), pl.concat(self._frames))
+
+
+def _masked(number: pl.Expr) -> pl.Expr:
+    """:func:`yibao.domain.idnumber.mask` for a column of 18-character numbers (the check makes them so)."""
+    return number.str.slice(0, 3) + pl.lit("*" * 11) + number.str.slice(-4)
+
+
+def _with_json(record: pl.Expr, **raw: pl.Expr) -> pl.Expr:
+    """``record`` (a struct) as a JSON object, with fields that are JSON text already spliced in as they are."""
+    encoded = record.struct.json_encode().str.strip_suffix("}")
+    parts = [encoded]
+    for key, value in raw.items():
+        parts += [pl.lit(f',"{key}":'), value.fill_null("null")]
+    return pl.concat_str([*parts, pl.lit("}")])
 
 
 def _new_residents(
-    uow: UnitOfWork, request: RosterRequest, writing: pl.DataFrame, audits: list[dict[str, Any]]
+    connection: Connection, request: RosterRequest, writing: pl.DataFrame, audit: _Audit
 ) -> pl.DataFrame:
     """Insert the people the registry does not know yet; the frame comes back with every row's resident_id."""
     new = writing.filter(pl.col("resident_id").is_null())
     if new.is_empty():
         return writing
-    values = [
-        {
-            "id_number": row["id_number"],
-            "cert_type": "01",
-            "name": row["name"],
-            "sex": row["sex"],
-            "birth_date": row["birth_date"],
-            "residency": "local_hukou",
-            "phone": row["phone"],
-            "address": row["address"],
-            "township_code": request.township_code,
-            "village_code": row["village_code"],
-            "survival_status": "alive",
-            "version": 1,
-        }
-        for row in new.iter_rows(named=True)
-    ]
-    ids: dict[str, int] = {}
-    for chunk in chunks(values):
-        returned = uow.session.execute(
-            insert(_table(Resident)).returning(_table(Resident).c.id, _table(Resident).c.id_number), chunk
-        )
-        ids.update({number: resident_id for resident_id, number in returned})
-    for value in values:
-        record = {key: value[key] for key in ("name", "sex", "township_code", "village_code", "address", "phone")}
-        after = record | {
-            "id_number": idnumber.mask(value["id_number"]),
-            "birth_date": value["birth_date"].isoformat(),
-            "survival_status": "alive",
-        }
-        audits.append(_audit(uow, "create", "resident", ids[value["id_number"]], after))
-    return writing.with_columns(
-        pl.coalesce("resident_id", pl.col("id_number").replace_strict(ids, default=None, return_dtype=pl.Int64)).alias(
-            "resident_id"
-        )
+    table = _table(Resident)
+    residents = new.select(
+        reserve_ids(connection, table, new.height),
+        "id_number",
+        pl.lit("01").alias("cert_type"),
+        "name",
+        "sex",
+        "birth_date",
+        pl.lit("local_hukou").alias("residency"),
+        "phone",
+        "address",
+        pl.lit(request.township_code).alias("township_code"),
+        "village_code",
+        pl.lit("alive").alias("survival_status"),
+        pl.lit(1).alias("version"),
+    )
+    bulk_insert(connection, table, residents)
+    after = pl.struct(
+        "name",
+        "sex",
+        "township_code",
+        "village_code",
+        "address",
+        "phone",
+        _masked(pl.col("id_number")).alias("id_number"),
+        pl.col("birth_date").dt.strftime("%Y-%m-%d"),
+        "survival_status",
+    ).struct.json_encode()
+    audit.record("create", "resident", residents, pl.col("id"), after)
+    ids = residents.select("id_number", pl.col("id").alias("new_resident_id"))
+    return (
+        writing.join(ids, on="id_number", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("resident_id", "new_resident_id").alias("resident_id"))
+        .drop("new_resident_id")
     )
 
 
-def _contact_updates(uow: UnitOfWork, writing: pl.DataFrame, audits: list[dict[str, Any]]) -> None:
+def _contact_updates(connection: Connection, writing: pl.DataFrame, audit: _Audit) -> None:
     """Phone, address and village as the roster gives them, for people already on record (``known_name``: the
     registry's; the people inserted just now carry the roster's already)."""
     changed = writing.filter(pl.col("contact_changed") & pl.col("known_name").is_not_null()).select(
@@ -169,161 +198,168 @@ def _contact_updates(uow: UnitOfWork, writing: pl.DataFrame, audits: list[dict[s
             version=table.c.version + 1,
         )
     )
-    values = changed.to_dicts()
-    for chunk in chunks(values):
-        uow.session.connection().execute(statement, chunk)
-    audits.extend(
-        _audit(
-            uow,
-            "roster_update",
-            "resident",
-            value["b_id"],
-            {"phone": value["b_phone"], "address": value["b_address"], "village_code": value["b_village"]},
-        )
-        for value in values
-    )
+    for chunk in chunks(changed.to_dicts()):
+        connection.execute(statement, chunk)
+    after = pl.struct(
+        pl.col("b_phone").alias("phone"),
+        pl.col("b_address").alias("address"),
+        pl.col("b_village").alias("village_code"),
+    ).struct.json_encode()
+    audit.record("roster_update", "resident", changed, pl.col("b_id"), after)
 
 
-def _memberships(uow: UnitOfWork, request: RosterRequest, writing: pl.DataFrame) -> None:
-    """Households by 户号 within the township (found or created), and each member not yet in one."""
+def _memberships(connection: Connection, request: RosterRequest, writing: pl.DataFrame) -> pl.DataFrame:
+    """Households by 户号 within the township (found or created), and each member not yet in one. The frame comes
+    back with ``household_id``: the one the resident was in, or the one just joined."""
     joining = writing.filter(pl.col("household_number").is_not_null() & pl.col("known_household").is_null())
-    if joining.is_empty():
-        return
-    numbers = joining.get_column("household_number").unique().to_list()
-    households: dict[str, int] = {}
-    for number, household_id in uow.session.execute(
-        select(Household.number, Household.id)
-        .where(Household.township_code == request.township_code, Household.number.in_(numbers))
-        .order_by(Household.id)
-    ):
-        households.setdefault(str(number), household_id)
-    firsts = joining.filter(~pl.col("household_number").is_in(list(households))).unique(
-        "household_number", keep="first", maintain_order=True
-    )
-    if not firsts.is_empty():
+    households = pl.DataFrame(schema={"household_number": pl.String, "household_id": pl.Int64})
+    if not joining.is_empty():
+        numbers = joining.get_column("household_number").unique().to_list()
+        found: dict[str, int] = {}
         table = _table(Household)
-        values = [
-            {
-                "township_code": request.township_code,
-                "village_code": row["village_code"],
-                "number": row["household_number"],
-                "address": row["address"],
-            }
-            for row in firsts.iter_rows(named=True)
-        ]
-        for chunk in chunks(values):
-            returned = uow.session.execute(insert(table).returning(table.c.id, table.c.number), chunk)
-            households.update({number: household_id for household_id, number in returned})
-    members = [
-        {"household_id": households[number], "resident_id": resident_id, "relation": relation}
-        for number, resident_id, relation in joining.select("household_number", "resident_id", "relation").iter_rows()
-    ]
-    for chunk in chunks(members):
-        uow.session.execute(insert(_table(HouseholdMember)), chunk)
+        for chunk in chunks(numbers):
+            for number, household_id in connection.execute(
+                table.select()
+                .with_only_columns(table.c.number, table.c.id)
+                .where(table.c.township_code == request.township_code, table.c.number.in_(chunk))
+                .order_by(table.c.id)
+            ):
+                found.setdefault(str(number), household_id)
+        existing = pl.DataFrame(
+            {"household_number": list(found), "household_id": list(found.values())},
+            schema={"household_number": pl.String, "household_id": pl.Int64},
+        )
+        firsts = joining.filter(~pl.col("household_number").is_in(list(found))).unique(
+            "household_number", keep="first", maintain_order=True
+        )
+        created = firsts.select(
+            reserve_ids(connection, table, firsts.height),
+            pl.lit(request.township_code).alias("township_code"),
+            "village_code",
+            pl.col("household_number").alias("number"),
+            "address",
+        )
+        bulk_insert(connection, table, created)
+        households = pl.concat(
+            [existing, created.select(pl.col("number").alias("household_number"), pl.col("id").alias("household_id"))]
+        )
+        members = joining.join(households, on="household_number", how="left").select(
+            "household_id", "resident_id", "relation"
+        )
+        bulk_insert(connection, _table(HouseholdMember), members)
+    return writing.join(households, on="household_number", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("known_household").is_null())
+        .then(pl.col("household_id"))
+        .otherwise(pl.col("known_household"))
+        .alias("household_id")
+    )
 
 
-def _identity_flags(uow: UnitOfWork, writing: pl.DataFrame) -> None:
+def _identity_flags(connection: Connection, writing: pl.DataFrame) -> None:
     """Identities the roster names that the registry has no current flag for, recorded with the roster as source."""
     new = (
         writing.select("resident_id", pl.col("identities").list.set_difference(pl.col("known_identities")))
         .explode("identities")
         .drop_nulls()
+        .select("resident_id", pl.col("identities").alias("identity"), pl.lit(IDENTITY_SOURCE).alias("source"))
     )
-    values = [
-        {"resident_id": resident_id, "identity": identity, "source": IDENTITY_SOURCE}
-        for resident_id, identity in new.iter_rows()
-    ]
-    for chunk in chunks(values):
-        uow.session.execute(insert(_table(IdentityFlag)), chunk)
+    bulk_insert(connection, _table(IdentityFlag), new)
 
 
 def _enrollments(
-    uow: UnitOfWork, policy: Policy, request: RosterRequest, writing: pl.DataFrame, audits: list[dict[str, Any]]
+    connection: Connection,
+    uow: UnitOfWork,
+    policy: Policy,
+    request: RosterRequest,
+    writing: pl.DataFrame,
+    audit: _Audit,
 ) -> None:
     registered_at = as_shanghai(uow.now)
-    household_ids = _household_ids(uow, writing)
-    created = writing.filter(pl.col("outcome") == "created")
-    values = []
-    for row in created.select("resident_id", "result").iter_rows(named=True):
-        values.append(
-            {
-                "resident_id": row["resident_id"],
-                "household_id": household_ids.get(row["resident_id"]),
-                "insurance_year": policy.insurance_year,
-                "insurance_type": "390",
-                "township_code": request.township_code,
-                "channel": request.channel,
-                "organization_id": request.organization_id,
-                "state": "assessed",
-                "registered_at": registered_at,
-                "assessed_at": registered_at,
-                **frozen_fields(policy, row["result"]),
-            }
-        )
     table = _table(Enrollment)
-    for chunk in chunks(values):
-        returned = uow.session.execute(insert(table).returning(table.c.id, table.c.resident_id), chunk)
-        by_resident = {resident_id: enrollment_id for enrollment_id, resident_id in returned}
-        audits.extend(
-            _audit(uow, "enroll", "enrollment", by_resident[value["resident_id"]], _enrollment_record(value))
-            for value in chunk
+    created = writing.filter(pl.col("outcome") == "created")
+    if not created.is_empty():
+        frozen = frozen_columns(policy, created.select(pl.col("result").struct.unnest()))
+        enrollments = pl.concat(
+            [
+                created.select(
+                    reserve_ids(connection, table, created.height),
+                    "resident_id",
+                    "household_id",
+                    pl.lit(policy.insurance_year).alias("insurance_year"),
+                    pl.lit("390").alias("insurance_type"),
+                    pl.lit(request.township_code).alias("township_code"),
+                    pl.lit(request.channel).alias("channel"),
+                    pl.lit(request.organization_id, dtype=pl.Int64).alias("organization_id"),
+                    pl.lit("assessed").alias("state"),
+                    pl.lit(registered_at).alias("registered_at"),
+                    pl.lit(registered_at).alias("assessed_at"),
+                ),
+                frozen,
+            ],
+            how="horizontal",
         )
+        bulk_insert(connection, table, enrollments)
+        audit.record("enroll", "enrollment", enrollments, pl.col("id"), _enrollment_record())
+    # Re-assessments of enrollments already on record: few per import, updated row by row in one executemany.
     reassessed = writing.filter((pl.col("outcome") == "updated") & pl.col("reassess"))
     updates = [
         {"b_id": row["enrollment_id"], **frozen_fields(policy, row["result"])}
         for row in reassessed.select("enrollment_id", "result").iter_rows(named=True)
     ]
-    if updates:
-        columns = [key for key in updates[0] if key != "b_id"]
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                {column: bindparam(f"b_{column}") for column in columns}
-                | {"state": "assessed", "assessed_at": registered_at}
-            )
+    if not updates:
+        return
+    columns = [key for key in updates[0] if key != "b_id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            {column: bindparam(f"b_{column}") for column in columns}
+            | {"state": "assessed", "assessed_at": registered_at}
         )
-        renamed = [{"b_id": item["b_id"]} | {f"b_{column}": item[column] for column in columns} for item in updates]
-        for chunk in chunks(renamed):
-            uow.session.connection().execute(statement, chunk)
-        audits.extend(
-            _audit(uow, "reassess", "enrollment", item["b_id"], _enrollment_record(item) | {"state": "assessed"})
-            for item in updates
-        )
-
-
-def _household_ids(uow: UnitOfWork, writing: pl.DataFrame) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in chunks(writing.get_column("resident_id").to_list()):
-        found.update(
-            uow.session.execute(
-                select(HouseholdMember.resident_id, HouseholdMember.household_id).where(
-                    HouseholdMember.resident_id.in_(chunk)
-                )
-            ).all()
-        )
-    return found
-
-
-def _enrollment_record(value: dict[str, Any]) -> dict[str, Any]:
-    """What the audit log keeps of an enrollment, as :func:`yibao.services.assessment.summary` does."""
-    keys = (
-        "resident_id",
-        "insurance_year",
-        "policy_id",
-        "township_code",
-        "channel",
-        "organization_id",
-        "state",
-        "category",
-        "tier",
-        "benefit_tier",
-        "individual_due_fen",
-        "assisted_subsidy_fen",
-        "assisted_by_payer_fen",
     )
-    record = {key: value[key] for key in keys if key in value}
-    for key in ("benefit_start", "benefit_end"):
-        if key in value:
-            record[key] = value[key].isoformat() if value[key] else None
-    return record
+    renamed = [{"b_id": item["b_id"]} | {f"b_{column}": item[column] for column in columns} for item in updates]
+    for chunk in chunks(renamed):
+        connection.execute(statement, chunk)
+    frozen = frozen_columns(policy, reassessed.select(pl.col("result").struct.unnest()))
+    changed = pl.concat(
+        [reassessed.select(pl.col("enrollment_id").alias("id")), frozen.with_columns(state=pl.lit("assessed"))],
+        how="horizontal",
+    )
+    audit.record("reassess", "enrollment", changed, pl.col("id"), _enrollment_record(REASSESSED_FIELDS))
+
+
+ENROLLMENT_FIELDS = (
+    "resident_id",
+    "insurance_year",
+    "policy_id",
+    "township_code",
+    "channel",
+    "organization_id",
+    "state",
+    "category",
+    "tier",
+    "benefit_tier",
+    "individual_due_fen",
+    "assisted_subsidy_fen",
+)
+REASSESSED_FIELDS = (
+    "policy_id",
+    "state",
+    "category",
+    "tier",
+    "benefit_tier",
+    "individual_due_fen",
+    "assisted_subsidy_fen",
+)
+
+
+def _enrollment_record(fields: tuple[str, ...] = ENROLLMENT_FIELDS) -> pl.Expr:
+    """What the audit log keeps of an enrollment, as :func:`yibao.services.assessment.summary` does."""
+    return _with_json(
+        pl.struct(
+            *fields,
+            pl.col("benefit_start").dt.strftime("%Y-%m-%d"),
+            pl.col("benefit_end").dt.strftime("%Y-%m-%d"),
+        ),
+        assisted_by_payer_fen=pl.col("assisted_by_payer_fen"),
+    )

@@ -1,0 +1,68 @@
+"""Bulk writes of whole frames, inside the caller's transaction: PostgreSQL ``COPY … FROM STDIN`` fed with CSV
+that Polars writes, SQLite ``executemany`` on the driver. Both skip SQLAlchemy's per-value processing, which is
+most of the cost of a million-row insert; values are therefore put in each database's storage form here, the
+same form SQLAlchemy's types give them (dates ISO, instants in UTC, JSON as text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table
+
+SLICE = 100_000  # rows per COPY write or executemany call: bounds the Python objects alive at once
+
+
+def reserve_ids(connection: Connection, table: Table, count: int) -> pl.Series:
+    """``count`` fresh primary keys for rows about to be inserted with their ids given, so that rows of other
+    tables can refer to them before any of them is written."""
+    if count == 0:
+        return pl.Series("id", [], dtype=pl.Int64)
+    if connection.dialect.name == "postgresql":
+        sequence = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar_one()
+        result = connection.exec_driver_sql(f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})")
+        return pl.Series("id", [row[0] for row in result], dtype=pl.Int64)
+    # SQLite: the caller's transaction has written already, so it holds the database's one write lock and no one
+    # else can take an id until it commits.
+    start = int(connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one()) + 1
+    return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")
+
+
+def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named as the table's) into ``table``."""
+    if frame.is_empty():
+        return
+    unknown = set(frame.columns) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
+    postgres = connection.dialect.name == "postgresql"
+    stored = frame.select(_storable(name, dtype, postgres) for name, dtype in frame.schema.items())
+    columns = ", ".join(f'"{name}"' for name in stored.columns)
+    if postgres:
+        driver: Any = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            for part in stored.iter_slices(SLICE):
+                copy.write(part.write_csv(include_header=False))
+        return
+    statement = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * stored.width)})"
+    for part in stored.iter_slices(SLICE):
+        connection.exec_driver_sql(statement, part.rows())
+
+
+def _storable(name: str, dtype: pl.DataType, postgres: bool) -> pl.Expr:
+    column = pl.col(name)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            raise TypeError(f"{name}: naive datetimes are not stored (yibao keeps instants with their offset)")
+        utc = column.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+        return (utc + "+00" if postgres else utc).alias(name)
+    if isinstance(dtype, pl.Date):
+        return column.dt.strftime("%Y-%m-%d").alias(name)
+    if isinstance(dtype, pl.Struct):
+        return column.struct.json_encode().alias(name)
+    if isinstance(dtype, pl.Boolean) and not postgres:
+        return column.cast(pl.Int8).alias(name)
+    if isinstance(dtype, (pl.List, pl.Array, pl.Object)):
+        raise TypeError(f"{name}: encode lists as JSON text before a bulk insert")
+    return column
