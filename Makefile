@@ -32,6 +32,7 @@ unit: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_counter_http.py
+	$(BIN)/python bench/bench_roster_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

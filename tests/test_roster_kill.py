@@ -1,4 +1,5 @@
-"""A roster import killed (SIGKILL) while it writes leaves the database exactly as it was: one transaction."""
+"""A 500,000-row roster import killed (SIGKILL) while it writes leaves the database exactly as it was: one
+transaction. It is killed once the residents are loaded and the rest is being written."""
 
 from __future__ import annotations
 
@@ -22,7 +23,16 @@ from yibao.services.registry import seed_district
 from yibao.services.synthetic import roster
 from yibao.services.users import NewUser, add_user
 
-HOUSEHOLDS = 6000  # about 20,000 rows: the write phase lasts long enough to be caught in the middle
+HOUSEHOLDS = 167_000  # about 500,000 rows
+
+
+@pytest.fixture(scope="module")
+def roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    planted = roster(HOUSEHOLDS, seed=11)
+    path = Path(tmp_path_factory.mktemp("kill")) / "roster.csv"
+    path.write_text("\n".join(",".join(row) for row in [planted.headers, *planted.rows]), encoding="utf-8")
+    assert len(planted.rows) >= 500_000
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,15 +43,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from postgres_schema_url()
 
 
-def test_kill_during_the_write_leaves_nothing(database_url: str, tmp_path: Path) -> None:
+def test_kill_during_the_write_leaves_nothing(database_url: str, roster_file: Path) -> None:
     engine = make_engine(database_url)
     migrate.upgrade(engine)
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", "clerk-password", Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
-    planted = roster(HOUSEHOLDS, seed=11)
-    path = tmp_path / "roster.csv"
-    path.write_text("\n".join(",".join(row) for row in [planted.headers, *planted.rows]), encoding="utf-8")
+    path = roster_file
 
     def counts() -> dict[str, int]:
         with engine.connect() as connection:
@@ -58,10 +66,10 @@ def test_kill_during_the_write_leaves_nothing(database_url: str, tmp_path: Path)
     )
     assert process.stderr is not None
     for line in process.stderr:
-        if line.decode().startswith("写入 0/"):
-            process.send_signal(signal.SIGKILL)  # mid-write: the rows are being inserted now
+        if line.decode().startswith("写入 2/"):
+            process.send_signal(signal.SIGKILL)  # mid-write: the residents are in, the rest is being inserted now
             break
-    process.wait(timeout=60)
+    process.wait(timeout=120)
     assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
     assert counts() == before
     engine.dispose()

@@ -14,9 +14,10 @@ import hashlib
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, Resident
+from yibao.adapters.db.bulk import staged_keys
+from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.roster_files import read_sheet
 from yibao.domain import idnumber
@@ -37,11 +38,11 @@ from yibao.domain.roster import (
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 from yibao.services.access import Permission, Principal
-from yibao.services.assessment import REASSESSABLE, identities_on
+from yibao.services.assessment import REASSESSABLE
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.policies import get_policy
 from yibao.services.registry import check_place
-from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem, chunks
+from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem
 from yibao.services.roster_write import write_roster
 
 
@@ -94,10 +95,11 @@ def import_roster(
     if request.dry_run:
         uow.session.rollback()
         return report
-    progress("写入", 0, report.created + report.updated)
-    report.import_id = write_roster(uow, policy, request, rows, report, hashlib.sha256(request.content).hexdigest())
+    digest = hashlib.sha256(request.content).hexdigest()
+    report.import_id = write_roster(uow, policy, request, rows, report, digest, progress)
+    progress("提交", 0, 1)
     uow.commit()
-    progress("写入", report.created + report.updated, report.created + report.updated)
+    progress("提交", 1, 1)
     return report
 
 
@@ -121,9 +123,9 @@ def _context(uow: UnitOfWork, policy: Policy, township: Area) -> RosterContext:
 
 def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: pl.DataFrame) -> pl.DataFrame:
     """Join what the database knows of each ID number, and add the errors only it can tell."""
-    known_rows: list[tuple[Any, ...]] = []
-    for chunk in chunks(checked.get_column("id_number").drop_nulls().unique().to_list()):
-        known_rows += uow.session.execute(
+    connection = uow.session.connection()
+    with staged_keys(connection, checked.get_column("id_number")) as staged:
+        known_rows = connection.execute(
             select(
                 Resident.id,
                 Resident.id_number,
@@ -133,8 +135,33 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
                 Resident.village_code,
                 HouseholdMember.household_id,
             )
+            .join(staged, staged.c.key == Resident.id_number)
             .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
-            .where(Resident.id_number.in_(chunk))
+        ).all()
+        enrolled_rows = connection.execute(
+            select(
+                Enrollment.resident_id,
+                Enrollment.id,
+                Enrollment.township_code,
+                Area.name,
+                Enrollment.state,
+                Enrollment.category,
+                Enrollment.tier,
+            )
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .join(staged, staged.c.key == Resident.id_number)
+            .join(Area, Area.code == Enrollment.township_code)
+            .where(Enrollment.insurance_year == policy.insurance_year, Enrollment.state.in_(LIVE_STATES))
+        ).all()
+        on = as_shanghai(uow.now).date()
+        flag_rows = connection.execute(
+            select(IdentityFlag.resident_id, IdentityFlag.identity)
+            .join(Resident, Resident.id == IdentityFlag.resident_id)
+            .join(staged, staged.c.key == Resident.id_number)
+            .where(
+                or_(IdentityFlag.valid_from.is_(None), IdentityFlag.valid_from <= on),
+                or_(IdentityFlag.valid_to.is_(None), IdentityFlag.valid_to >= on),
+            )
         ).all()
     known = pl.DataFrame(
         known_rows,
@@ -149,25 +176,6 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
         },
         orient="row",
     )
-    enrolled_rows: list[tuple[Any, ...]] = []
-    for chunk in chunks(known.get_column("resident_id").to_list()):
-        enrolled_rows += uow.session.execute(
-            select(
-                Enrollment.resident_id,
-                Enrollment.id,
-                Enrollment.township_code,
-                Area.name,
-                Enrollment.state,
-                Enrollment.category,
-                Enrollment.tier,
-            )
-            .join(Area, Area.code == Enrollment.township_code)
-            .where(
-                Enrollment.resident_id.in_(chunk),
-                Enrollment.insurance_year == policy.insurance_year,
-                Enrollment.state.in_(LIVE_STATES),
-            )
-        ).all()
     enrolled = pl.DataFrame(
         enrolled_rows,
         schema={
@@ -181,10 +189,10 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
         },
         orient="row",
     )
-    flags = identities_on(uow, known.get_column("resident_id").to_list(), as_shanghai(uow.now).date())
-    flag_frame = pl.DataFrame(
-        {"resident_id": list(flags), "known_identities": [list(value) for value in flags.values()]},
-        schema={"resident_id": pl.Int64, "known_identities": pl.List(pl.String)},
+    flag_frame = (
+        pl.DataFrame(flag_rows, schema={"resident_id": pl.Int64, "identity": pl.String}, orient="row")
+        .group_by("resident_id")
+        .agg(pl.col("identity").unique().sort().alias("known_identities"))
     )
     joined = (
         checked.join(known, on="id_number", how="left")

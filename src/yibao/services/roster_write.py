@@ -31,7 +31,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.assessment import frozen_columns, frozen_fields
-from yibao.services.roster_report import RosterReport, RosterRequest, chunks
+from yibao.services.roster_report import Progress, RosterReport, RosterRequest, chunks
 
 IDENTITY_SOURCE = "名册"
 
@@ -40,9 +40,19 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+WRITE_STAGES = 6  # progress of the write: the batch, residents, contacts, households, identities, enrollments
+
+
 def write_roster(
-    uow: UnitOfWork, policy: Policy, request: RosterRequest, rows: pl.DataFrame, report: RosterReport, digest: str
+    uow: UnitOfWork,
+    policy: Policy,
+    request: RosterRequest,
+    rows: pl.DataFrame,
+    report: RosterReport,
+    digest: str,
+    progress: Progress,
 ) -> int:
+    progress("写入", 0, WRITE_STAGES)
     session = uow.session
     batch = RosterImport(
         file_name=request.file_name[:200],
@@ -65,10 +75,15 @@ def write_roster(
     connection = session.connection()
     audit = _Audit(uow)
     writing = rows.filter(pl.col("outcome").is_in(["created", "updated"]))
+    progress("写入", 1, WRITE_STAGES)
     writing = _new_residents(connection, request, writing, audit)
+    progress("写入", 2, WRITE_STAGES)
     _contact_updates(connection, writing, audit)
+    progress("写入", 3, WRITE_STAGES)
     writing = _memberships(connection, request, writing)
+    progress("写入", 4, WRITE_STAGES)
     _identity_flags(connection, writing)
+    progress("写入", 5, WRITE_STAGES)
     _enrollments(connection, uow, policy, request, writing, audit)
     audit.record(
         "import",
@@ -89,6 +104,7 @@ def write_roster(
         ).struct.json_encode(),
     )
     audit.write(connection)
+    progress("写入", WRITE_STAGES, WRITE_STAGES)
     return batch.id
 
 

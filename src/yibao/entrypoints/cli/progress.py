@@ -25,12 +25,14 @@ def progress_bar(*, quiet: bool = False) -> Iterator[Callable[[str, int, int], N
         disable=not live,
     ) as bar:
         tasks: dict[str, TaskID] = {}
+        tenths: dict[str, int] = {}
 
         def report(step: str, done: int, total: int) -> None:
-            if not live:
-                if step not in tasks or done == total:
+            if not live:  # a line as each step starts, at each further tenth of it, and as it ends
+                tenth = 10 * done // total if total else 10
+                if step not in tenths or tenth > tenths[step]:
                     print(f"{step} {done}/{total}", file=sys.stderr, flush=True)
-                tasks.setdefault(step, TaskID(len(tasks)))
+                    tenths[step] = tenth
                 return
             if step not in tasks:
                 tasks[step] = bar.add_task(step, total=max(total, 1))
