@@ -107,3 +107,13 @@ def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     assert read_sheet(exported.read_bytes(), exported.name).rows == imported["created"]
     refused = runner.invoke(app, [*command[:2], str(tmp_path / "x.pdf"), *command[3:]])
     assert refused.exit_code == 2 and "EXPORT_FORMAT" in refused.output
+    number, name = planted.rows[0][4], planted.rows[0][2]
+    admin_user = ["user", "add", "minzheng", "--role", "department", "--area", "120119", "--password", "list-p4ss-word"]
+    assert runner.invoke(app, admin_user).exit_code == 0, "a department user"
+    dibao = tmp_path / "低保名单.csv"
+    dibao.write_text(f"姓名,公民身份号码\n{name},{number}\n", encoding="utf-8")
+    command = ["import", "list", str(dibao), "--department", "civil_affairs", "--identity", "dibao"]
+    command += ["--user", "minzheng", "--clock", "2017-11-15T09:00:00+08:00", "--json"]
+    listed = runner.invoke(app, command)
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["flagged"] == 1 and json.loads(listed.stdout)["reassessed"] == 1

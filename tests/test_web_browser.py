@@ -305,3 +305,40 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
     exported.value.save_as(tmp_path / "export.xlsx")
     rows = list(openpyxl.load_workbook(tmp_path / "export.xlsx", read_only=True).active.iter_rows(values_only=True))
     assert len(rows) == len(planted.rows) + 1
+
+
+def test_department_list_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+    """民政's 低保 list uploaded on the web: the identity is recorded and the enrollment assessed again."""
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    sign_in(page, server, "admin")
+    number = idnumber.make("120119", date(1962, 3, 8), 77)
+    page.goto(server + "/counter")
+    page.select_option("#township_code", YUYANG)
+    page.fill("input[name=m1_name]", "赵秀兰")
+    page.fill("input[name=m1_id_number]", number)
+    page.select_option("select[name=m1_tier]", "middle")
+    page.click("button.primary")
+    expect(page.locator("#total-due")).to_have_text("440.00")
+
+    dibao = tmp_path / "民政低保名单.csv"
+    dibao.write_text(f"序号,姓名,身份证号码\n1,赵秀兰,{number}\n2,钱错名,{number[:17]}0\n", encoding="utf-8")
+    page.click("header >> text=部门名单")
+    page.set_input_files("#l_file", str(dibao))
+    page.select_option("#l_department", "civil_affairs")
+    page.select_option("#l_identity", "dibao")
+    page.click("#upload button.primary")
+    expect(page.locator("[data-outcome=flagged]")).to_have_text("1", timeout=30_000)
+    expect(page.locator("[data-outcome=reassessed]")).to_have_text("1")
+    expect(page.locator("[data-outcome=errors]")).to_have_text("1")
+    expect(page.locator("#problems")).to_contain_text("校验码")
+    with page.expect_download() as download:
+        page.click("#error-file")
+    assert download.value.suggested_filename == "民政低保名单-错误.csv"
+
+    page.goto(server + f"/residents?q={number}")
+    page.click("text=赵秀兰")
+    expect(page.locator("body")).to_contain_text("民政")
+    expect(page.locator("body")).to_contain_text("最低生活保障对象")

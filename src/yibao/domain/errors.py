@@ -197,6 +197,29 @@ CATALOG: dict[str, tuple[str, str]] = {
         "区县{district}没有当前参保年度的实施方案",
         "no plan of district {district} for this campaign",
     ),
+    # Department lists (部门名单)
+    "DEPARTMENT_UNKNOWN": (
+        "没有部门“{department}”，可选：{allowed}",
+        "no department '{department}'; allowed: {allowed}",
+    ),
+    "IDENTITY_REQUIRED": (
+        "请填写身份类别，或在导入时指定整份名单的身份类别",
+        "give the identity in the file, or for the whole list when importing",
+    ),
+    "IDENTITY_NOT_OF_DEPARTMENT": (
+        "身份类别“{value}”不由{department}认定，可选：{allowed}",
+        "identity '{value}' is not certified by {department}; allowed: {allowed}",
+    ),
+    "DATE_INVALID": ("日期“{value}”无法识别，请写作 2018-01-01", "cannot read the date '{value}'; write 2018-01-01"),
+    "VALIDITY_ORDER": ("有效期止“{value}”早于有效期起", "the end of validity {value} is before its start"),
+    "RESIDENT_NOT_REGISTERED": (
+        "系统中没有公民身份号码为{number}的人员，身份未记录：请先办理参保登记，再重新导入本名单",
+        "no resident with ID number {number}: the identity is not recorded; enroll them, then import again",
+    ),
+    "SUBSIDY_AFTER_BILLING": (
+        "{name}的{year}年度参保登记已{state}，不再自动重新核定资助，请人工处理（如退费）",
+        "{name}'s {year} enrollment is {state_en}: not re-assessed automatically; handle it by hand (e.g. a refund)",
+    ),
     # Exports
     "EXPORT_FORMAT": ("导出格式“{format}”无效：可选 xlsx 或 csv", "export format '{format}' must be xlsx or csv"),
     "EXPORT_KIND": (

@@ -92,13 +92,13 @@ def normalize_header(text: str) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
-def resolve_headers(headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+def resolve_headers(headers: Iterable[str], columns: Sequence[Column] = COLUMNS) -> tuple[dict[str, str], list[str]]:
     """Map each recognized header to its column key; and the titles of required columns that are missing.
 
     A header matches a column by its title, its key or an alias; the first of two headers for one column wins.
     """
     lookup: dict[str, str] = {}
-    for column in COLUMNS:
+    for column in columns:
         for text in (column.title, column.key, *column.aliases):
             lookup.setdefault(normalize_header(text), column.key)
     mapping: dict[str, str] = {}
@@ -106,7 +106,7 @@ def resolve_headers(headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
         key = lookup.get(normalize_header(header))
         if key is not None and key not in mapping.values():
             mapping[header] = key
-    missing = [column.title for column in COLUMNS if column.required and column.key not in mapping.values()]
+    missing = [column.title for column in columns if column.required and column.key not in mapping.values()]
     return mapping, missing
 
 
@@ -194,7 +194,7 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
         household_number=pl.col("given_household_number"),
         phone=pl.col("given_phone"),
         address=pl.col("given_address"),
-        given_birth=_loose_date(pl.col("given_birth_date")),
+        given_birth=loose_date(pl.col("given_birth_date")),
     )
     valid_id = pl.col("id_error").is_null()
     first_row = pl.col(ROW).min().over("id_number")
@@ -264,7 +264,7 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
     )
 
 
-def _loose_date(text: pl.Expr) -> pl.Expr:
+def loose_date(text: pl.Expr) -> pl.Expr:
     """A date as clerks type it: 1980-01-02, 1980/1/2, 1980.1.2, 19800102, 1980年1月2日 (an Excel date arrives
     as '1980-01-02 00:00:00')."""
     parts = text.str.extract_groups(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -198,3 +198,59 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
         enrollment.individual_due_fen = None
     uow.session.flush()
     uow.audit("assess", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": result["reason"]})
+
+
+def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
+    """Assess again, in one engine run per policy, enrollments whose people's identities changed (a department
+    list); the caller passes only re-assessable ones. As :func:`reassess`: eligible ones take the new figures,
+    the others fall back to ``registered``. Returns how many were assessed."""
+    rows: list[Any] = []
+    for start in range(0, len(enrollment_ids), 5000):
+        rows += uow.session.execute(
+            select(
+                Enrollment.id,
+                Enrollment.resident_id,
+                Enrollment.policy_id,
+                Resident.id_number,
+                Enrollment.registered_at,
+                Enrollment.category,
+                Enrollment.tier,
+                Enrollment.channel,
+            )
+            .join(Resident, Resident.id == Enrollment.resident_id)
+            .where(Enrollment.id.in_(enrollment_ids[start : start + 5000]))
+        ).all()
+    assessed = 0
+    for policy_id in sorted({row.policy_id for row in rows}):
+        policy = get_policy(policy_id)
+        mine = [row for row in rows if row.policy_id == policy_id]
+        identities: dict[int, tuple[str, ...]] = {}
+        for row in mine:  # identities as certified on the day each registered
+            if row.resident_id not in identities:
+                day = as_shanghai(row.registered_at).date()
+                identities[row.resident_id] = identities_on(uow, [row.resident_id], day).get(row.resident_id, ())
+        inputs = [
+            AssessInput(
+                row.id_number, row.registered_at, row.category, row.tier, identities[row.resident_id], row.channel
+            )
+            for row in mine
+        ]
+        updates = []
+        for row, result in zip(mine, assess_inputs(policy, inputs), strict=True):
+            if result["eligible"]:
+                updates.append(
+                    {"id": row.id, "state": "assessed", "assessed_at": uow.now} | frozen_fields(policy, result)
+                )
+                assessed += 1
+            else:
+                updates.append({"id": row.id, "state": "registered", "individual_due_fen": None})
+        uow.session.execute(update(Enrollment), updates)
+        for item in updates:
+            after = {
+                key: value for key, value in item.items() if key not in ("id", "assessed_at", "rules", "assumptions")
+            }
+            for key in ("benefit_start", "benefit_end"):
+                if after.get(key) is not None:
+                    after[key] = after[key].isoformat()
+            uow.audit("assess", "enrollment", item["id"], None, after | {"reason": "identity_list"})
+    return assessed

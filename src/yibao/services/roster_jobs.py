@@ -1,5 +1,6 @@
-"""A roster import as a background job, for the web page and the API: the same use case as `yibao import roster`,
-with its error file kept for download and its report as the job's result."""
+"""Roster and department-list imports as background jobs, for the web pages and the API: the same use cases as
+`yibao import roster` and `yibao import list`, with the error file kept for download and the report as the job's
+result."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.services.access import Permission, Principal
+from yibao.services.department_lists import ListRequest, department_of, import_department_list
 from yibao.services.jobs import Job, JobRunner, JobView
 from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
@@ -53,3 +55,34 @@ def start_roster_import(
         "dry_run": request.dry_run,
     }
     return runner.submit(principal, ROSTER_IMPORT, title, request.township_code, params, work)
+
+
+LIST_IMPORT = "list_import"
+
+
+def start_list_import(
+    runner: JobRunner, unit_of_work: Callable[[str], UnitOfWork], principal: Principal, request: ListRequest
+) -> JobView:
+    """A department list (部门名单) in the background: refused at once for a role or department that cannot."""
+    principal.require(Permission.UPLOAD_LISTS)
+    department = department_of(request.department)
+    title = f"{'检查' if request.dry_run else '导入'}{department.name}名单 {request.file_name}"
+
+    def work(job: Job) -> dict[str, Any]:
+        with unit_of_work(principal.username) as uow:
+            report = import_department_list(uow, principal, request, job.progress)
+        error_file = None
+        if report.problems:
+            error_file = f"{Path(request.file_name).stem}-错误.{report.sheet.kind}"
+            report.write_error_file(job.output(error_file))
+        return report.summary(error_file, SHOWN_PROBLEMS)
+
+    params = {
+        "file_name": request.file_name,
+        "department": request.department,
+        "identity": request.identity,
+        "valid_from": request.valid_from.isoformat() if request.valid_from else None,
+        "valid_to": request.valid_to.isoformat() if request.valid_to else None,
+        "dry_run": request.dry_run,
+    }
+    return runner.submit(principal, LIST_IMPORT, title, principal.area_code, params, work)

@@ -233,6 +233,26 @@ class RosterImport(Base):
     error_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # code -> rows
 
 
+class ListImport(Base):
+    """One department list imported (民政's 低保 list, 残联's 重度残疾 list …): its identity flags and what came of
+    it. A dry run is not recorded."""
+
+    __tablename__ = "list_imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))  # the source the flags carry: 民政, 残联 …
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant())
+    rows: Mapped[int] = mapped_column(Integer)
+    flagged: Mapped[int] = mapped_column(Integer)  # identity flags recorded
+    unchanged: Mapped[int] = mapped_column(Integer)  # rows whose flag was on record already
+    not_registered: Mapped[int] = mapped_column(Integer)  # people the registry does not know
+    errors: Mapped[int] = mapped_column(Integer)
+    reassessed: Mapped[int] = mapped_column(Integer)  # enrollments assessed again with the new identities
+    error_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
 class User(Base):
     """A person who signs in. ``area_code`` is the district or township the role applies to."""
 

@@ -3,6 +3,7 @@ file, and the roster template."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,10 +13,11 @@ from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork, AppContext
 from yibao.entrypoints.api.routes import Context
+from yibao.services.department_lists import ListRequest
 from yibao.services.export_jobs import start_export
 from yibao.services.exports import ExportKind, ExportRequest
 from yibao.services.jobs import JobState, JobView
-from yibao.services.roster_jobs import start_roster_import
+from yibao.services.roster_jobs import start_list_import, start_roster_import
 from yibao.services.roster_report import RosterRequest
 from yibao.services.roster_template import roster_template
 
@@ -97,6 +99,29 @@ def import_roster(
     dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
 ) -> JobOut:
     return job_out(roster_job(context, work, file, township_code, channel, policy_id, organization_id, dry_run))
+
+
+@router.post(
+    "/list-imports",
+    tags=["rosters"],
+    status_code=202,
+    summary="Import a department's special-group list (民政 低保 …) in the background; poll the job it returns",
+)
+def import_list(
+    context: Context,
+    work: ApiWork,
+    file: Annotated[
+        UploadFile, File(description=".xlsx or .csv: 公民身份号码, 姓名, and optionally 身份类别, 有效期起/止")
+    ],
+    department: Annotated[str, Form(description="civil_affairs, disabled_persons, veterans, veteran_cadres …")],
+    identity: Annotated[str | None, Form(description="the identity of the whole list, e.g. dibao")] = None,
+    valid_from: Annotated[date | None, Form()] = None,
+    valid_to: Annotated[date | None, Form()] = None,
+    dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
+) -> JobOut:
+    name = file.filename or "名单.xlsx"
+    request = ListRequest(name, file.file.read(), department, identity or None, valid_from, valid_to, dry_run)
+    return job_out(start_list_import(context.jobs, context.unit_of_work, work.principal, request))
 
 
 class ExportIn(BaseModel):

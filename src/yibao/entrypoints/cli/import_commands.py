@@ -1,4 +1,5 @@
-"""`yibao import roster`: a village's, school's or institution's roster, checked whole and imported at once."""
+"""`yibao import roster`, `yibao import list`, `yibao import template`: rosters and department lists, checked whole
+and imported at once."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
+from yibao.services.department_lists import ListRequest, import_department_list
 from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterReport, RosterRequest
+from yibao.services.roster_report import RosterReport, RosterRequest, RowProblem
 from yibao.services.roster_template import roster_template
 from yibao.services.users import acting_as
 
-app = typer.Typer(help="批量导入：电子名册。Bulk imports: rosters.", no_args_is_help=True)
+app = typer.Typer(help="批量导入：电子名册、部门名单。Bulk imports: rosters, department lists.", no_args_is_help=True)
 SHOWN_PROBLEMS = 30
 
 
@@ -75,6 +77,58 @@ def roster_command(
         raise typer.Exit(code=1)
 
 
+@app.command("list")
+def list_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv (UTF-8 or GBK)")],
+    department: Annotated[
+        str, typer.Option(help="civil_affairs (民政), disabled_persons (残联), veterans, veteran_cadres, …")
+    ],
+    user: Annotated[str, typer.Option(help="act as this user (a department user or a district admin)")],
+    identity: Annotated[str | None, typer.Option(help="the identity of the whole list, e.g. dibao")] = None,
+    valid_from: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="flags valid from")] = None,
+    valid_to: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="flags valid until")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report, write nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="the report as JSON")] = False,
+    clock: Annotated[str | None, typer.Option(help="as if it were this moment (ISO 8601)")] = None,
+) -> None:
+    """Import a department's special-group list (民政 低保 …): identity flags, and re-assessed enrollments.
+    导入部门名单。"""
+    try:
+        now = parse_instant(clock) if clock else datetime.now(SHANGHAI)
+    except ValueError:
+        fail(YibaoError("DATETIME_INVALID", field="clock", value=clock), as_json=as_json)
+    request = ListRequest(
+        file.name,
+        file.read_bytes(),
+        department,
+        identity,
+        valid_from.date() if valid_from else None,
+        valid_to.date() if valid_to else None,
+        dry_run,
+    )
+    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    with uow, progress_bar(quiet=as_json) as progress:
+        try:
+            report = import_department_list(uow, acting_as(uow, user), request, progress)
+        except YibaoError as error:
+            fail(error, as_json=as_json)
+    written = None
+    if report.problems:
+        written = report.write_error_file(file.with_name(f"{file.stem}-错误.{report.sheet.kind}"))
+    if as_json:
+        print_json(report.summary(str(written) if written else None))
+    else:
+        title = "检查结果（未写入）" if report.dry_run else f"{report.department}名单导入结果（批次 {report.list_id}）"
+        console.print(
+            f"[bold]{title}[/]：共 {report.rows} 行；新记录身份 {report.flagged}，已有 {report.unchanged}，"
+            f"未登记 {report.not_registered}，错误 {report.errors}；重新核定 {report.reassessed}，"
+            f"待人工处理 {report.needs_review}"
+        )
+        _print_problems(report.error_counts, report.problems, written)
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
 @app.command("template")
 def template_command(
     output: Annotated[Path, typer.Argument(dir_okay=False, help="where to write it: .xlsx or .csv")],
@@ -101,14 +155,18 @@ def _print(report: RosterReport, error_file: Path | None) -> None:
         f"[bold]{title}[/]：共 {report.rows} 行；新增 {report.created}，更新 {report.updated}，"
         f"未变 {report.unchanged}，错误 {report.errors}"
     )
-    if not report.problems:
+    _print_problems(report.error_counts, report.problems, error_file)
+
+
+def _print_problems(error_counts: dict[str, int], problems: list[RowProblem], error_file: Path | None) -> None:
+    if not problems:
         return
     counts = Table("错误代码", "行数", title="错误分类", title_justify="left")
-    for code, count in report.error_counts.items():
+    for code, count in error_counts.items():
         counts.add_row(code, str(count))
     console.print(counts)
     table = Table("行", "列", "错误", title=f"错误明细（前 {SHOWN_PROBLEMS} 条）", title_justify="left")
-    for problem in report.problems[:SHOWN_PROBLEMS]:
+    for problem in problems[:SHOWN_PROBLEMS]:
         table.add_row(str(problem.row), problem.header or "—", f"[{problem.code}] {problem.message}")
     console.print(table)
     console.print(f"错误文件：{error_file}（改正后可直接重新导入；已导入的行不会重复）")
