@@ -33,6 +33,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_assess.py
 	$(BIN)/python bench/bench_counter_http.py
 	$(BIN)/python bench/bench_roster_import.py
+	$(BIN)/python bench/bench_export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -21,6 +21,7 @@ from principals import admin, of_role, operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.adapters.roster_files import read_sheet
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
@@ -52,8 +53,11 @@ def district(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                 report = import_roster(work, operator(township), RosterRequest("名册.csv", content, township, POLICY))
                 assert report.errors == 0
         with uow(engine) as work:
-            first = work.session.scalar(select(Resident.id).where(Resident.township_code == YUYANG).limit(1))
+            first, second = work.session.scalars(
+                select(Resident.id).where(Resident.township_code == YUYANG).order_by(Resident.id).limit(2)
+            )
             work.session.execute(update(Resident).where(Resident.id == first).values(name="=1+2"))
+            work.session.execute(update(Resident).where(Resident.id == second).values(name="A&B<C>\x07 "))
             work.commit()
         yield engine
         engine.dispose()
@@ -86,7 +90,10 @@ def test_enrollment_roster_of_a_township_in_xlsx(district: Engine, tmp_path: Pat
     assert all(len(str(row[5])) == 18 and "*" not in str(row[5]) for row in rows[1:])
     assert result.file_name == "参保登记名册-2018-渔阳镇.xlsx"
     assert "'=1+2" in {row[4] for row in rows[1:]}  # a formula stays text
+    assert "A&B<C> " in {row[4] for row in rows[1:]}  # markup escaped, a control character dropped
     assert [row[0] for row in rows[1:]] == list(range(1, len(rows)))
+    fast = read_sheet(target.read_bytes(), target.name)  # fastexcel (calamine) reads it too
+    assert fast.rows == result.rows and fast.headers[:6] == rows[0][:6]
 
 
 def test_an_inspector_sees_masked_numbers_and_the_whole_district(district: Engine, tmp_path: Path) -> None:

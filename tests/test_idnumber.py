@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.domain.idnumber_bulk import validate_id_numbers
+from yibao.domain.idnumber_bulk import mask_column, validate_id_numbers
 
 ON = date(2024, 1, 1)
 
@@ -127,3 +127,9 @@ def test_bulk_check_agrees_with_scalar_check(numbers: list[str]) -> None:
         assert error == expected_error, raw
         if expected_error is None:
             assert number == expected_number
+
+
+@given(st.lists(st.text(alphabet="0123456789X*电话-", max_size=20), max_size=30))
+def test_masking_a_column_is_masking_each_number(numbers: list[str]) -> None:
+    column = pl.DataFrame({"n": numbers}, schema={"n": pl.String}).select(mask_column(pl.col("n"))).to_series()
+    assert column.to_list() == [idnumber.mask(number) for number in numbers]

@@ -117,3 +117,9 @@ def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     listed = runner.invoke(app, command)
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.stdout)["flagged"] == 1 and json.loads(listed.stdout)["reassessed"] == 1
+    sample = tmp_path / "样例名册.xlsx"
+    made = runner.invoke(app, ["import", "sample", str(sample), "--households", "20", "--errors", "6", "--seed", "3"])
+    assert made.exit_code == 0, made.output
+    check = ["import", "roster", str(sample), "--township", "120119100000", "--user", "yuyang", "--dry-run"]
+    checked = runner.invoke(app, [*check, "--json", "--clock", "2017-11-15T09:00:00+08:00"])
+    assert json.loads(checked.stdout)["errors"] == 6  # the first six kinds: all told by the file itself

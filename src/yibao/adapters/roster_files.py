@@ -139,6 +139,25 @@ def write_error_file(
     return target
 
 
+def write_sheet(target: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    """A plain sheet of text cells (a sample roster): .xlsx, or .csv in UTF-8 with a BOM."""
+    if target.suffix.lower() == ".csv":
+        frame = pl.DataFrame(rows, schema=dict.fromkeys(headers, pl.String), orient="row")
+        target.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
+        return target
+    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+    try:
+        sheet = workbook.add_worksheet("名册")
+        sheet.write_row(0, 0, headers)
+        for line, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                if value:
+                    sheet.write_string(line, column, value)
+    finally:
+        workbook.close()
+    return target
+
+
 @dataclass(frozen=True)
 class TemplateColumn:
     title: str

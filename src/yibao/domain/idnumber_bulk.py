@@ -109,3 +109,12 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
         .drop("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
         .drop(column if column != "id_number" else [])
     )
+
+
+def mask_column(number: pl.Expr) -> pl.Expr:
+    """:func:`yibao.domain.idnumber.mask` over a column: the first three and last four characters, stars between
+    (all stars for seven characters or fewer)."""
+    length = number.str.len_chars()
+    stars = pl.lit("*").repeat_by(length - 7).list.join("")
+    everything = pl.lit("*").repeat_by(length).list.join("")
+    return pl.when(length > 7).then(number.str.slice(0, 3) + stars + number.str.slice(-4)).otherwise(everything)

@@ -8,20 +8,21 @@ for roles that may not see them whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+import polars as pl
+from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.orm import aliased
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.table_files import TableColumn, table_file
-from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS
 from yibao.services.access import Permission, Principal, enrollment_scope
@@ -97,20 +98,17 @@ def export(
         if policy.insurance_year == year
         for key, payer in policy.payers.items()
     }
-    statement = _statement(principal, request, year)
+    statement = export_statement(principal, request, year)
     total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     columns = _columns(request.kind, list(payers.values()))
     progress("导出", 0, total)
     done = 0
+    names = _names(policies)
     with table_file(target, request.format, EXPORT_NAMES[request.kind], columns) as table:
         result = uow.session.execute(statement.execution_options(yield_per=CHUNK))
         for batch in result.partitions():
-            table.write(
-                [
-                    _row(request.kind, done + index, row, policies, list(payers), masked)
-                    for index, row in enumerate(batch, start=1)
-                ]
-            )
+            frame = pl.DataFrame(batch, schema=FETCHED, orient="row")
+            table.write(_rows(request.kind, frame, done, names, list(payers), masked))
             done += len(batch)
             progress("导出", done, total)
     return ExportResult(done, export_file_name(uow, principal, request), masked)
@@ -125,7 +123,7 @@ def _year(uow: UnitOfWork, principal: Principal, request: ExportRequest) -> int:
 TOWNSHIP, VILLAGE = aliased(Area), aliased(Area)
 
 
-def _statement(principal: Principal, request: ExportRequest, year: int) -> Select[*tuple[Any, ...]]:
+def export_statement(principal: Principal, request: ExportRequest, year: int) -> Select[*tuple[Any, ...]]:
     conditions: list[ColumnElement[bool]] = [enrollment_scope(principal), Enrollment.insurance_year == year]
     if request.township_code:
         conditions.append(Enrollment.township_code == request.township_code)
@@ -156,7 +154,7 @@ def _statement(principal: Principal, request: ExportRequest, year: int) -> Selec
             Enrollment.financing_total_fen,
             Enrollment.government_subsidy_fen,
             Enrollment.assisted_subsidy_fen,
-            Enrollment.assisted_by_payer_fen,
+            cast(Enrollment.assisted_by_payer_fen, String),  # JSON text: each payer read by Polars
             Enrollment.individual_due_fen,
             Enrollment.benefit_start,
             Enrollment.benefit_end,
@@ -206,63 +204,90 @@ def _columns(kind: ExportKind, payer_names: list[str]) -> list[TableColumn]:
     ]
 
 
-def _row(
-    kind: ExportKind, number: int, row: Sequence[Any], policies: dict[str, Any], payers: list[str], masked: bool
-) -> list[object]:
-    (
-        township,
-        village,
-        household,
-        name,
-        id_number,
-        sex,
-        birth,
-        phone,
-        policy_id,
-        category,
-        tier,
-        channel,
-        state,
-        registered_at,
-        financing,
-        government,
-        assisted,
-        by_payer,
-        due,
-        start,
-        end,
-    ) = row
-    policy = policies.get(policy_id)
-    tier_name = policy.tiers[tier].name if policy is not None and tier in policy.tiers else tier
-    who = [number, township, village, household, name, idnumber.mask(id_number) if masked else id_number]
-    category_name = CATEGORIES.get(category, category) if category else None
+FETCHED: dict[str, pl.DataType | type[pl.DataType]] = {
+    "township": pl.String,
+    "village": pl.String,
+    "household": pl.String,
+    "name": pl.String,
+    "id_number": pl.String,
+    "sex": pl.String,
+    "birth_date": pl.Date,
+    "phone": pl.String,
+    "policy_id": pl.String,
+    "category": pl.String,
+    "tier": pl.String,
+    "channel": pl.String,
+    "state": pl.String,
+    "registered_at": pl.Datetime("us", "UTC"),
+    "financing": pl.Int64,
+    "government": pl.Int64,
+    "assisted": pl.Int64,
+    "by_payer": pl.String,
+    "due": pl.Int64,
+    "benefit_start": pl.Date,
+    "benefit_end": pl.Date,
+}
+
+
+@dataclass(frozen=True)
+class _Names:
+    tiers: dict[str, str]  # "policy_id/tier" -> the plan's name
+    categories: dict[str, str]
+    channels: dict[str, str]
+    states: dict[str, str]
+
+
+def _names(policies: dict[str, Any]) -> _Names:
+    tiers = {f"{policy.id}/{key}": tier.name for policy in policies.values() for key, tier in policy.tiers.items()}
+    states = {key: zh for key, (zh, _) in STATE_NAMES.items()}
+    return _Names(tiers, dict(CATEGORIES), dict(CHANNELS), states)
+
+
+def _named(column: str, names: dict[str, str]) -> pl.Expr:
+    return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
+
+
+def _masked_phone(phone: pl.Expr) -> pl.Expr:
+    mobile = phone.str.len_chars() == 11
+    return (
+        pl.when(mobile).then(phone.str.slice(0, 3) + pl.lit("****") + phone.str.slice(7)).otherwise(mask_column(phone))
+    )
+
+
+def _rows(
+    kind: ExportKind, frame: pl.DataFrame, done: int, names: _Names, payers: list[str], masked: bool
+) -> pl.DataFrame:
+    """One batch of fetched rows as the columns of :func:`_columns`, in order."""
+    number = pl.int_range(done + 1, done + 1 + frame.height, dtype=pl.Int64)
+    id_number = mask_column(pl.col("id_number")) if masked else pl.col("id_number")
+    tier = (pl.col("policy_id") + "/" + pl.col("tier")).replace_strict(names.tiers, default=pl.col("tier"))
+    who = [number, "township", "village", "household", "name", id_number.alias("id_number")]
     if kind is ExportKind.ENROLLMENTS:
-        return [
+        return frame.select(
             *who,
-            "男" if sex == "male" else "女",
-            birth.isoformat(),
-            _masked_phone(phone) if masked and phone else phone,
-            category_name,
-            tier_name,
-            CHANNELS.get(channel, channel),
-            STATE_NAMES[state][0],
-            as_shanghai(registered_at).strftime("%Y-%m-%d %H:%M"),
-        ]
-    by_payer = by_payer or {}
-    return [
-        *who,
-        category_name,
-        tier_name,
-        financing,
-        government,
-        *[by_payer.get(payer, 0) for payer in payers],
-        assisted,
-        due,
-        start.isoformat() if start else None,
-        end.isoformat() if end else None,
-        STATE_NAMES[state][0],
+            pl.col("sex").replace_strict({"male": "男", "female": "女"}, default=pl.col("sex")),
+            pl.col("birth_date").dt.strftime("%Y-%m-%d"),
+            (_masked_phone(pl.col("phone")) if masked else pl.col("phone")).alias("phone"),
+            _named("category", names.categories),
+            tier.alias("tier"),
+            _named("channel", names.channels),
+            _named("state", names.states),
+            pl.col("registered_at").dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m-%d %H:%M"),
+        )
+    by_payer = [
+        pl.col("by_payer").str.json_path_match(f"$.{payer}").cast(pl.Int64).fill_null(0).alias(f"payer_{payer}")
+        for payer in payers
     ]
-
-
-def _masked_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[7:] if len(phone) == 11 else idnumber.mask(phone)
+    return frame.select(
+        *who,
+        _named("category", names.categories),
+        tier.alias("tier"),
+        "financing",
+        "government",
+        *by_payer,
+        "assisted",
+        "due",
+        pl.col("benefit_start").dt.strftime("%Y-%m-%d"),
+        pl.col("benefit_end").dt.strftime("%Y-%m-%d"),
+        _named("state", names.states),
+    )

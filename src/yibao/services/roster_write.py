@@ -28,6 +28,7 @@ from yibao.adapters.db.tables import (
     RosterImport,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.assessment import frozen_columns, frozen_fields
@@ -134,11 +135,6 @@ class _Audit:
         bulk_insert(connection, _table(AuditEntry), pl.concat(self._frames))
 
 
-def _masked(number: pl.Expr) -> pl.Expr:
-    """:func:`yibao.domain.idnumber.mask` for a column of 18-character numbers (the check makes them so)."""
-    return number.str.slice(0, 3) + pl.lit("*" * 11) + number.str.slice(-4)
-
-
 def _with_json(record: pl.Expr, **raw: pl.Expr) -> pl.Expr:
     """``record`` (a struct) as a JSON object, with fields that are JSON text already spliced in as they are."""
     encoded = record.struct.json_encode().str.strip_suffix("}")
@@ -179,7 +175,7 @@ def _new_residents(
         "village_code",
         "address",
         "phone",
-        _masked(pl.col("id_number")).alias("id_number"),
+        mask_column(pl.col("id_number")).alias("id_number"),
         pl.col("birth_date").dt.strftime("%Y-%m-%d"),
         "survival_status",
     ).struct.json_encode()

@@ -4,7 +4,7 @@ and imported at once."""
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.roster_files import write_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json
@@ -22,6 +23,7 @@ from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest, RowProblem
 from yibao.services.roster_template import roster_template
+from yibao.services.synthetic import roster
 from yibao.services.users import acting_as
 
 app = typer.Typer(help="批量导入：电子名册、部门名单。Bulk imports: rosters, department lists.", no_args_is_help=True)
@@ -127,6 +129,30 @@ def list_command(
         _print_problems(report.error_counts, report.problems, written)
     if report.errors:
         raise typer.Exit(code=1)
+
+
+@app.command("sample")
+def sample_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="where to write it: .xlsx or .csv")],
+    households: Annotated[int, typer.Option(min=1, help="families (about 3 people each)")] = 100,
+    errors: Annotated[int, typer.Option(min=0, help="rows to spoil, spread over 12 kinds of error")] = 0,
+    seed: Annotated[int, typer.Option(help="the same seed makes the same roster")] = 1,
+    on: Annotated[str, typer.Option(help="the day ages are counted on (inside the 2018 campaign by default)")] = (
+        "2017-11-15"
+    ),
+) -> None:
+    """Write a synthetic village roster — plausible families, valid ID numbers of 蓟州区, about 3 % special groups,
+    and as many bad rows as asked — to try an import with, or to test and benchmark. 生成合成名册。"""
+    kind = output.suffix.lstrip(".").lower()
+    if kind not in ("xlsx", "csv"):
+        fail(YibaoError("ROSTER_FILE_KIND", field="output", name=output.name), as_json=False)
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        fail(YibaoError("DATE_INVALID", field="on", value=on), as_json=False)
+    made = roster(households, seed=seed, on=day, plant=errors)
+    write_sheet(output, made.headers, made.rows)
+    console.print(f"合成名册：{output}（{len(made.rows)} 行，其中 {len(made.planted)} 行有意写错）")
 
 
 @app.command("template")
