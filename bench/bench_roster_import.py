@@ -27,7 +27,6 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 from sqlalchemy import JSON, Engine, String, cast, select, text
 
 from yibao.adapters.db import migrate
@@ -43,6 +42,7 @@ from yibao.adapters.db.tables import (
     RosterImport,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.roster_files import write_sheet
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
 from yibao.services.registry import seed_district
@@ -62,18 +62,7 @@ GOAL_RATIO, GOAL_SECONDS = 2.0, 30.0
 def roster_file(rows: int, kind: str, folder: Path) -> tuple[Path, int]:
     started = time.perf_counter()
     made = roster(rows // 3, seed=2026, on=NOW.date(), plant=rows // 20)
-    path = folder / f"roster.{kind}"
-    if kind == "csv":
-        path.write_text("\n".join(",".join(row) for row in [made.headers, *made.rows]) + "\n", encoding="utf-8")
-    else:
-        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        sheet = workbook.add_worksheet()
-        sheet.write_row(0, 0, made.headers)
-        for line, row in enumerate(made.rows, start=1):
-            for column, value in enumerate(row):
-                if value:
-                    sheet.write_string(line, column, value)
-        workbook.close()
+    path = write_sheet(folder / f"roster.{kind}", made.headers, made.rows)
     print(
         f"file: {len(made.rows):,} rows, {len(made.planted):,} planted errors, {path.stat().st_size / 1e6:.0f} MB "
         f"{kind} (made in {time.perf_counter() - started:.1f} s, not timed)"

@@ -18,10 +18,12 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_range_abs
 
+from yibao.adapters.table_files import STYLE_FAULTY, STYLE_NOTE, TableColumn, table_file
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import ROW, resolve_headers
 
 HEADER_SEARCH_ROWS = 10
+ERROR_FILE_SLICE = 50_000  # rows per batch of an xlsx written (error file, sample)
 ERROR_COLUMN = "错误说明"
 
 
@@ -112,49 +114,40 @@ def write_error_file(
         ).select(*sheet.headers, ERROR_COLUMN)
         target.write_bytes(b"\xef\xbb\xbf" + out.write_csv().encode())  # BOM: Excel then reads it as UTF-8
         return target
-    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
-    try:
-        worksheet = workbook.add_worksheet("名册")
-        bold = workbook.add_format({"bold": True})
-        bad = workbook.add_format({"bg_color": "#FDE2E1", "font_color": "#9C0006"})
-        note = workbook.add_format({"font_color": "#9C0006", "bold": True})
-        worksheet.write_row(0, 0, [*sheet.headers, ERROR_COLUMN], bold)
-        position = {header: index for index, header in enumerate(sheet.headers)}
-        error_at = len(sheet.headers)
-        for line, values in enumerate(sheet.frame.select(*sheet.headers, ROW).iter_rows(), start=1):
-            row_number = values[-1]
-            found = problems.get(row_number, ())
-            faulty = {position[header_of[key]] for key, _ in found if key in header_of}
-            for index, value in enumerate(values[:-1]):
-                if value is None:
-                    if index in faulty:
-                        worksheet.write_blank(line, index, None, bad)
-                    continue
-                worksheet.write_string(line, index, value, bad if index in faulty else None)
-            if found:
-                worksheet.write_string(line, error_at, messages[row_number], note)
-        worksheet.set_column(error_at, error_at, 60)
-    finally:
-        workbook.close()
+    # xlsx: the sheet XML built batch by batch (see table_files); the faulty cells shaded, the note in red.
+    position = {header: index for index, header in enumerate(sheet.headers)}
+    faulty_rows: dict[int, list[int]] = {}
+    for row, found in problems.items():
+        for key, _ in found:
+            if key in header_of:
+                faulty_rows.setdefault(position[header_of[key]], []).append(row)
+    styles: list[pl.Expr | None] = [
+        pl.when(pl.col(ROW).is_in(faulty_rows[index])).then(pl.lit(STYLE_FAULTY)) if index in faulty_rows else None
+        for index in range(len(sheet.headers))
+    ]
+    styles.append(pl.when(pl.col(ERROR_COLUMN).is_not_null()).then(pl.lit(STYLE_NOTE)))
+    columns = [TableColumn(header, width=14) for header in sheet.headers] + [TableColumn(ERROR_COLUMN, width=60)]
+    with_notes = sheet.frame.with_columns(
+        pl.col(ROW).replace_strict(messages, default="", return_dtype=pl.String).alias(ERROR_COLUMN)
+    )
+    with table_file(target, "xlsx", "名册", columns, neutralize=False) as table:
+        for part in with_notes.iter_slices(ERROR_FILE_SLICE):
+            table.write(part.select(*sheet.headers, pl.col(ERROR_COLUMN).replace("", None), ROW), styles)
     return target
 
 
 def write_sheet(target: Path, headers: list[str], rows: list[list[str]]) -> Path:
-    """A plain sheet of text cells (a sample roster): .xlsx, or .csv in UTF-8 with a BOM."""
+    """A plain sheet of text cells as given (a sample roster): .xlsx, or .csv in UTF-8 with a BOM."""
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(headers, pl.String), orient="row").with_columns(
+        pl.all().replace("", None)
+    )
     if target.suffix.lower() == ".csv":
-        frame = pl.DataFrame(rows, schema=dict.fromkeys(headers, pl.String), orient="row")
         target.write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
         return target
-    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
-    try:
-        sheet = workbook.add_worksheet("名册")
-        sheet.write_row(0, 0, headers)
-        for line, row in enumerate(rows, start=1):
-            for column, value in enumerate(row):
-                if value:
-                    sheet.write_string(line, column, value)
-    finally:
-        workbook.close()
+    columns = [TableColumn(header, width=20 if header == "公民身份号码" else 12) for header in headers]
+    with table_file(target, "xlsx", "名册", columns, neutralize=False) as table:
+        for part in frame.iter_slices(ERROR_FILE_SLICE):
+            table.write(part)
     return target
 
 

@@ -37,18 +37,24 @@ class TableColumn:
 
 
 class TableWriter(Protocol):
-    def write(self, frame: pl.DataFrame) -> None:
-        """One batch of rows: one column per TableColumn, in order (text as String, money and count as integers)."""
+    def write(self, frame: pl.DataFrame, styles: Sequence[pl.Expr | None] | None = None) -> None:
+        """One batch of rows: one column per TableColumn, in order (text as String, money and count as integers).
+        ``styles``, per column, an expression giving each cell's style (STYLE_FAULTY …) or null; xlsx only. Columns
+        after the table's own are not written: styles may use them."""
 
 
 @contextmanager
-def table_file(target: Path, kind: str, sheet: str, columns: Sequence[TableColumn]) -> Iterator[TableWriter]:
+def table_file(
+    target: Path, kind: str, sheet: str, columns: Sequence[TableColumn], *, neutralize: bool = True
+) -> Iterator[TableWriter]:
+    """``neutralize=False`` keeps text exactly as given: for a clerk's own sheet sent back to be corrected and
+    uploaded again (xlsx text cells are never evaluated; only a later copy as csv could be)."""
     if kind == "csv":
         with target.open("wb") as stream:
             yield _CsvTable(stream, columns)
         return
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        table = _XlsxTable(package, sheet, columns)
+        table = _XlsxTable(package, sheet, columns, neutralize)
         yield table
         table.close()
 
@@ -72,9 +78,9 @@ class _CsvTable:
         stream.write("\ufeff".encode())
         stream.write(pl.DataFrame(schema=dict.fromkeys((c.title for c in columns), pl.String)).write_csv().encode())
 
-    def write(self, frame: pl.DataFrame) -> None:
+    def write(self, frame: pl.DataFrame, styles: Sequence[pl.Expr | None] | None = None) -> None:
         cells = []
-        for column, name in zip(self._columns, frame.columns, strict=True):
+        for column, name in zip(self._columns, frame.columns[: len(self._columns)], strict=True):
             value = pl.col(name)
             if column.kind == "money":
                 cells.append(_yuan(value).alias(column.title))
@@ -85,7 +91,9 @@ class _CsvTable:
         self._stream.write(frame.select(cells).write_csv(include_header=False).encode())
 
 
-# The fixed parts of the package: one worksheet, three cell styles (0 plain, 1 header, 2 money).
+# The fixed parts of the package: one worksheet, five cell styles (0 plain, 1 header, 2 money, and for error
+# files 3 a faulty cell, shaded red, and 4 the error note, in bold red).
+STYLE_FAULTY, STYLE_NOTE = 3, 4
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -116,23 +124,28 @@ WORKBOOK_RELS = (
 STYLES = (
     DECLARATION + f'<styleSheet xmlns="{MAIN}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><color rgb="FF9C0006"/><name val="Calibri"/></font></fonts>'
+    '<fills count="4"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF7"/><bgColor indexed="64"/></patternFill></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFFDE2E1"/><bgColor indexed="64"/></patternFill></fill>'
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="3" borderId="0" xfId="0" applyFill="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 
 
 class _XlsxTable:
-    def __init__(self, package: zipfile.ZipFile, sheet: str, columns: Sequence[TableColumn]) -> None:
+    def __init__(self, package: zipfile.ZipFile, sheet: str, columns: Sequence[TableColumn], neutralize: bool) -> None:
+        self._neutralize = neutralize
         package.writestr("[Content_Types].xml", CONTENT_TYPES)
         package.writestr("_rels/.rels", ROOT_RELS)
         package.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
@@ -164,32 +177,43 @@ class _XlsxTable:
         )
         self._line = 2
 
-    def write(self, frame: pl.DataFrame) -> None:
+    def write(self, frame: pl.DataFrame, styles: Sequence[pl.Expr | None] | None = None) -> None:
         if frame.is_empty():
             return
         line = pl.int_range(self._line, self._line + frame.height, dtype=pl.Int64).cast(pl.String)
+        styles = styles or [None] * len(self._columns)
         cells = [
-            self._cell(pl.col(name), letter, column.kind, line)
-            for name, letter, column in zip(frame.columns, self._letters, self._columns, strict=True)
+            self._cell(pl.col(name), letter, column.kind, line, style, self._neutralize)
+            for name, letter, column, style in zip(
+                frame.columns[: len(self._columns)], self._letters, self._columns, styles, strict=True
+            )
         ]
         rows = frame.select(pl.concat_str([pl.lit('<row r="'), line, pl.lit('">'), *cells, pl.lit("</row>")]))
         self._stream.write(rows.to_series().str.join("").item().encode())
         self._line += frame.height
 
     @staticmethod
-    def _cell(value: pl.Expr, letter: str, kind: Kind, line: pl.Expr) -> pl.Expr:
-        where = pl.concat_str([pl.lit(f'<c r="{letter}'), line])
+    def _cell(
+        value: pl.Expr, letter: str, kind: Kind, line: pl.Expr, style: pl.Expr | None, neutralize: bool
+    ) -> pl.Expr:
+        where = pl.concat_str([pl.lit(f'<c r="{letter}'), line, pl.lit('"')])
+        styled = pl.lit("") if style is None else pl.concat_str([pl.lit(' s="'), style.cast(pl.String), pl.lit('"')])
+        styled = styled.fill_null("")
         if kind == "money":
-            cell = pl.concat_str([where, pl.lit('" s="2"><v>'), _yuan(value), pl.lit("</v></c>")])
+            cell = pl.concat_str([where, pl.lit(' s="2"><v>'), _yuan(value), pl.lit("</v></c>")])
         elif kind == "count":
-            cell = pl.concat_str([where, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
+            cell = pl.concat_str([where, styled, pl.lit("><v>"), value.cast(pl.String), pl.lit("</v></c>")])
         else:
-            text = neutralized(value.cast(pl.String)).str.replace_all(XML_ILLEGAL, "")
+            text = value.cast(pl.String)
+            text = (neutralized(text) if neutralize else text).str.replace_all(XML_ILLEGAL, "")
             text = text.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
             text = text.str.replace_all(">", "&gt;", literal=True)
-            body = pl.lit('" t="inlineStr"><is><t xml:space="preserve">')
-            cell = pl.concat_str([where, body, text, pl.lit("</t></is></c>")])
-        return cell.fill_null("")  # an empty cell is left out
+            body = pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
+            cell = pl.concat_str([where, styled, body, text, pl.lit("</t></is></c>")])
+        if style is None:
+            return cell.fill_null("")  # an empty cell is left out
+        blank = pl.when(style.is_not_null()).then(pl.concat_str([where, styled, pl.lit("/>")]))
+        return pl.coalesce(cell, blank, pl.lit(""))  # an empty cell is left out, unless it is marked
 
     def close(self) -> None:
         self._stream.write(b"</sheetData></worksheet>")
