@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,19 +19,20 @@ import polars as pl
 from sqlalchemy import Table, select
 
 from yibao.adapters.db.bulk import bulk_insert, reserve_ids, staged_keys
-from yibao.adapters.db.tables import AuditEntry, Enrollment, IdentityFlag, ListImport, Resident
+from yibao.adapters.db.tables import Enrollment, IdentityFlag, ListImport, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.roster_files import Sheet, read_sheet, write_error_file
+from yibao.adapters.roster_files import Sheet
 from yibao.domain import idnumber
 from yibao.domain.department_list import DEPARTMENTS, LIST_COLUMNS, Department, check_list
 from yibao.domain.errors import YibaoError
-from yibao.domain.roster import ERRORS, ROW, error_struct, resolve_headers, with_errors
+from yibao.domain.roster import ERRORS, ROW, error_struct, with_errors
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import IDENTITIES
 from yibao.services.access import Permission, Principal
 from yibao.services.assessment import REASSESSABLE, reassess_enrollments
+from yibao.services.audit_batch import AuditBatch
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
-from yibao.services.roster_report import Progress, RowProblem, chunks
+from yibao.services.roster_report import Progress, RowProblem, chunks, read_table, write_problems
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,7 @@ class ListReport:
     mapping: dict[str, str] = field(repr=False)
 
     def write_error_file(self, target: Path) -> Path:
-        by_row: dict[int, list[tuple[str | None, str]]] = {}
-        for problem in self.problems:
-            by_row.setdefault(problem.row, []).append((problem.column, problem.message))
-        return write_error_file(self.sheet, by_row, self.mapping, target)
+        return write_problems(self.sheet, self.mapping, self.problems, target)
 
     def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
         problems = self.problems if shown_problems is None else self.problems[:shown_problems]
@@ -104,12 +102,7 @@ def import_department_list(
             allowed="、".join(IDENTITIES[key] for key in department.identities),
         )
     progress("读取名单", 0, 1)
-    sheet = read_sheet(request.content, request.file_name)
-    mapping, missing = resolve_headers(sheet.headers, LIST_COLUMNS)
-    if missing:
-        raise YibaoError("ROSTER_COLUMNS_MISSING", field="file", columns="、".join(missing))
-    if sheet.rows == 0:
-        raise YibaoError("ROSTER_EMPTY", field="file", name=request.file_name)
+    sheet, mapping = read_table(request.content, request.file_name, LIST_COLUMNS)
     progress("读取名单", 1, 1)
     progress("检查", 0, sheet.rows)
     today = as_shanghai(uow.now).date()
@@ -142,9 +135,11 @@ def import_department_list(
         return report
     progress("写入", 0, 2)
     flagged = rows.filter(pl.col("outcome") == "flagged")
-    report.list_id = _record(uow, department, request, report, flagged)
+    batch = _record(uow, department, request, report, flagged)
+    report.list_id = batch.id
     progress("写入", 1, 2)
     report.reassessed, reviews = _follow_enrollments(uow, flagged)
+    batch.reassessed = report.reassessed
     report.needs_review = len(reviews)
     report.problems += reviews
     progress("写入", 2, 2)
@@ -200,7 +195,7 @@ def _against_registry(
 
 def _record(
     uow: UnitOfWork, department: Department, request: ListRequest, report: ListReport, flagged: pl.DataFrame
-) -> int:
+) -> ListImport:
     batch = ListImport(
         department=department.name,
         file_name=request.file_name[:200],
@@ -228,26 +223,17 @@ def _record(
         "valid_to",
     )
     bulk_insert(connection, table, new_flags)
-    at = uow.now.astimezone(UTC)
-    audits = new_flags.select(
-        pl.lit(at).alias("at"),
-        pl.lit(uow.actor).alias("actor"),
-        pl.lit("flag").alias("action"),
-        pl.lit("identity_flag").alias("entity"),
-        pl.col("id").cast(pl.String).alias("entity_id"),
-        pl.lit(None, dtype=pl.String).alias("before"),
-        pl.struct(
-            "resident_id",
-            "identity",
-            "source",
-            pl.col("valid_from").dt.strftime("%Y-%m-%d"),
-            pl.col("valid_to").dt.strftime("%Y-%m-%d"),
-            pl.lit(batch.id).alias("list_import_id"),
-        )
-        .struct.json_encode()
-        .alias("after"),
-    )
-    bulk_insert(connection, cast(Table, AuditEntry.__table__), audits)
+    audit = AuditBatch(uow)
+    after = pl.struct(
+        "resident_id",
+        "identity",
+        "source",
+        pl.col("valid_from").dt.strftime("%Y-%m-%d"),
+        pl.col("valid_to").dt.strftime("%Y-%m-%d"),
+        pl.lit(batch.id).alias("list_import_id"),
+    ).struct.json_encode()
+    audit.record("flag", "identity_flag", new_flags, pl.col("id"), after)
+    audit.write(connection)
     summary = {key: getattr(report, key) for key in ("rows", "flagged", "unchanged", "not_registered", "errors")}
     uow.audit(
         "import",
@@ -256,7 +242,7 @@ def _record(
         None,
         {"department": department.name, "file_name": request.file_name} | summary,
     )
-    return batch.id
+    return batch
 
 
 def _follow_enrollments(uow: UnitOfWork, flagged: pl.DataFrame) -> tuple[int, list[RowProblem]]:

@@ -19,19 +19,18 @@ from sqlalchemy import or_, select
 from yibao.adapters.db.bulk import staged_keys
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.roster_files import read_sheet
 from yibao.domain import idnumber
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.roster import (
+    COLUMNS,
     ERRORS,
     ROW,
     RosterContext,
     check_roster,
     error_struct,
-    resolve_headers,
     tier_aliases,
     with_errors,
 )
@@ -42,7 +41,7 @@ from yibao.services.assessment import REASSESSABLE
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.policies import get_policy
 from yibao.services.registry import check_place
-from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem
+from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem, read_table
 from yibao.services.roster_write import write_roster
 
 
@@ -57,12 +56,7 @@ def import_roster(
     policy = get_policy(request.policy_id)
     check_place(uow, principal, policy, request.township_code, request.channel, None, request.organization_id)
     progress("读取名册", 0, 1)
-    sheet = read_sheet(request.content, request.file_name)
-    mapping, missing = resolve_headers(sheet.headers)
-    if missing:
-        raise YibaoError("ROSTER_COLUMNS_MISSING", field="file", columns="、".join(missing))
-    if sheet.rows == 0:
-        raise YibaoError("ROSTER_EMPTY", field="file", name=request.file_name)
+    sheet, mapping = read_table(request.content, request.file_name, COLUMNS)
     progress("读取名册", 1, 1)
     progress("检查", 0, sheet.rows)
     township = uow.session.get_one(Area, request.township_code)

@@ -7,17 +7,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.services.access import Permission, Principal
-from yibao.services.department_lists import ListRequest, department_of, import_department_list
+from yibao.services.department_lists import ListReport, ListRequest, department_of, import_department_list
 from yibao.services.jobs import Job, JobRunner, JobView
 from yibao.services.policies import campaign_policy
 from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterRequest
+from yibao.services.roster_report import RosterReport, RosterRequest
 
 ROSTER_IMPORT = "roster_import"
+Report = TypeVar("Report", RosterReport, ListReport)
+
+
+def _reported(run: Callable[[Job], Report], file_name: str) -> Callable[[Job], dict[str, Any]]:
+    """An import as a job's work: its error file kept for download, its report (problems capped) the result."""
+
+    def work(job: Job) -> dict[str, Any]:
+        report = run(job)
+        error_file = None
+        if report.problems:
+            error_file = f"{Path(file_name).stem}-错误.{report.sheet.kind}"
+            report.write_error_file(job.output(error_file))
+        return report.summary(error_file, SHOWN_PROBLEMS)
+
+    return work
+
+
 SHOWN_PROBLEMS = 500  # in the job's result; the error file has them all
 
 
@@ -37,14 +54,9 @@ def start_roster_import(
     verb = "检查" if request.dry_run else "导入"
     title = f"{verb}名册 {request.file_name}"
 
-    def work(job: Job) -> dict[str, Any]:
+    def run(job: Job) -> RosterReport:
         with unit_of_work(principal.username) as uow:
-            report = import_roster(uow, principal, request, job.progress)
-        error_file = None
-        if report.problems:
-            error_file = f"{Path(request.file_name).stem}-错误.{report.sheet.kind}"
-            report.write_error_file(job.output(error_file))
-        return report.summary(error_file, SHOWN_PROBLEMS)
+            return import_roster(uow, principal, request, job.progress)
 
     params = {
         "file_name": request.file_name,
@@ -54,7 +66,9 @@ def start_roster_import(
         "organization_id": request.organization_id,
         "dry_run": request.dry_run,
     }
-    return runner.submit(principal, ROSTER_IMPORT, title, request.township_code, params, work)
+    return runner.submit(
+        principal, ROSTER_IMPORT, title, request.township_code, params, _reported(run, request.file_name)
+    )
 
 
 LIST_IMPORT = "list_import"
@@ -68,14 +82,9 @@ def start_list_import(
     department = department_of(request.department)
     title = f"{'检查' if request.dry_run else '导入'}{department.name}名单 {request.file_name}"
 
-    def work(job: Job) -> dict[str, Any]:
+    def run(job: Job) -> ListReport:
         with unit_of_work(principal.username) as uow:
-            report = import_department_list(uow, principal, request, job.progress)
-        error_file = None
-        if report.problems:
-            error_file = f"{Path(request.file_name).stem}-错误.{report.sheet.kind}"
-            report.write_error_file(job.output(error_file))
-        return report.summary(error_file, SHOWN_PROBLEMS)
+            return import_department_list(uow, principal, request, job.progress)
 
     params = {
         "file_name": request.file_name,
@@ -85,4 +94,4 @@ def start_list_import(
         "valid_to": request.valid_to.isoformat() if request.valid_to else None,
         "dry_run": request.dry_run,
     }
-    return runner.submit(principal, LIST_IMPORT, title, principal.area_code, params, work)
+    return runner.submit(principal, LIST_IMPORT, title, principal.area_code, params, _reported(run, request.file_name))

@@ -3,12 +3,14 @@ error file. Shared by the checking phase (:mod:`.roster_import`) and the writing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yibao.adapters.roster_files import Sheet, write_error_file
+from yibao.adapters.roster_files import Sheet, read_sheet, write_error_file
+from yibao.domain.errors import YibaoError
+from yibao.domain.roster import Column, resolve_headers
 
 T = TypeVar("T")
 
@@ -44,6 +46,26 @@ class RowProblem:
     message_en: str
 
 
+def write_problems(sheet: Sheet, mapping: dict[str, str], problems: list[RowProblem], target: Path) -> Path:
+    """The original sheet with an error column and the faulty cells marked, to correct and upload again."""
+    by_row: dict[int, list[tuple[str | None, str]]] = {}
+    for problem in problems:
+        by_row.setdefault(problem.row, []).append((problem.column, problem.message))
+    return write_error_file(sheet, by_row, mapping, target)
+
+
+def read_table(content: bytes, file_name: str, columns: Sequence[Column]) -> tuple[Sheet, dict[str, str]]:
+    """The sheet and its header -> column key mapping; refused whole if a required column is missing or no row
+    holds data."""
+    sheet = read_sheet(content, file_name)
+    mapping, missing = resolve_headers(sheet.headers, columns)
+    if missing:
+        raise YibaoError("ROSTER_COLUMNS_MISSING", field="file", columns="、".join(missing))
+    if sheet.rows == 0:
+        raise YibaoError("ROSTER_EMPTY", field="file", name=file_name)
+    return sheet, mapping
+
+
 @dataclass
 class RosterReport:
     import_id: int | None
@@ -60,11 +82,7 @@ class RosterReport:
     mapping: dict[str, str] = field(repr=False)  # header -> column key
 
     def write_error_file(self, target: Path) -> Path:
-        """The original sheet with an error column and the faulty cells marked, to correct and upload again."""
-        by_row: dict[int, list[tuple[str | None, str]]] = {}
-        for problem in self.problems:
-            by_row.setdefault(problem.row, []).append((problem.column, problem.message))
-        return write_error_file(self.sheet, by_row, self.mapping, target)
+        return write_problems(self.sheet, self.mapping, self.problems, target)
 
     def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
         """The report as plain data (CLI --json, the API, a job's result); ``shown_problems`` caps the list."""

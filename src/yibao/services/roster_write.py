@@ -10,7 +10,6 @@ on record are ordinary set-wise UPDATEs: a re-imported file has few.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import cast
 
 import polars as pl
@@ -18,7 +17,6 @@ from sqlalchemy import Connection, Table, bindparam, update
 
 from yibao.adapters.db.bulk import bulk_insert, reserve_ids
 from yibao.adapters.db.tables import (
-    AuditEntry,
     Base,
     Enrollment,
     Household,
@@ -32,6 +30,7 @@ from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.assessment import frozen_columns, frozen_fields
+from yibao.services.audit_batch import AuditBatch
 from yibao.services.roster_report import Progress, RosterReport, RosterRequest, chunks
 
 IDENTITY_SOURCE = "名册"
@@ -74,7 +73,7 @@ def write_roster(
     session.add(batch)
     session.flush()  # on SQLite this takes the database's write lock, which the id reservations below rely on
     connection = session.connection()
-    audit = _Audit(uow)
+    audit = AuditBatch(uow)
     writing = rows.filter(pl.col("outcome").is_in(["created", "updated"]))
     progress("写入", 1, WRITE_STAGES)
     writing = _new_residents(connection, request, writing, audit)
@@ -109,32 +108,6 @@ def write_roster(
     return batch.id
 
 
-class _Audit:
-    """The audit entries of the import, gathered as frames and written at the end in one bulk load."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._at = uow.now.astimezone(UTC)
-        self._actor = uow.actor
-        self._frames: list[pl.DataFrame] = []
-
-    def record(self, action: str, entity: str, frame: pl.DataFrame, entity_id: pl.Expr, after: pl.Expr) -> None:
-        """One entry per row of ``frame``; ``after`` is the record as JSON text."""
-        self._frames.append(
-            frame.select(
-                pl.lit(self._at).alias("at"),
-                pl.lit(self._actor).alias("actor"),
-                pl.lit(action).alias("action"),
-                pl.lit(entity).alias("entity"),
-                entity_id.cast(pl.String).alias("entity_id"),
-                pl.lit(None, dtype=pl.String).alias("before"),
-                after.alias("after"),
-            )
-        )
-
-    def write(self, connection: Connection) -> None:
-        bulk_insert(connection, _table(AuditEntry), pl.concat(self._frames))
-
-
 def _with_json(record: pl.Expr, **raw: pl.Expr) -> pl.Expr:
     """``record`` (a struct) as a JSON object, with fields that are JSON text already spliced in as they are."""
     encoded = record.struct.json_encode().str.strip_suffix("}")
@@ -145,7 +118,7 @@ def _with_json(record: pl.Expr, **raw: pl.Expr) -> pl.Expr:
 
 
 def _new_residents(
-    connection: Connection, request: RosterRequest, writing: pl.DataFrame, audit: _Audit
+    connection: Connection, request: RosterRequest, writing: pl.DataFrame, audit: AuditBatch
 ) -> pl.DataFrame:
     """Insert the people the registry does not know yet; the frame comes back with every row's resident_id."""
     new = writing.filter(pl.col("resident_id").is_null())
@@ -188,7 +161,7 @@ def _new_residents(
     )
 
 
-def _contact_updates(connection: Connection, writing: pl.DataFrame, audit: _Audit) -> None:
+def _contact_updates(connection: Connection, writing: pl.DataFrame, audit: AuditBatch) -> None:
     """Phone, address and village as the roster gives them, for people already on record (``known_name``: the
     registry's; the people inserted just now carry the roster's already)."""
     changed = writing.filter(pl.col("contact_changed") & pl.col("known_name").is_not_null()).select(
@@ -284,7 +257,7 @@ def _enrollments(
     policy: Policy,
     request: RosterRequest,
     writing: pl.DataFrame,
-    audit: _Audit,
+    audit: AuditBatch,
 ) -> None:
     registered_at = as_shanghai(uow.now)
     table = _table(Enrollment)
