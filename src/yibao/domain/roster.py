@@ -145,14 +145,17 @@ def with_errors(frame: pl.LazyFrame, found: Sequence[pl.Expr]) -> pl.LazyFrame:
     names = [f"_found_{index}" for index in range(len(found))]
     if ERRORS not in frame.collect_schema().names():
         frame = frame.with_columns(pl.lit([], dtype=ERROR_TYPE).alias(ERRORS))
-    marked = frame.with_columns(
-        *[expression.alias(name) for expression, name in zip(found, names, strict=True)]
-    ).with_columns(pl.any_horizontal([pl.col(name).is_not_null() for name in names]).alias("_found"))
-    clean = marked.filter(~pl.col("_found"))
-    flagged = marked.filter(pl.col("_found")).with_columns(
-        pl.concat_list([ERRORS, *names]).list.drop_nulls().cast(ERROR_TYPE).alias(ERRORS)
+    marked = frame.with_columns(*[expression.alias(name) for expression, name in zip(found, names, strict=True)])
+    flagged = marked.filter(pl.any_horizontal([pl.col(name).is_not_null() for name in names])).select(
+        ROW, pl.concat_list([ERRORS, *names]).list.drop_nulls().cast(ERROR_TYPE).alias("_errors")
     )
-    return pl.concat([clean, flagged]).sort(ROW).drop(*names, "_found")
+    # Joined back by row number: the few rows with new errors, not the whole (wide) frame re-sorted.
+    return (
+        marked.drop(names)
+        .join(flagged, on=ROW, how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_errors", ERRORS).alias(ERRORS))
+        .drop("_errors")
+    )
 
 
 def error_struct(code: str | pl.Expr, column: str, value: pl.Expr) -> pl.Expr:

@@ -153,12 +153,11 @@ def _new_residents(
         "survival_status",
     ).struct.json_encode()
     audit.record("create", "resident", residents, pl.col("id"), after)
-    ids = residents.select("id_number", pl.col("id").alias("new_resident_id"))
-    return (
-        writing.join(ids, on="id_number", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("resident_id", "new_resident_id").alias("resident_id"))
-        .drop("new_resident_id")
+    # One column looked up, rather than the whole (wide) frame joined.
+    new_ids = pl.col("id_number").replace_strict(
+        residents.get_column("id_number"), residents.get_column("id"), default=None, return_dtype=pl.Int64
     )
+    return writing.with_columns(pl.coalesce("resident_id", new_ids).alias("resident_id"))
 
 
 def _contact_updates(connection: Connection, writing: pl.DataFrame, audit: AuditBatch) -> None:
@@ -232,12 +231,13 @@ def _memberships(connection: Connection, request: RosterRequest, writing: pl.Dat
             "household_id", "resident_id", "relation"
         )
         bulk_insert(connection, _table(HouseholdMember), members)
-    return writing.join(households, on="household_number", how="left", maintain_order="left").with_columns(
-        pl.when(pl.col("known_household").is_null())
-        .then(pl.col("household_id"))
-        .otherwise(pl.col("known_household"))
-        .alias("household_id")
+    joined = pl.col("household_number").replace_strict(
+        households.get_column("household_number"),
+        households.get_column("household_id"),
+        default=None,
+        return_dtype=pl.Int64,
     )
+    return writing.with_columns(pl.coalesce("known_household", joined).alias("household_id"))
 
 
 def _identity_flags(connection: Connection, writing: pl.DataFrame) -> None:
