@@ -224,14 +224,21 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
     for policy_id in sorted({row.policy_id for row in rows}):
         policy = get_policy(policy_id)
         mine = [row for row in rows if row.policy_id == policy_id]
+        # Identities as certified on the day each registered: one lookup per registration day, not per person.
+        by_day: dict[date, list[int]] = {}
+        for row in mine:
+            by_day.setdefault(as_shanghai(row.registered_at).date(), []).append(row.resident_id)
         identities: dict[int, tuple[str, ...]] = {}
-        for row in mine:  # identities as certified on the day each registered
-            if row.resident_id not in identities:
-                day = as_shanghai(row.registered_at).date()
-                identities[row.resident_id] = identities_on(uow, [row.resident_id], day).get(row.resident_id, ())
+        for day, resident_ids in by_day.items():
+            identities.update(identities_on(uow, resident_ids, day))
         inputs = [
             AssessInput(
-                row.id_number, row.registered_at, row.category, row.tier, identities[row.resident_id], row.channel
+                row.id_number,
+                row.registered_at,
+                row.category,
+                row.tier,
+                identities.get(row.resident_id, ()),
+                row.channel,
             )
             for row in mine
         ]

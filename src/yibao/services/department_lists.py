@@ -32,7 +32,7 @@ from yibao.services.access import Permission, Principal
 from yibao.services.assessment import REASSESSABLE, reassess_enrollments
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
-from yibao.services.roster_report import Progress, RowProblem, chunks, read_table, write_problems
+from yibao.services.roster_report import Progress, RowProblem, chunks, no_progress, read_table, write_problems
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,8 @@ def department_of(key: str) -> Department:
     return DEPARTMENTS[key]
 
 
-def _no_progress(_step: str, _done: int, _total: int) -> None:
-    return None
-
-
 def import_department_list(
-    uow: UnitOfWork, principal: Principal, request: ListRequest, progress: Progress = _no_progress
+    uow: UnitOfWork, principal: Principal, request: ListRequest, progress: Progress = no_progress
 ) -> ListReport:
     principal.require(Permission.UPLOAD_LISTS)
     department = department_of(request.department)

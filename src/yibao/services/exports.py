@@ -8,7 +8,6 @@ for roles that may not see them whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,11 +27,10 @@ from yibao.domain.vocabulary import CATEGORIES, CHANNELS
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.enrollments import STATE_NAMES
 from yibao.services.policies import campaign_policy, district_policies
-from yibao.services.roster_report import CHUNK
+from yibao.services.roster_report import CHUNK, Progress, no_progress
 
 FORMATS = ("xlsx", "csv")
 ASSESSED_STATES = ("assessed", "notified", "paid", "effective")
-Progress = Callable[[str, int, int], None]
 
 
 class ExportKind(StrEnum):
@@ -63,10 +61,6 @@ class ExportResult:
     masked: bool  # ID numbers and phones masked for this user
 
 
-def _no_progress(_step: str, _done: int, _total: int) -> None:
-    return None
-
-
 def export_file_name(uow: UnitOfWork, principal: Principal, request: ExportRequest) -> str:
     year = _year(uow, principal, request)
     # Named for the narrowest area it covers: the village or township asked for, else the user's own area.
@@ -86,7 +80,7 @@ def check_export(principal: Principal, request: ExportRequest) -> None:
 
 
 def export(
-    uow: UnitOfWork, principal: Principal, request: ExportRequest, target: Path, progress: Progress = _no_progress
+    uow: UnitOfWork, principal: Principal, request: ExportRequest, target: Path, progress: Progress = no_progress
 ) -> ExportResult:
     check_export(principal, request)
     year = _year(uow, principal, request)

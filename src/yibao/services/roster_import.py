@@ -41,16 +41,12 @@ from yibao.services.assessment import REASSESSABLE
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.policies import get_policy
 from yibao.services.registry import check_place
-from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem, read_table
+from yibao.services.roster_report import Progress, RosterReport, RosterRequest, RowProblem, no_progress, read_table
 from yibao.services.roster_write import write_roster
 
 
-def _no_progress(_step: str, _done: int, _total: int) -> None:
-    return None
-
-
 def import_roster(
-    uow: UnitOfWork, principal: Principal, request: RosterRequest, progress: Progress = _no_progress
+    uow: UnitOfWork, principal: Principal, request: RosterRequest, progress: Progress = no_progress
 ) -> RosterReport:
     principal.require(Permission.WRITE_RESIDENTS)
     policy = get_policy(request.policy_id)

@@ -15,7 +15,11 @@ from yibao.domain.roster import Column, resolve_headers
 T = TypeVar("T")
 
 CHUNK = 5000  # rows per statement or lookup: well under every database's bound-parameter limit
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # step, done, total
+
+
+def no_progress(_step: str, _done: int, _total: int) -> None:
+    """The progress of a caller that shows none."""
 
 
 def chunks(values: list[T]) -> list[list[T]]:
