@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from api_site import Site, open_site
 from yibao.adapters import policy_files
 
 # Locally, property tests explore new examples each run; in CI the same examples run every time, so a landing
@@ -29,3 +31,9 @@ def bundled_yaml() -> Any:
         return data
 
     return load
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The API with a user of every role signed in, per test module, on each database."""
+    yield from open_site(request, tmp_path_factory)

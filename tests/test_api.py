@@ -3,96 +3,13 @@ area rule as a matrix of every role × every endpoint that reads or writes resid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from db_fixtures import postgres_engine, sqlite_engine
-from households import BIESHAN, NOW, YUYANG, family, uow
-from yibao.adapters.db import migrate
-from yibao.adapters.db.database import session_factory
-from yibao.adapters.db.tables import Organization
+from api_site import PASSWORD, USERS, Site, household_body
+from households import BIESHAN, YUYANG
 from yibao.domain import idnumber
-from yibao.entrypoints.api.context import AppContext
-from yibao.entrypoints.server import create_app
-from yibao.services.access import Role
-from yibao.services.registry import seed_district
-from yibao.services.users import NewUser, add_user, login
-
-PASSWORD = "correct-horse-9"
-USERS = {
-    "admin": (Role.DISTRICT_ADMIN, "120119"),
-    "op_yuyang": (Role.TOWNSHIP_OPERATOR, YUYANG),
-    "op_bieshan": (Role.TOWNSHIP_OPERATOR, BIESHAN),
-    "department": (Role.DEPARTMENT, "120119"),
-    "school": (Role.INSTITUTION, YUYANG),
-    "finance": (Role.FINANCE, "120119"),
-    "inspector": (Role.INSPECTOR, "120119"),
-}
-
-
-@dataclass
-class Site:
-    client: TestClient
-    tokens: dict[str, str]
-    engine: Engine
-
-    def call(self, user: str | None, method: str, url: str, **kwargs: object) -> tuple[int, object]:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
-        response = self.client.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
-        return response.status_code, response.json()
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if request.param == "sqlite":
-        engines: Iterator[Engine] = iter([sqlite_engine(Path(tmp_path_factory.mktemp("api")))])
-    else:
-        engines = postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
-        tokens = {}
-        with uow(engine, "setup") as work:
-            seed_district(work, "120119")
-            school = Organization(name="渔阳镇第一中学", kind="school", township_code=YUYANG)
-            work.session.add(school)
-            work.commit()
-            for username, (role, area) in USERS.items():
-                organization = school.id if role is Role.INSTITUTION else None
-                add_user(work, NewUser(username, username, PASSWORD, role, area, organization), by=None)
-        for username in USERS:
-            with uow(engine, username) as work:
-                tokens[username] = login(work, username, PASSWORD, kind="api")
-        app = create_app(AppContext(session_factory(engine), clock=lambda: NOW))
-        with TestClient(app) as client:
-            yield Site(client, tokens, engine)
-        engine.dispose()
-
-
-def household_body(township: str = YUYANG, **changes: object) -> dict[str, object]:
-    request = family(township)
-    body: dict[str, object] = {
-        "policy_id": request.policy_id,
-        "township_code": township,
-        "channel": "village",
-        "members": [
-            {
-                "id_number": member.id_number,
-                "name": member.name,
-                "relation": member.relation,
-                "category": member.category,
-                "tier": member.tier,
-                "identities": list(member.identities),
-            }
-            for member in request.members
-        ],
-    }
-    return body | changes
 
 
 @pytest.fixture(scope="module")

@@ -257,6 +257,55 @@ CATALOG: dict[str, tuple[str, str]] = {
         "金额“{value}”无效：应为不小于0的整数（分）",
         "amount '{value}' must be a whole number of fen, 0 or more",
     ),
+    # Money: notices, payments, reversals, refunds, collection batches
+    "NOTICE_NOT_FOUND": ("没有找到缴费通知单{number}", "no payment notice {number} (or not in your area)"),
+    "NOTHING_TO_NOTIFY": (
+        "没有需要缴费的参保登记：须先核定（当前：{states}）",
+        "nothing to bill: enrollments must be assessed first (now: {states})",
+    ),
+    "NOTICE_VOID": (
+        "缴费通知单{number}已作废（{reason}），请按新通知单缴费",
+        "payment notice {number} was voided ({reason}); pay on the new notice",
+    ),
+    "PAYMENT_CHANNEL_UNKNOWN": (
+        "缴费渠道“{channel}”无效，可选：{available}",
+        "unknown payment channel '{channel}'; allowed: {available}",
+    ),
+    "PAYMENT_AMOUNT": ("缴费金额应大于0元", "a payment must be more than 0"),
+    "TRANSACTION_ID_REQUIRED": (
+        "{channel}缴费须填写交易流水号（同一流水号只记一次）",
+        "a {channel_en} payment needs the channel's transaction id (one id is recorded once)",
+    ),
+    "PAYMENT_TARGET": (
+        "请指定缴费通知单号或参保登记编号（二者选一）",
+        "give a notice number or an enrollment id (one of them)",
+    ),
+    "PAYMENT_CONFLICT": (
+        "{channel}交易流水号{transaction_id}已登记为另一笔缴费（{amount}元，{target}），与本次不符",
+        "{channel_en} transaction {transaction_id} is already recorded as another payment ({amount}, {target})",
+    ),
+    "PAYMENT_REFUSED": (
+        "{name}于{paid_at}缴费不被受理：{reason}",
+        "{name}: a payment at {paid_at} is not accepted: {reason_en}",
+    ),
+    "PAYMENT_NOT_FOUND": ("没有找到该笔缴费（编号{id}）", "no payment {id} (or not in your area)"),
+    "PAYMENT_NOT_REVERSIBLE": (
+        "该笔缴费不能冲正：{reason}",
+        "this payment cannot be reversed: {reason_en}",
+    ),
+    "REFUND_EXCEEDS": (
+        "退费金额{amount}元超过该笔缴费待退的{available}元",
+        "refund of {amount} exceeds the {available} this payment has to refund",
+    ),
+    "BATCH_EMPTY": ("代收批次没有人员", "a collection batch lists nobody"),
+    "BATCH_MISMATCH": (
+        "代收批次人款不符：上缴{total}元，名单合计应缴{due}元；金额不符{count}人：{people}",
+        "collection batch does not balance: {total} handed in, {due} due; {count} people differ: {people}",
+    ),
+    "BATCH_DUPLICATE_PERSON": (
+        "代收批次中参保登记{id}出现了两次",
+        "enrollment {id} appears twice in the collection batch",
+    ),
 }
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import errors, job_routes, routes
+from yibao.entrypoints.api import errors, job_routes, money_routes, routes
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.web import export_routes, list_routes, record_routes, roster_routes, user_routes
 from yibao.entrypoints.web import routes as web_routes
@@ -49,6 +49,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
     app.include_router(job_routes.router)
+    app.include_router(money_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy import ColumnElement, exists, false, func, select
 
-from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, PaymentNotice, Resident
 from yibao.domain.errors import YibaoError
 
 
@@ -47,7 +47,8 @@ class Permission(StrEnum):
     SEE_FULL_ID = "see_full_id"  # unmasked ID numbers
     MANAGE_USERS = "manage_users"
     UPLOAD_LISTS = "upload_lists"  # department lists (issue: bulk rosters)
-    PAYMENTS = "payments"  # payments and reconciliation (issue: money)
+    TAKE_PAYMENTS = "take_payments"  # issue payment notices, record payments and collection batches
+    PAYMENTS = "payments"  # reversals, refunds, reconciliation (finance)
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -59,18 +60,28 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.SEE_FULL_ID: "查看完整身份证号",
     Permission.MANAGE_USERS: "管理用户",
     Permission.UPLOAD_LISTS: "上传部门名单",
-    Permission.PAYMENTS: "缴费与对账",
+    Permission.TAKE_PAYMENTS: "开具缴费通知单、收款",
+    Permission.PAYMENTS: "冲正、退费与对账",
 }
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.DISTRICT_ADMIN: frozenset(Permission),
     Role.TOWNSHIP_OPERATOR: frozenset(
-        {P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.REGISTER_RESIDENTS, P.RENEW_TOWNSHIP, P.READ_AUDIT, P.SEE_FULL_ID}
+        {
+            P.READ_RESIDENTS,
+            P.WRITE_RESIDENTS,
+            P.REGISTER_RESIDENTS,
+            P.RENEW_TOWNSHIP,
+            P.READ_AUDIT,
+            P.SEE_FULL_ID,
+            P.TAKE_PAYMENTS,
+        }
     ),
-    Role.INSTITUTION: frozenset({P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.READ_AUDIT, P.SEE_FULL_ID}),
+    # A school's or institution's office collects its people's money (代收) and hands it in as a batch.
+    Role.INSTITUTION: frozenset({P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.READ_AUDIT, P.SEE_FULL_ID, P.TAKE_PAYMENTS}),
     Role.DEPARTMENT: frozenset({P.UPLOAD_LISTS}),
-    Role.FINANCE: frozenset({P.READ_RESIDENTS, P.PAYMENTS, P.SEE_FULL_ID}),
+    Role.FINANCE: frozenset({P.READ_RESIDENTS, P.TAKE_PAYMENTS, P.PAYMENTS, P.SEE_FULL_ID}),
     Role.INSPECTOR: frozenset({P.READ_RESIDENTS, P.READ_AUDIT}),
 }
 
@@ -142,4 +153,33 @@ def enrollment_scope(principal: Principal) -> ColumnElement[bool]:
         return Enrollment.township_code == principal.area_code
     if principal.role is Role.INSTITUTION and principal.organization_id is not None:
         return Enrollment.organization_id == principal.organization_id
+    return false()
+
+
+def notice_scope(principal: Principal) -> ColumnElement[bool]:
+    """The payment notices a principal may see: by township (an organization: none; it collects in batches)."""
+    if not principal.may(Permission.TAKE_PAYMENTS) and not principal.may(Permission.READ_RESIDENTS):
+        return false()
+    if principal.role in DISTRICT_ROLES:
+        return PaymentNotice.township_code.startswith(principal.district)
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return PaymentNotice.township_code == principal.area_code
+    return false()
+
+
+def payment_scope(principal: Principal) -> ColumnElement[bool]:
+    """The money rows a principal may see: by township; an organization, those paying for its own people."""
+    if not principal.may(Permission.TAKE_PAYMENTS) and not principal.may(Permission.READ_RESIDENTS):
+        return false()
+    if principal.role in DISTRICT_ROLES:
+        return Payment.township_code.startswith(principal.district)
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return Payment.township_code == principal.area_code
+    if principal.role is Role.INSTITUTION and principal.organization_id is not None:
+        original = func.coalesce(Payment.original_id, Payment.id)
+        return exists(
+            select(PaymentAllocation.id)
+            .join(Enrollment, Enrollment.id == PaymentAllocation.enrollment_id)
+            .where(PaymentAllocation.payment_id == original, Enrollment.organization_id == principal.organization_id)
+        )
     return false()

@@ -19,6 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.engine import fired
 from yibao.domain.engine.assess import assess
+from yibao.domain.engine.inputs import SHANGHAI_DATETIME
 from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
@@ -40,6 +41,7 @@ class AssessInput:
     tier: str | None
     identities: tuple[str, ...]
     channel: str | None
+    paid_at: datetime | None = None  # None: as if paid when registered (what a notice is computed on)
 
 
 def assess_inputs(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any]]:
@@ -59,8 +61,14 @@ def _assess_now(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any
             "tier": [item.tier for item in inputs],
             "identities": [list(item.identities) for item in inputs],
             "channel": [item.channel for item in inputs],
+            "paid_at": [as_shanghai(item.paid_at) if item.paid_at else None for item in inputs],
         },
-        schema_overrides={"identities": pl.List(pl.String), "category": pl.String, "tier": pl.String},
+        schema_overrides={
+            "identities": pl.List(pl.String),
+            "category": pl.String,
+            "tier": pl.String,
+            "paid_at": SHANGHAI_DATETIME,
+        },
     )
     return list(assess(policy, frame).iter_rows(named=True))
 

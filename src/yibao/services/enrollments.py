@@ -30,6 +30,7 @@ from yibao.services.assessment import (
     reassess,
     summary,
 )
+from yibao.services.ledger import lock_enrollments, release_enrollment
 from yibao.services.policies import get_policy
 from yibao.services.residents import MAX_PAGE
 from yibao.services.views import EnrollmentPage, EnrollmentView, enrollment_view
@@ -110,17 +111,21 @@ def assess_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int)
 
 
 def cancel_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int, reason: str) -> EnrollmentView:
-    """Cancel an enrollment that has no money on it; the resident may then enroll again elsewhere."""
+    """Cancel an enrollment; the resident may then enroll again elsewhere. Money paid for it goes back to the
+    payments it came from, which then owe it as refunds (finance's refund worklist)."""
     principal.require(Permission.WRITE_RESIDENTS)
     if not reason.strip():
         raise YibaoError("REASON_REQUIRED", field="reason")
     enrollment = visible_enrollment(uow, principal, enrollment_id)
-    if enrollment.state not in ("registered", "assessed", "notified"):
-        raise _refuse_state(enrollment, "注销", "cancel", "（已缴费的须先办理退费）")
+    lock_enrollments(uow, [enrollment.id])
+    if enrollment.state == "cancelled":
+        raise _refuse_state(enrollment, "注销", "cancel")
     before = summary(enrollment)
     enrollment.state = "cancelled"
     uow.session.flush()
-    uow.audit("cancel", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": reason.strip()})
+    released = release_enrollment(uow, enrollment.id, reason.strip())
+    after = summary(enrollment) | {"reason": reason.strip(), "released_fen": released}
+    uow.audit("cancel", "enrollment", enrollment.id, before, after)
     uow.commit()
     return enrollment_view(enrollment)
 

@@ -1,0 +1,152 @@
+"""Money over /api/v1: notices, payments from any channel (idempotent on the channel's transaction id),
+collection batches, reversals, refunds, and the collection totals. Each route parses and calls one use case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field, model_validator
+
+from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
+from yibao.entrypoints.api.context import ApiWork
+from yibao.services import notices, payments
+from yibao.services.collections import CollectionReport, collections, refunds_to_issue
+from yibao.services.money_views import NoticeView, PaymentView
+
+router = APIRouter(prefix="/api/v1", tags=["money"])
+
+
+class NoticeIn(BaseModel):
+    """A notice for a household's assessed members (整户), or for one enrollment: give one of the two."""
+
+    household_id: int | None = None
+    enrollment_id: int | None = None
+
+
+class PaymentIn(BaseModel):
+    channel: str = Field(description=f"one of {', '.join(PAYMENT_CHANNELS)}")
+    amount_fen: int = Field(description="amount received, in fen (分)")
+    transaction_id: str | None = Field(
+        None,
+        max_length=64,
+        description="the channel's own id; required except for counter cash. Sent twice: one payment",
+    )
+    paid_at: datetime | None = Field(None, description="when the money moved; default: now")
+    notice_number: str | None = Field(None, description="缴费通知单号 (or give enrollment_id)")
+    enrollment_id: int | None = None
+    payer_name: str | None = Field(None, max_length=64)
+    note: str | None = Field(None, max_length=200)
+
+
+class BatchLineIn(BaseModel):
+    enrollment_id: int
+    collected_fen: int = Field(ge=0)
+
+
+class CollectionBatchIn(BaseModel):
+    batch_number: str = Field(min_length=1, max_length=64, description="the collector's own number for the hand-in")
+    collector: str = Field(min_length=1, max_length=64, description="the village, school or institution")
+    handed_in_fen: int
+    paid_at: datetime | None = None
+    lines: list[BatchLineIn] = Field(min_length=1)
+
+
+class ReversalIn(BaseModel):
+    reason: str
+    transaction_id: str | None = Field(None, description="the channel's id of the reversal, if it has one")
+
+
+class RefundIn(BaseModel):
+    reason: str
+    amount_fen: int | None = Field(None, description="default: all the payment holds for nobody")
+    transaction_id: str | None = Field(None, description="the transfer's id, if the refund went by bank")
+
+    @model_validator(mode="after")
+    def _positive(self) -> RefundIn:
+        if self.amount_fen is not None and self.amount_fen <= 0:
+            raise ValueError("amount_fen must be positive")
+        return self
+
+
+@router.post("/notices", status_code=201, summary="Issue a payment notice (缴费通知单)")
+def issue_notice(work: ApiWork, body: NoticeIn) -> NoticeView:
+    return notices.issue_notice(
+        work.uow, work.principal, household_id=body.household_id, enrollment_id=body.enrollment_id
+    )
+
+
+@router.get("/notices/{number}", summary="A notice, its people, what is paid and what is left")
+def get_notice(work: ApiWork, number: str) -> NoticeView:
+    return notices.get_notice(work.uow, work.principal, number)
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    summary="Record a payment from any channel",
+    description="Idempotent: the same (channel, transaction_id) again answers 200 with the first payment and "
+    "`duplicate: true`; with a different amount or notice it is refused (PAYMENT_CONFLICT).",
+)
+def record_payment(work: ApiWork, body: PaymentIn, response: Response) -> PaymentView:
+    request = payments.PaymentRequest(
+        channel=body.channel,
+        amount_fen=body.amount_fen,
+        paid_at=body.paid_at or work.uow.now,
+        transaction_id=body.transaction_id,
+        notice_number=body.notice_number,
+        enrollment_id=body.enrollment_id,
+        payer_name=body.payer_name,
+        note=body.note,
+    )
+    view = payments.record_payment(work.uow, work.principal, request)
+    if view.duplicate:
+        response.status_code = 200
+    return view
+
+
+@router.post("/collection-batches", status_code=201, summary="A village's or school's cash for a list (代收)")
+def record_collection_batch(work: ApiWork, body: CollectionBatchIn, response: Response) -> PaymentView:
+    batch = payments.CollectionBatchRequest(
+        batch_number=body.batch_number,
+        collector=body.collector,
+        handed_in_fen=body.handed_in_fen,
+        paid_at=body.paid_at or work.uow.now,
+        lines=tuple(BatchLine(line.enrollment_id, line.collected_fen) for line in body.lines),
+    )
+    view = payments.record_collection_batch(work.uow, work.principal, batch)
+    if view.duplicate:
+        response.status_code = 200
+    return view
+
+
+@router.get("/payments/{payment_id}")
+def get_payment(work: ApiWork, payment_id: int) -> PaymentView:
+    return payments.get_payment(work.uow, work.principal, payment_id)
+
+
+@router.post("/payments/{payment_id}/reversal", status_code=201, summary="冲正: undo a payment (finance)")
+def reverse_payment(work: ApiWork, payment_id: int, body: ReversalIn) -> PaymentView:
+    return payments.reverse_payment(work.uow, work.principal, payment_id, body.reason, body.transaction_id)
+
+
+@router.post("/payments/{payment_id}/refund", status_code=201, summary="退费: pay back what pays for nobody")
+def refund_payment(work: ApiWork, payment_id: int, body: RefundIn) -> PaymentView:
+    return payments.refund_payment(
+        work.uow, work.principal, payment_id, body.reason, body.amount_fen, body.transaction_id
+    )
+
+
+@router.get("/refunds-due", summary="Payments holding money for nobody: the refunds to issue")
+def refunds_due(work: ApiWork, insurance_year: int | None = None) -> list[PaymentView]:
+    return refunds_to_issue(work.uow, work.principal, insurance_year)
+
+
+@router.get("/collections", summary="Collections per township and channel (a day's, or the year's)")
+def collection_report(
+    work: ApiWork,
+    insurance_year: Annotated[int, Query(ge=2000, le=2100)],
+    day: date | None = None,
+) -> CollectionReport:
+    return collections(work.uow, work.principal, insurance_year, day)

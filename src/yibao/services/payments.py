@@ -1,0 +1,426 @@
+"""Recording payments from every channel, reversing them and refunding them — nothing lost, nothing twice.
+
+* The same (channel, transaction id) is one payment. A second delivery returns the first, marked ``duplicate``;
+  two deliveries at the same instant meet the database's unique index, and the loser returns the winner's row.
+* A payment is assessed again at its own moment (see :mod:`~yibao.services.settlement`); a moment the plan does
+  not take is refused before anything is written.
+* Money goes to the people it pays for in the notice's order, each up to what they owe; what is left pays for
+  nobody and is owed back (a refund to issue). A person is covered (``effective``) only when fully paid.
+* Reversals and refunds are new rows that name the payment; balances are sums, never edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, PaymentNoticeItem, Resident
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.money import format_yuan
+from yibao.domain.payments import (
+    PAYMENT_CHANNELS,
+    Allocation,
+    BatchLine,
+    Owed,
+    allocate,
+    batch_differences,
+    receipt_number,
+)
+from yibao.services.access import Permission, Principal, enrollment_scope, payment_scope
+from yibao.services.enrollments import STATE_NAMES
+from yibao.services.ledger import lock_enrollments, paid_fen, unapplied_fen
+from yibao.services.money_views import PaymentView, payment_views
+from yibao.services.notices import visible_notice
+from yibao.services.settlement import (
+    PAYABLE,
+    assess_at,
+    make_effective,
+    refuse_if_not_payable,
+    take_payment_moment,
+    unsettle,
+)
+
+# Channels where the clerk is the source of truth; every other channel has its own transaction id.
+OWN_RECORD_CHANNELS = ("counter_cash",)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    channel: str
+    amount_fen: int
+    paid_at: datetime
+    transaction_id: str | None = None
+    notice_number: str | None = None
+    enrollment_id: int | None = None
+    payer_name: str | None = None
+    note: str | None = None
+
+
+def check_channel(channel: str) -> None:
+    if channel not in PAYMENT_CHANNELS:
+        raise YibaoError(
+            "PAYMENT_CHANNEL_UNKNOWN", field="channel", channel=channel, available="、".join(PAYMENT_CHANNELS)
+        )
+
+
+def _check(request: PaymentRequest) -> None:
+    check_channel(request.channel)
+    if request.amount_fen <= 0:
+        raise YibaoError("PAYMENT_AMOUNT", field="amount_fen")
+    if not request.transaction_id and request.channel not in OWN_RECORD_CHANNELS:
+        raise YibaoError(
+            "TRANSACTION_ID_REQUIRED",
+            field="transaction_id",
+            channel=PAYMENT_CHANNELS[request.channel],
+            channel_en=request.channel,
+        )
+    if (request.notice_number is None) == (request.enrollment_id is None):
+        raise YibaoError("PAYMENT_TARGET", field="notice_number")
+
+
+def _existing(uow: UnitOfWork, channel: str, transaction_id: str | None) -> Payment | None:
+    if not transaction_id:
+        return None
+    return uow.session.scalars(
+        select(Payment).where(Payment.channel == channel, Payment.transaction_id == transaction_id)
+    ).first()
+
+
+def _replay(uow: UnitOfWork, principal: Principal, request: PaymentRequest, payment: Payment) -> PaymentView:
+    """The same transaction delivered again: the recorded payment, if it is the same; a refusal if it is not (or
+    if it was taken in another area, whose rows this principal may not see)."""
+    visible = uow.session.scalar(select(Payment.id).where(Payment.id == payment.id, payment_scope(principal)))
+    view = payment_views(uow, principal, [payment])[0] if visible else None
+    other_notice = request.notice_number is not None and (
+        view is None or view.notice_number != request.notice_number.strip()
+    )
+    if view is None or payment.amount_fen != request.amount_fen or other_notice:
+        raise YibaoError(
+            "PAYMENT_CONFLICT",
+            field="transaction_id",
+            channel=PAYMENT_CHANNELS[payment.channel],
+            channel_en=payment.channel,
+            transaction_id=payment.transaction_id,
+            amount=format_yuan(payment.amount_fen) if view else "—",
+            target=(view.notice_number or f"缴费编号{payment.id}") if view else "其他镇（街）",
+        )
+    return view.model_copy(update={"duplicate": True})
+
+
+def _targets(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> tuple[int | None, list[int]]:
+    """The notice (if any) and the enrollments the money is for, in the order it goes to them."""
+    if request.notice_number is not None:
+        notice = visible_notice(uow, principal, request.notice_number)
+        if notice.voided_at is not None:
+            raise YibaoError(
+                "NOTICE_VOID", field="notice_number", number=notice.number, reason=notice.void_reason or ""
+            )
+        ids = list(
+            uow.session.scalars(
+                select(PaymentNoticeItem.enrollment_id)
+                .where(PaymentNoticeItem.notice_id == notice.id)
+                .order_by(PaymentNoticeItem.position)
+            )
+        )
+        return notice.id, ids
+    enrollment = uow.session.scalars(
+        select(Enrollment).where(Enrollment.id == request.enrollment_id, enrollment_scope(principal))
+    ).first()
+    if enrollment is None:
+        raise YibaoError("ENROLLMENT_NOT_FOUND", field="enrollment_id", id=request.enrollment_id)
+    if enrollment.state not in (*PAYABLE, "effective"):
+        zh, en = STATE_NAMES[enrollment.state]
+        raise YibaoError(
+            "ENROLLMENT_STATE", field="enrollment_id", state=zh, state_en=en, action="缴费", action_en="pay", hint=""
+        )
+    return None, [enrollment.id]
+
+
+def record_payment(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> PaymentView:
+    principal.require(Permission.TAKE_PAYMENTS)
+    _check(request)
+    replayed = _existing(uow, request.channel, request.transaction_id)
+    if replayed is not None:  # a second delivery is answered alike whatever became of the people since
+        return _replay(uow, principal, request, replayed)
+    notice_id, ordered_ids = _targets(uow, principal, request)
+    locked = lock_enrollments(uow, ordered_ids)  # from here on, nobody else applies money to these people
+    replayed = _existing(uow, request.channel, request.transaction_id)  # recorded while we waited for the lock
+    if replayed is not None:
+        return _replay(uow, principal, request, replayed)
+    payable, results, owed = _owed_at(uow, [locked[i] for i in ordered_ids], request.paid_at)
+    return _take(uow, principal, request, notice_id, locked[ordered_ids[0]], payable, results, owed)
+
+
+def _owed_at(
+    uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime
+) -> tuple[list[Enrollment], dict[int, dict[str, Any]], list[Owed]]:
+    """Who among these can still be paid for, assessed at the payment moment, and what each still owes then."""
+    payable = [e for e in enrollments if e.state in PAYABLE]
+    results = assess_at(uow, payable, paid_at)
+    refuse_if_not_payable(uow, payable, results, paid_at)
+    for enrollment in payable:
+        take_payment_moment(uow, enrollment, results[enrollment.id])
+    paid = paid_fen(uow, [e.id for e in payable])
+    return payable, results, [Owed(e.id, (e.individual_due_fen or 0) - paid[e.id]) for e in payable]
+
+
+def _take(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: PaymentRequest,
+    notice_id: int | None,
+    first: Enrollment,
+    payable: list[Enrollment],
+    results: dict[int, dict[str, Any]],
+    owed: list[Owed],
+) -> PaymentView:
+    """Write the payment and its allocations; whoever is now fully paid is covered."""
+    allocations, _unapplied = allocate(request.amount_fen, owed)
+    payment = Payment(
+        kind="payment",
+        channel=request.channel,
+        transaction_id=request.transaction_id or None,
+        amount_fen=request.amount_fen,
+        insurance_year=first.insurance_year,
+        township_code=first.township_code,
+        notice_id=notice_id,
+        payer_name=request.payer_name,
+        paid_at=request.paid_at,
+        recorded_at=uow.now,
+        actor=uow.actor,
+        note=request.note,
+    )
+    try:
+        uow.session.add(payment)
+        uow.session.flush()
+    except IntegrityError:
+        # Delivered twice at the same instant: the other delivery won; answer with its row.
+        uow.session.rollback()
+        winner = _existing(uow, request.channel, request.transaction_id)
+        if winner is None:
+            raise
+        return _replay(uow, principal, request, winner)
+    payment.receipt_number = receipt_number(payment.insurance_year, payment.id)
+    for allocation in allocations:
+        uow.session.add(
+            PaymentAllocation(
+                payment_id=payment.id,
+                enrollment_id=allocation.enrollment_id,
+                amount_fen=allocation.amount_fen,
+                at=uow.now,
+                reason="payment",
+            )
+        )
+    uow.session.flush()
+    now_paid = paid_fen(uow, [e.id for e in payable])
+    for enrollment in payable:
+        if now_paid[enrollment.id] >= (enrollment.individual_due_fen or 0):
+            make_effective(uow, enrollment, results[enrollment.id])
+    uow.audit("record", "payment", payment.id, None, _summary(payment) | {"allocations": _allocated(allocations)})
+    uow.commit()
+    return payment_views(uow, principal, [payment])[0]
+
+
+@dataclass(frozen=True)
+class CollectionBatchRequest:
+    """Cash a village, school or institution hands in for a list of people (代收), under its own batch number."""
+
+    batch_number: str
+    collector: str
+    handed_in_fen: int
+    paid_at: datetime
+    lines: tuple[BatchLine, ...]
+
+
+def record_collection_batch(uow: UnitOfWork, principal: Principal, batch: CollectionBatchRequest) -> PaymentView:
+    """人款相符: the batch is taken only if every person's collected amount is what they owe at this moment and
+    the cash handed in is their sum; otherwise it is refused, naming each person who differs."""
+    principal.require(Permission.TAKE_PAYMENTS)
+    if not batch.lines:
+        raise YibaoError("BATCH_EMPTY", field="lines")
+    ids = [line.enrollment_id for line in batch.lines]
+    repeated = next((i for i in ids if ids.count(i) > 1), None)
+    if repeated is not None:
+        raise YibaoError("BATCH_DUPLICATE_PERSON", field="lines", id=repeated)
+    request = PaymentRequest(
+        "collection",
+        batch.handed_in_fen,
+        batch.paid_at,
+        batch.batch_number.strip(),
+        payer_name=batch.collector.strip() or None,
+        note=f"代收{len(ids)}人",
+    )
+    _check(dataclasses.replace(request, enrollment_id=ids[0]))
+    replayed = _existing(uow, request.channel, request.transaction_id)
+    if replayed is not None:
+        return _replay(uow, principal, request, replayed)
+    visible = set(uow.session.scalars(select(Enrollment.id).where(Enrollment.id.in_(ids), enrollment_scope(principal))))
+    missing = next((i for i in ids if i not in visible), None)
+    if missing is not None:
+        raise YibaoError("ENROLLMENT_NOT_FOUND", field="lines", id=missing)
+    locked = lock_enrollments(uow, ids)
+    replayed = _existing(uow, request.channel, request.transaction_id)
+    if replayed is not None:
+        return _replay(uow, principal, request, replayed)
+    payable, results, owed = _owed_at(uow, [locked[i] for i in ids], batch.paid_at)
+    due = {item.enrollment_id: item.remaining_fen for item in owed}
+    differences = batch_differences(list(batch.lines), due)
+    if differences or batch.handed_in_fen != sum(line.collected_fen for line in batch.lines):
+        names = dict(
+            uow.session.execute(
+                select(Enrollment.id, Resident.name)
+                .join(Resident, Resident.id == Enrollment.resident_id)
+                .where(Enrollment.id.in_([d.enrollment_id for d in differences]))
+            ).all()
+        )
+        people = "；".join(
+            f"{names[d.enrollment_id]}应缴{format_yuan(d.due_fen)}元、收{format_yuan(d.collected_fen)}元"
+            for d in differences
+        )
+        raise YibaoError(
+            "BATCH_MISMATCH",
+            field="lines",
+            total=format_yuan(batch.handed_in_fen),
+            due=format_yuan(sum(due.get(i, 0) for i in ids)),
+            count=len(differences),
+            people=people or "无",
+        )
+    return _take(uow, principal, request, None, locked[ids[0]], payable, results, owed)
+
+
+def _allocated(allocations: list[Allocation]) -> dict[str, int]:
+    return {str(a.enrollment_id): a.amount_fen for a in allocations}
+
+
+def _summary(payment: Payment) -> dict[str, object]:
+    return {
+        "kind": payment.kind,
+        "channel": payment.channel,
+        "transaction_id": payment.transaction_id,
+        "amount_fen": payment.amount_fen,
+        "notice_id": payment.notice_id,
+        "original_id": payment.original_id,
+        "receipt_number": payment.receipt_number,
+        "paid_at": payment.paid_at.isoformat(),
+    }
+
+
+def visible_payment(uow: UnitOfWork, principal: Principal, payment_id: int) -> Payment:
+    payment = uow.session.scalars(select(Payment).where(Payment.id == payment_id, payment_scope(principal))).first()
+    if payment is None:
+        raise YibaoError("PAYMENT_NOT_FOUND", field="payment_id", id=payment_id)
+    return payment
+
+
+def get_payment(uow: UnitOfWork, principal: Principal, payment_id: int) -> PaymentView:
+    return payment_views(uow, principal, [visible_payment(uow, principal, payment_id)])[0]
+
+
+def reverse_payment(
+    uow: UnitOfWork, principal: Principal, payment_id: int, reason: str, transaction_id: str | None = None
+) -> PaymentView:
+    """冲正: undo a payment entirely — a bounced transfer, a payment recorded against the wrong people. The people
+    it paid for owe again; a payment with refunds out of it cannot be reversed (refund the rest instead)."""
+    principal.require(Permission.PAYMENTS)
+    if not reason.strip():
+        raise YibaoError("REASON_REQUIRED", field="reason")
+    original = visible_payment(uow, principal, payment_id)
+    if original.kind != "payment":
+        raise YibaoError(
+            "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="只能冲正缴费记录", reason_en="not a payment"
+        )
+    applied = {
+        enrollment_id: amount
+        for enrollment_id, amount in _applied_of(uow, original.id).items()
+        if amount  # released already (a cancellation) leaves nothing to take back
+    }
+    locked = lock_enrollments(uow, applied)
+    later = uow.session.scalars(select(Payment.kind).where(Payment.original_id == original.id)).all()
+    if "reversal" in later:
+        raise YibaoError("PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已冲正", reason_en="already reversed")
+    if "refund" in later:
+        raise YibaoError(
+            "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已有退费", reason_en="money was refunded from it"
+        )
+    reversal = _counter_row(uow, original, "reversal", -original.amount_fen, transaction_id, reason)
+    for enrollment_id, amount in applied.items():
+        uow.session.add(
+            PaymentAllocation(
+                payment_id=original.id, enrollment_id=enrollment_id, amount_fen=-amount, at=uow.now, reason="reversal"
+            )
+        )
+    uow.session.flush()
+    for enrollment in locked.values():
+        unsettle(uow, enrollment, f"冲正缴费{original.id}")
+    uow.audit("reverse", "payment", original.id, _summary(original), _summary(reversal) | {"reason": reason.strip()})
+    uow.commit()
+    return payment_views(uow, principal, [reversal])[0]
+
+
+def _applied_of(uow: UnitOfWork, payment_id: int) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for enrollment_id, amount in uow.session.execute(
+        select(PaymentAllocation.enrollment_id, PaymentAllocation.amount_fen).where(
+            PaymentAllocation.payment_id == payment_id
+        )
+    ):
+        totals[enrollment_id] = totals.get(enrollment_id, 0) + amount
+    return totals
+
+
+def _counter_row(
+    uow: UnitOfWork, original: Payment, kind: str, amount_fen: int, transaction_id: str | None, note: str
+) -> Payment:
+    row = Payment(
+        kind=kind,
+        channel=original.channel,
+        transaction_id=transaction_id or None,
+        amount_fen=amount_fen,
+        insurance_year=original.insurance_year,
+        township_code=original.township_code,
+        notice_id=original.notice_id,
+        original_id=original.id,
+        payer_name=original.payer_name,
+        paid_at=uow.now,
+        recorded_at=uow.now,
+        actor=uow.actor,
+        note=note.strip() or None,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def refund_payment(
+    uow: UnitOfWork,
+    principal: Principal,
+    payment_id: int,
+    reason: str,
+    amount_fen: int | None = None,
+    transaction_id: str | None = None,
+) -> PaymentView:
+    """退费: pay back money that pays for nobody (an overpayment, a cancelled person's share) — all of it, or a
+    part. Money applied to a covered person is not refundable until that person is cancelled."""
+    principal.require(Permission.PAYMENTS)
+    if not reason.strip():
+        raise YibaoError("REASON_REQUIRED", field="reason")
+    original = visible_payment(uow, principal, payment_id)
+    if original.kind != "payment":
+        raise YibaoError("PAYMENT_NOT_FOUND", field="payment_id", id=payment_id)
+    lock_enrollments(uow, _applied_of(uow, original.id))
+    available = unapplied_fen(uow, [original.id])[original.id]
+    amount = available if amount_fen is None else amount_fen
+    if amount <= 0 or amount > available:
+        raise YibaoError(
+            "REFUND_EXCEEDS", field="amount_fen", amount=format_yuan(max(amount, 0)), available=format_yuan(available)
+        )
+    refund = _counter_row(uow, original, "refund", -amount, transaction_id, reason)
+    uow.audit("refund", "payment", original.id, None, _summary(refund) | {"reason": reason.strip()})
+    uow.commit()
+    return payment_views(uow, principal, [refund])[0]

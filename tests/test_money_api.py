@@ -1,0 +1,62 @@
+"""Money over the REST API on SQLite and PostgreSQL: a notice, a channel's payment delivered twice, the area rule
+on notices and payments, a reversal and the refund worklist, and the collection totals."""
+
+from __future__ import annotations
+
+from api_site import Site, household_body
+
+
+def test_notice_payment_replay_reversal_and_totals(site: Site) -> None:
+    body = household_body(household_number="money-api")
+    for member, sequence in zip(body["members"], range(70, 74), strict=False):  # type: ignore[call-overload]
+        member["id_number"] = member["id_number"][:14] + str(sequence) + member["id_number"][16:]
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=_valid(body))
+    assert status == 201, enrolled
+    household_id = enrolled["household_id"]  # type: ignore[index]
+    status, notice = site.call("op_yuyang", "POST", "/api/v1/notices", json={"household_id": household_id})
+    assert status == 201, notice
+    number, amount = notice["number"], notice["amount_fen"]  # type: ignore[index]
+    assert site.call("op_bieshan", "GET", f"/api/v1/notices/{number}")[0] == 404
+    assert site.call("department", "POST", "/api/v1/notices", json={"household_id": household_id})[0] == 403
+    payment = {"channel": "wechat", "amount_fen": amount, "transaction_id": "wx-api-1", "notice_number": number}
+    status, first = site.call("op_yuyang", "POST", "/api/v1/payments", json=payment)
+    assert status == 201 and first["receipt_number"] and not first["duplicate"]  # type: ignore[index]
+    status, again = site.call("op_yuyang", "POST", "/api/v1/payments", json=payment)
+    assert status == 200 and again["duplicate"] and again["id"] == first["id"]  # type: ignore[index]
+    status, conflict = site.call("op_yuyang", "POST", "/api/v1/payments", json=payment | {"amount_fen": amount + 1})
+    assert status == 409 and conflict["code"] == "PAYMENT_CONFLICT"  # type: ignore[index]
+    status, paid = site.call("op_yuyang", "GET", f"/api/v1/notices/{number}")
+    assert paid["balance_fen"] == 0 and {i["state"] for i in paid["items"]} == {"effective"}  # type: ignore[index]
+    status, missing = site.call("op_yuyang", "POST", "/api/v1/payments", json=payment | {"transaction_id": None})
+    assert status == 422 and missing["code"] == "TRANSACTION_ID_REQUIRED"  # type: ignore[index]
+
+    assert site.call("op_yuyang", "POST", f"/api/v1/payments/{first['id']}/reversal", json={"reason": "x"})[0] == 403  # type: ignore[index]
+    status, reversal = site.call("finance", "POST", f"/api/v1/payments/{first['id']}/reversal", json={"reason": "退票"})  # type: ignore[index]
+    assert status == 201 and reversal["amount_fen"] == -amount  # type: ignore[index]
+    status, extra = site.call(
+        "op_yuyang",
+        "POST",
+        "/api/v1/payments",
+        json=payment | {"transaction_id": "wx-api-2", "amount_fen": amount + 500},
+    )
+    assert status == 201 and extra["unapplied_fen"] == 500  # type: ignore[index]
+    status, due = site.call("finance", "GET", "/api/v1/refunds-due")
+    assert status == 200 and [p["id"] for p in due] == [extra["id"]]  # type: ignore[index]
+    status, refund = site.call("finance", "POST", f"/api/v1/payments/{extra['id']}/refund", json={"reason": "多缴"})  # type: ignore[index]
+    assert status == 201 and refund["amount_fen"] == -500  # type: ignore[index]
+    status, report = site.call("finance", "GET", "/api/v1/collections?insurance_year=2018")
+    assert status == 200, report
+    assert report["received_fen"] == 2 * amount + 500  # type: ignore[index]
+    assert report["reversed_fen"] == amount and report["refunded_fen"] == 500  # type: ignore[index]
+    assert report["applied_fen"] == amount and report["awaiting_refund_fen"] == 0  # type: ignore[index]
+    spec = site.client.get("/openapi.json").json()
+    assert {"/api/v1/payments", "/api/v1/notices/{number}", "/api/v1/collection-batches"} <= set(spec["paths"])
+
+
+def _valid(body: dict[str, object]) -> dict[str, object]:
+    """Fix the check digits of the edited ID numbers."""
+    from yibao.domain.idnumber import check_character
+
+    for member in body["members"]:  # type: ignore[attr-defined]
+        member["id_number"] = member["id_number"][:17] + check_character(member["id_number"][:17])
+    return body
