@@ -16,6 +16,7 @@ from yibao.entrypoints.cli import (
     db_commands,
     export_commands,
     import_commands,
+    money_commands,
     policy_commands,
     serve_commands,
     user_commands,
@@ -34,6 +35,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(user_commands.app, name="user")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")
+app.add_typer(money_commands.app, name="pay")
 app.command("serve")(serve_commands.serve_command)
 app.command("demo")(serve_commands.demo_command)
 

@@ -1,0 +1,299 @@
+"""`yibao pay`: payment notices, payments, collection batches, reversals, refunds and the collection totals."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from yibao.adapters.db.database import make_engine, session_factory
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.money import yuan_to_fen
+from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
+from yibao.domain.timeutil import SHANGHAI, as_shanghai, parse_instant
+from yibao.entrypoints.cli.output import console, fail, print_json, yuan
+from yibao.services import notices, payments
+from yibao.services.access import Principal
+from yibao.services.collections import CollectionReport, collections, refunds_to_issue
+from yibao.services.money_views import NoticeView, PaymentView
+from yibao.services.users import acting_as
+
+app = typer.Typer(help="缴费：缴费通知单、收款、代收批次、冲正、退费、收款汇总。Payments.", no_args_is_help=True)
+
+User = Annotated[str, typer.Option(help="act as this user (their role and area apply)")]
+Clock = Annotated[str | None, typer.Option(help="as if it were this moment (ISO 8601)")]
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _instant(value: str | None, field: str, as_json: bool) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        fail(YibaoError("DATETIME_INVALID", field=field, value=value), as_json=as_json)
+
+
+def _fen(value: str, field: str, as_json: bool) -> int:
+    try:
+        return yuan_to_fen(value)
+    except (ValueError, InvalidOperation):
+        fail(YibaoError("AMOUNT_INVALID", field=field, value=value), as_json=as_json)
+
+
+@contextmanager
+def _acting(user: str, clock: str | None, as_json: bool) -> Iterator[tuple[UnitOfWork, Principal]]:
+    now = _instant(clock, "clock", as_json) or datetime.now(SHANGHAI)
+    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    with uow:
+        try:
+            yield uow, acting_as(uow, user)
+        except YibaoError as error:
+            fail(error, as_json=as_json)
+
+
+def _run(user: str, clock: str | None, as_json: bool, call: Callable[[UnitOfWork, Principal], Any]) -> Any:
+    with _acting(user, clock, as_json) as (uow, principal):
+        return call(uow, principal)
+
+
+@app.command("notice")
+def notice_command(
+    user: User,
+    household: Annotated[int | None, typer.Option(help="household id: a notice for all its assessed members")] = None,
+    enrollment: Annotated[int | None, typer.Option(help="enrollment id: a notice for one person")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """开具缴费通知单 (a new notice voids the earlier one for the same people)."""
+    view = _run(
+        user,
+        clock,
+        as_json,
+        lambda uow, who: notices.issue_notice(uow, who, household_id=household, enrollment_id=enrollment),
+    )
+    _show_notice(view, as_json)
+
+
+@app.command("show")
+def show_command(
+    number: Annotated[str, typer.Argument(help="缴费通知单号")], user: User, as_json: Json = False
+) -> None:
+    """A notice: its people, what each owes and has paid, and the payments on it."""
+    _show_notice(_run(user, None, as_json, lambda uow, who: notices.get_notice(uow, who, number)), as_json)
+
+
+@app.command("record")
+def record_command(
+    user: User,
+    channel: Annotated[str, typer.Option(help="、".join(f"{k} {v}" for k, v in PAYMENT_CHANNELS.items()))],
+    amount: Annotated[str, typer.Option(help="amount received, in yuan (e.g. 440 or 440.50)")],
+    notice: Annotated[str | None, typer.Option(help="缴费通知单号")] = None,
+    enrollment: Annotated[int | None, typer.Option(help="enrollment id (instead of a notice)")] = None,
+    transaction_id: Annotated[
+        str | None, typer.Option(help="the channel's transaction id (not for counter cash)")
+    ] = None,
+    paid_at: Annotated[str | None, typer.Option(help="when the money moved; default: now")] = None,
+    payer: Annotated[str | None, typer.Option(help="who paid")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """收款: record a payment; the same channel transaction again records nothing new."""
+    amount_fen = _fen(amount, "amount", as_json)
+
+    def call(uow: UnitOfWork, who: Principal) -> PaymentView:
+        request = payments.PaymentRequest(
+            channel=channel,
+            amount_fen=amount_fen,
+            paid_at=_instant(paid_at, "paid_at", as_json) or uow.now,
+            transaction_id=transaction_id,
+            notice_number=notice,
+            enrollment_id=enrollment,
+            payer_name=payer,
+        )
+        return payments.record_payment(uow, who, request)
+
+    _show_payment(_run(user, clock, as_json, call), as_json)
+
+
+@app.command("batch")
+def batch_command(
+    lines: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: enrollment_id,collected (yuan)")],
+    user: User,
+    batch_number: Annotated[str, typer.Option(help="the collector's own number for this hand-in")],
+    collector: Annotated[str, typer.Option(help="the village, school or institution handing in")],
+    handed_in: Annotated[str, typer.Option(help="cash handed in, in yuan")],
+    paid_at: Annotated[str | None, typer.Option(help="when it was handed in; default: now")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """代收批次: taken only if every person's amount is what they owe and the cash is their sum (人款相符)."""
+    with lines.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    parsed = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed.append(BatchLine(int(row["enrollment_id"]), yuan_to_fen(row["collected"])))
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            fail(
+                YibaoError("AMOUNT_INVALID", field="collected", row=number, value=row.get("collected")), as_json=as_json
+            )
+    handed_in_fen = _fen(handed_in, "handed_in", as_json)
+
+    def call(uow: UnitOfWork, who: Principal) -> PaymentView:
+        batch = payments.CollectionBatchRequest(
+            batch_number, collector, handed_in_fen, _instant(paid_at, "paid_at", as_json) or uow.now, tuple(parsed)
+        )
+        return payments.record_collection_batch(uow, who, batch)
+
+    _show_payment(_run(user, clock, as_json, call), as_json)
+
+
+@app.command("reverse")
+def reverse_command(
+    payment_id: Annotated[int, typer.Argument()],
+    user: User,
+    reason: Annotated[str, typer.Option(help="why (e.g. 银行退票)")],
+    transaction_id: Annotated[str | None, typer.Option(help="the channel's id of the reversal")] = None,
+    as_json: Json = False,
+) -> None:
+    """冲正: undo a payment; the people it paid for owe again."""
+    view = _run(
+        user, None, as_json, lambda uow, who: payments.reverse_payment(uow, who, payment_id, reason, transaction_id)
+    )
+    _show_payment(view, as_json)
+
+
+@app.command("refund")
+def refund_command(
+    payment_id: Annotated[int, typer.Argument()],
+    user: User,
+    reason: Annotated[str, typer.Option(help="why (e.g. 多缴退回)")],
+    amount: Annotated[str | None, typer.Option(help="in yuan; default: all it holds for nobody")] = None,
+    transaction_id: Annotated[str | None, typer.Option(help="the transfer's id")] = None,
+    as_json: Json = False,
+) -> None:
+    """退费: pay back money that pays for nobody."""
+    amount_fen = _fen(amount, "amount", as_json) if amount is not None else None
+    view = _run(
+        user,
+        None,
+        as_json,
+        lambda uow, who: payments.refund_payment(uow, who, payment_id, reason, amount_fen, transaction_id),
+    )
+    _show_payment(view, as_json)
+
+
+@app.command("refunds")
+def refunds_command(user: User, year: Annotated[int | None, typer.Option()] = None, as_json: Json = False) -> None:
+    """退费待办: payments holding money for nobody."""
+    views: list[PaymentView] = _run(user, None, as_json, lambda uow, who: refunds_to_issue(uow, who, year))
+    if as_json:
+        print_json([view.model_dump(mode="json") for view in views])
+        return
+    table = Table("缴费编号", "渠道", "流水号", "缴费人", "收款", "待退", title=f"退费待办（{len(views)}笔）")
+    for view in views:
+        table.add_row(
+            str(view.id),
+            view.channel_name,
+            view.transaction_id or "—",
+            view.payer_name or "—",
+            yuan(view.amount_fen),
+            yuan(view.unapplied_fen),
+        )
+    console.print(table)
+
+
+@app.command("collections")
+def collections_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    day: Annotated[str | None, typer.Option(help="one day's payments (YYYY-MM-DD); default: the year's")] = None,
+    as_json: Json = False,
+) -> None:
+    """收款汇总 per township and channel: received, reversed, refunded, applied, awaiting refund."""
+    on: date | None = None
+    if day is not None:
+        parsed = _instant(day, "day", as_json)
+        on = as_shanghai(parsed).date() if parsed else None
+    report: CollectionReport = _run(user, None, as_json, lambda uow, who: collections(uow, who, year, on))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    table = Table("镇（街）", "渠道", "笔数", "收款", "冲正", "退费", "已入参保", "待退", title=f"{year}年度收款汇总")
+    for row in report.rows:
+        table.add_row(
+            row.township_name,
+            row.channel_name,
+            str(row.payments),
+            yuan(row.received_fen),
+            yuan(row.reversed_fen),
+            yuan(row.refunded_fen),
+            yuan(row.applied_fen),
+            yuan(row.awaiting_refund_fen),
+        )
+    table.add_row(
+        "合计",
+        "",
+        str(sum(row.payments for row in report.rows)),
+        yuan(report.received_fen),
+        yuan(report.reversed_fen),
+        yuan(report.refunded_fen),
+        yuan(report.applied_fen),
+        yuan(report.awaiting_refund_fen),
+        style="bold",
+    )
+    console.print(table)
+
+
+def _show_notice(view: NoticeView, as_json: bool) -> None:
+    if as_json:
+        print_json(view.model_dump(mode="json"))
+        return
+    state = f"（已作废：{view.void_reason}）" if view.voided_at else ""
+    console.print(
+        f"缴费通知单 [bold]{view.number}[/]{state}  {view.township_name}  缴费人 {view.payer_name}  "
+        f"应缴 {yuan(view.amount_fen)}  已缴 {yuan(view.paid_fen)}  尚欠 {yuan(view.balance_fen)}  "
+        f"截止 {as_shanghai(view.due_at):%Y-%m-%d %H:%M}",
+        highlight=False,
+    )
+    table = Table("姓名", "身份证号", "档次", "政府补助", "资助", "个人应缴", "本单", "已缴", "状态", "待遇期")
+    for item in view.items:
+        table.add_row(
+            item.name,
+            item.id_number,
+            item.tier_name or "—",
+            yuan(item.government_subsidy_fen),
+            yuan(sum(item.assisted_by_payer_fen.values())),
+            yuan(item.individual_due_fen),
+            yuan(item.amount_fen),
+            yuan(item.paid_fen),
+            item.state,
+            f"{item.benefit_start} 至 {item.benefit_end}" if item.state == "effective" else "—",
+        )
+    console.print(table)
+
+
+def _show_payment(view: PaymentView, as_json: bool) -> None:
+    if as_json:
+        print_json(view.model_dump(mode="json"))
+        return
+    again = "（该交易已登记，未重复记账）" if view.duplicate else ""
+    console.print(
+        f"{view.kind_name} #{view.id} {view.channel_name} {yuan(view.amount_fen)}"
+        f"{'  票据号 ' + view.receipt_number if view.receipt_number else ''}{again}",
+        highlight=False,
+    )
+    for allocation in view.allocations:
+        console.print(f"  {allocation.name} {allocation.id_number}：{yuan(allocation.amount_fen)}", highlight=False)
+    if view.unapplied_fen:
+        console.print(f"[yellow]未入参保、待退费 {yuan(view.unapplied_fen)}[/]", highlight=False)

@@ -1,0 +1,71 @@
+"""`yibao pay` against a database: a notice, a channel payment delivered twice, an overpayment and its refund,
+a collection batch from a CSV file that does not balance, and the collection totals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from households import YUYANG, family, uow
+from principals import operator
+from yibao.adapters.db.database import make_engine
+from yibao.entrypoints.cli.app import app
+from yibao.services.registry import enroll_household
+
+runner = CliRunner()
+CLOCK = ["--clock", "2017-10-26T10:00:00+08:00"]
+
+
+def invoke(*arguments: str) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_take_money_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'money.sqlite'}"
+    monkeypatch.setenv("YIBAO_DATABASE_URL", url)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["db", "seed-district", "120119"]).exit_code == 0
+    for name, role, area in (("yuyang", "township_operator", YUYANG), ("caiwu", "finance", "120119000000")):
+        added = runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word"])
+        assert added.exit_code == 0, added.output
+    engine = make_engine(url)
+    with uow(engine) as work:
+        household = enroll_household(work, operator(YUYANG), family())[0].household_id
+    engine.dispose()
+
+    notice = invoke("pay", "notice", "--user", "yuyang", "--household", str(household), *CLOCK)
+    total = notice["amount_fen"]
+    amount = f"{total // 100}.{total % 100:02d}"
+    paid = ["pay", "record", "--user", "yuyang", "--channel", "bank", "--amount", amount, "--notice", notice["number"]]
+    paid += ["--transaction-id", "ICBC-0001", *CLOCK]
+    first = invoke(*paid)
+    assert first["receipt_number"] and not first["duplicate"]
+    assert invoke(*paid)["duplicate"]  # the bank's file delivered again: nothing new
+    shown = invoke("pay", "show", notice["number"], "--user", "yuyang")
+    assert shown["balance_fen"] == 0 and {item["state"] for item in shown["items"]} == {"effective"}
+
+    extra = ["pay", "record", "--user", "yuyang", "--channel", "counter_cash", "--amount", "50"]
+    extra += ["--enrollment", str(shown["items"][0]["enrollment_id"]), *CLOCK]
+    assert invoke(*extra)["unapplied_fen"] == 5000  # already covered: the 50 yuan await a refund
+    due = invoke("pay", "refunds", "--user", "caiwu")
+    assert [row["unapplied_fen"] for row in due] == [5000]
+    refund = invoke("pay", "refund", str(due[0]["id"]), "--user", "caiwu", "--reason", "重复缴费退回")
+    assert refund["amount_fen"] == -5000
+    assert invoke("pay", "refunds", "--user", "caiwu") == []
+
+    lines = tmp_path / "东关村.csv"
+    lines.write_text(f"enrollment_id,collected\n{shown['items'][0]['enrollment_id']},440\n", encoding="utf-8")
+    batch = ["pay", "batch", str(lines), "--user", "yuyang", "--batch-number", "DG-1", "--collector", "东关村"]
+    refused = runner.invoke(app, [*batch, "--handed-in", "440", *CLOCK])
+    assert refused.exit_code == 2 and "BATCH_MISMATCH" in refused.output  # that person owes nothing any more
+
+    report = invoke("pay", "collections", "--user", "caiwu", "--year", "2018", "--day", "2017-10-26")
+    assert report["received_fen"] == total + 5000 and report["refunded_fen"] == 5000
+    assert report["applied_fen"] == total and report["awaiting_refund_fen"] == 0
+    table = runner.invoke(app, ["pay", "collections", "--user", "caiwu", "--year", "2018"])
+    assert table.exit_code == 0 and "渔阳镇" in table.output and "合计" in table.output
