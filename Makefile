@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test lint typecheck unit bench clean
+.PHONY: run demo test lint typecheck unit bench clean fonts
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,16 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 ## run: set up and run the system: web UI and API on http://127.0.0.1:8000 with a demo district (SQLite)
-run: $(BIN)/.installed
+run: $(BIN)/.installed fonts
 	$(BIN)/yibao demo
+
+## fonts: the CJK font PDF notices are printed in (Debian's fonts-wqy-microhei), where it is missing and apt is usable
+FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(FONT) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y --no-install-recommends fonts-wqy-microhei >/dev/null 2>&1 \
+	       || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends fonts-wqy-microhei >/dev/null 2>&1; }; }; } \
+	  || echo "注意：没有中文字体，PDF 通知单不可用（apt-get install fonts-wqy-microhei，或设置 YIBAO_CJK_FONT）"
 
 ## test: set up and run every check CI runs: lint, types, tests
 test: $(BIN)/.installed lint typecheck unit

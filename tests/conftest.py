@@ -10,6 +10,7 @@ import yaml
 from hypothesis import settings
 
 from api_site import Site, open_site
+from browser_site import open_browser_page, run_server
 from yibao.adapters import policy_files
 
 # Locally, property tests explore new examples each run; in CI the same examples run every time, so a landing
@@ -37,3 +38,15 @@ def bundled_yaml() -> Any:
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The API with a user of every role signed in, per test module, on each database."""
     yield from open_site(request, tmp_path_factory)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """The web UI and API served on a free port, with a district and users (see ``browser_site``)."""
+    yield from run_server(tmp_path)
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    """A page of a headless Debian Chromium; fails (in CI) or skips where there is none."""
+    yield from open_browser_page()

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yibao.domain.money import apply_ratio, apply_ratio_expr, format_yuan, split_by_shares, yuan_to_fen
+from yibao.domain.money import (
+    apply_ratio,
+    apply_ratio_expr,
+    format_yuan,
+    split_by_shares,
+    yuan_in_capitals,
+    yuan_to_fen,
+)
 
 
 def test_yuan_to_fen_is_exact() -> None:
@@ -41,3 +48,22 @@ def test_vectorized_rounding_equals_scalar(fen: int, ratio: Decimal) -> None:
 def test_split_always_adds_up(total: int, shares: list[Decimal]) -> None:
     parts = split_by_shares(total, shares)
     assert sum(parts) == total
+
+
+@pytest.mark.parametrize(
+    ("fen", "capitals"),
+    [
+        (0, "零元整"),
+        (5, "伍分"),
+        (50, "伍角整"),
+        (1010, "壹拾元壹角整"),
+        (10005, "壹佰元零伍分"),
+        (44000, "肆佰肆拾元整"),
+        (123456, "壹仟贰佰叁拾肆元伍角陆分"),
+        (10000000, "壹拾万元整"),
+        (100000100, "壹佰万零壹元整"),
+        (100100000000, "壹拾亿零壹佰万元整"),
+    ],
+)
+def test_amounts_in_financial_capitals(fen: int, capitals: str) -> None:
+    assert yuan_in_capitals(fen) == capitals

@@ -297,6 +297,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "退费金额{amount}元超过该笔缴费待退的{available}元",
         "refund of {amount} exceeds the {available} this payment has to refund",
     ),
+    "PDF_FONT_MISSING": (
+        "无法生成PDF：本机没有中文字体（{font}）。请安装 fonts-wqy-microhei，或用 YIBAO_CJK_FONT 指定字体文件",
+        "no Chinese font on this machine ({font}) to make the PDF: install fonts-wqy-microhei or set YIBAO_CJK_FONT",
+    ),
     "BATCH_EMPTY": ("代收批次没有人员", "a collection batch lists nobody"),
     "BATCH_MISMATCH": (
         "代收批次人款不符：上缴{total}元，名单合计应缴{due}元；金额不符{count}人：{people}",

@@ -57,3 +57,58 @@ def split_by_shares(total_fen: int, shares: list[Decimal]) -> list[int]:
     parts = [apply_ratio(total_fen, share) for share in shares[:-1]]
     parts.append(total_fen - sum(parts))
     return parts
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("", "拾", "佰", "仟")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def yuan_in_capitals(fen: int) -> str:
+    """The amount in financial capitals (大写金额) as notices and receipts print it: 44000 → 肆佰肆拾元整."""
+    if fen < 0:
+        return "负" + yuan_in_capitals(-fen)
+    yuan, cents = divmod(fen, FEN_PER_YUAN)
+    jiao, fen_digit = divmod(cents, 10)
+    text = _integer_capitals(yuan) + "元" if yuan else ""
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif fen_digit and yuan:
+        text += "零"
+    if fen_digit:
+        text += _DIGITS[fen_digit] + "分"
+    if not text:
+        return "零元整"
+    return text if fen_digit else text + "整"
+
+
+def _integer_capitals(number: int) -> str:
+    groups = []
+    while number:
+        number, group = divmod(number, 10000)
+        groups.append(group)
+    text, gap = "", False
+    for index in reversed(range(len(groups))):
+        group = groups[index]
+        if group == 0:
+            gap = bool(text)  # a whole group of zeros between two figures is read as one 零
+            continue
+        if text and (gap or group < 1000):
+            text += "零"
+        text += _group_capitals(group) + _GROUPS[index]
+        gap = False
+    return text
+
+
+def _group_capitals(group: int) -> str:
+    text, zero = "", False
+    for place in (3, 2, 1, 0):
+        digit = group // 10**place % 10
+        if digit == 0:
+            zero = bool(text)
+            continue
+        if zero:
+            text += "零"
+            zero = False
+        text += _DIGITS[digit] + _PLACES[place]
+    return text

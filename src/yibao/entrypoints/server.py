@@ -11,7 +11,16 @@ from fastapi.staticfiles import StaticFiles
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api import errors, job_routes, money_routes, routes
 from yibao.entrypoints.api.context import AppContext
-from yibao.entrypoints.web import export_routes, list_routes, record_routes, roster_routes, user_routes
+from yibao.entrypoints.web import (
+    export_routes,
+    list_routes,
+    record_routes,
+    roster_routes,
+    user_routes,
+)
+from yibao.entrypoints.web import (
+    money_routes as web_money_routes,
+)
 from yibao.entrypoints.web import routes as web_routes
 from yibao.entrypoints.web.session import LoginRequired
 
@@ -56,6 +65,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(roster_routes.router)
     app.include_router(export_routes.router)
     app.include_router(list_routes.router)
+    app.include_router(web_money_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

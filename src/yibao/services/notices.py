@@ -11,8 +11,11 @@ from sqlalchemy import select
 
 from yibao.adapters.db.tables import Enrollment, HouseholdMember, PaymentNotice, PaymentNoticeItem, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.printing import Column, FontMissing, PrintedTable, table_pdf
 from yibao.domain.errors import YibaoError
+from yibao.domain.money import format_yuan, yuan_in_capitals
 from yibao.domain.payments import notice_number, payment_deadline
+from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal, enrollment_scope, notice_scope
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.ledger import lock_enrollments, paid_fen
@@ -147,3 +150,62 @@ def notices_of_household(uow: UnitOfWork, principal: Principal, household_id: in
         .order_by(PaymentNotice.id.desc())
     ).all()
     return [notice_view(uow, principal, notice) for notice in notices]
+
+
+def notice_document(view: NoticeView) -> PrintedTable:
+    """The notice as printed: who pays what, who subsidises what, by when, and the QR code with its number."""
+    due = as_shanghai(view.due_at)
+    columns = [
+        Column("序号", 12),
+        Column("姓名", 28),
+        Column("公民身份号码", 46),
+        Column("缴费档次", 30),
+        Column("筹资标准", 24, numeric=True),
+        Column("政府补助", 24, numeric=True),
+        Column("资助参保", 40, numeric=True),
+        Column("个人应缴", 24, numeric=True),
+        Column("本单应缴", 24, numeric=True),
+    ]
+    rows = [
+        [
+            str(index),
+            item.name,
+            item.id_number,
+            item.tier_name or "—",
+            _yuan(item.financing_total_fen),
+            _yuan(item.government_subsidy_fen),
+            "、".join(f"{item.payer_names[k]}{_yuan(v)}" for k, v in item.assisted_by_payer_fen.items()) or "—",
+            _yuan(item.individual_due_fen),
+            _yuan(item.amount_fen),
+        ]
+        for index, item in enumerate(view.items, start=1)
+    ]
+    rows.append(["", "合计", "", "", "", "", "", "", _yuan(view.amount_fen)])
+    voided = f"（已作废：{view.void_reason}）" if view.voided_at else ""
+    return PrintedTable(
+        title=f"城乡居民基本医疗保险缴费通知单{voided}",
+        lines=[
+            f"通知单号：{view.number}    {view.insurance_year}年度    {view.township_name}",
+            f"缴费人：{view.payer_name}    应缴合计：{_yuan(view.amount_fen)}元（{yuan_in_capitals(view.amount_fen)}）",
+            f"请于{due:%Y年%m月%d日 %H:%M}前缴费。开具时间：{as_shanghai(view.issued_at):%Y-%m-%d %H:%M}",
+        ],
+        columns=columns,
+        rows=rows,
+        closing=[
+            "缴费后凭票据号查询参保状态；待遇享受期以缴费到账时间按当年度实施方案确定。",
+            "扫描右上角二维码可读取通知单号，在各缴费渠道输入通知单号缴费。",
+        ],
+        qr_data=view.number,
+    )
+
+
+def notice_pdf(uow: UnitOfWork, principal: Principal, number: str) -> bytes:
+    document = notice_document(get_notice(uow, principal, number))
+    try:
+        return table_pdf(document)
+    except FontMissing as missing:
+        raise YibaoError("PDF_FONT_MISSING", font=str(missing)) from missing
+
+
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(fen)

@@ -15,7 +15,7 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import changes, enrollments, residents
+from yibao.services import changes, enrollments, notices, residents
 from yibao.services.access import Permission
 from yibao.services.areas import list_areas
 
@@ -30,6 +30,11 @@ def record_page(request: Request, work: Any, resident_id: int, status_code: int 
         residents.history(work.uow, work.principal, resident_id) if work.principal.may(Permission.READ_AUDIT) else []
     )
     areas = list_areas(work.uow, work.principal) if work.principal.may(Permission.WRITE_RESIDENTS) else []
+    household_notices = (
+        notices.notices_of_household(work.uow, work.principal, detail.household.id)
+        if detail.household and work.principal.may(Permission.TAKE_PAYMENTS)
+        else []
+    )
     return page(
         request,
         work,
@@ -40,6 +45,7 @@ def record_page(request: Request, work: Any, resident_id: int, status_code: int 
         tz=SHANGHAI,
         townships=[area for area in areas if area.level == "township"],
         villages=[area for area in areas if area.level == "village"],
+        household_notices=household_notices,
         **context,
     )
 

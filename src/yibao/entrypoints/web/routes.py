@@ -87,7 +87,7 @@ def _district_policies(work: Any) -> list[Policy]:
     return district_policies(work.principal.district)
 
 
-def _campaign_year(work: Any) -> int:
+def campaign_year(work: Any) -> int:
     """The insurance year of the district's campaign under way (the next year, for a district with no plan)."""
     try:
         return campaign_policy(work.principal.district, work.uow.now.date()).insurance_year
@@ -97,7 +97,7 @@ def _campaign_year(work: Any) -> int:
 
 @router.get("/")
 def home(request: Request, work: WebWork) -> HTMLResponse:
-    year = _campaign_year(work)
+    year = campaign_year(work)
     counts = (
         enrollments.enrollment_counts(work.uow, work.principal, year)
         if work.principal.may(Permission.READ_RESIDENTS)

@@ -1,0 +1,91 @@
+"""Printed matter: QR codes (segno) and one-page PDF documents with Chinese text (fpdf2 and a CJK font installed
+on the machine — Debian's ``fonts-wqy-microhei``, which the project's setup installs; ``YIBAO_CJK_FONT`` names
+another font file)."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+)
+
+
+class FontMissing(Exception):
+    """No font on this machine can print Chinese."""
+
+
+def cjk_font() -> Path:
+    named = os.environ.get("YIBAO_CJK_FONT")
+    for candidate in ([named] if named else []) + list(FONT_CANDIDATES):
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing(named or FONT_CANDIDATES[0])
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (no file, no network): for pages."""
+    return str(segno.make(data, error="m", micro=False).svg_inline(scale=3, border=2))
+
+
+def qr_png(data: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width_mm: float
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class PrintedTable:
+    """A titled page: lines of text, a table, closing lines, and a QR code in the top right corner."""
+
+    title: str
+    lines: list[str]
+    columns: list[Column]
+    rows: list[list[str]]
+    closing: list[str] = field(default_factory=list)
+    qr_data: str | None = None
+
+
+def table_pdf(document: PrintedTable) -> bytes:
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_font("cjk", "", str(cjk_font()))
+    pdf.add_page()
+    if document.qr_data:
+        pdf.image(io.BytesIO(qr_png(document.qr_data)), x=pdf.w - 45, y=10, w=32)
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 12, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=10)
+    for line in document.lines:
+        pdf.cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    for column in document.columns:
+        pdf.cell(column.width_mm, 7, column.title, border=1, align="C")
+    pdf.ln()
+    for row in document.rows:
+        for column, value in zip(document.columns, row, strict=True):
+            pdf.cell(column.width_mm, 7, value, border=1, align="R" if column.numeric else "L")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("cjk", size=10)
+    for line in document.closing:
+        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())

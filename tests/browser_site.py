@@ -1,0 +1,106 @@
+"""A running web UI and a headless Chromium (Debian's) driven by Playwright, for the browser tests; the fixtures
+``server`` and ``browser_page`` themselves live in ``conftest.py``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from db_fixtures import sqlite_engine
+from households import BIESHAN, NOW, YUYANG, uow
+from yibao.adapters.db import migrate
+from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.tables import Area
+from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.server import create_app
+from yibao.services.access import Role
+from yibao.services.registry import seed_district
+from yibao.services.users import NewUser, add_user
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "counter-clerk-1"
+YUYANG_VILLAGE, BIESHAN_VILLAGE = "120119100001", "120119106001"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_server(tmp_path: Path) -> Iterator[str]:
+    """A district with users of three roles, served by uvicorn in a thread; the clock inside the 2018 campaign."""
+    engine = sqlite_engine(tmp_path)
+    migrate.upgrade(engine)
+    with uow(engine, "setup") as work:
+        seed_district(work, "120119")
+        add_user(work, NewUser("yuyang", "渔阳镇经办员", PASSWORD, Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
+        add_user(work, NewUser("admin", "区医保局", PASSWORD, Role.DISTRICT_ADMIN, "120119"), by=None)
+        add_user(work, NewUser("caiwu", "区财务", PASSWORD, Role.FINANCE, "120119"), by=None)
+        work.session.add_all(
+            [
+                Area(code=YUYANG_VILLAGE, name="西关村", level="village", parent_code=YUYANG),
+                Area(code=BIESHAN_VILLAGE, name="别山村", level="village", parent_code=BIESHAN),
+            ]
+        )
+        work.commit()
+    context = AppContext(session_factory(engine), clock=lambda: NOW, data_dir=tmp_path / "data")
+    app = create_app(context)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=5)
+    context.jobs.shutdown()
+    engine.dispose()
+
+
+def open_browser_page() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if os.environ.get("YIBAO_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser.new_page(locale="zh-CN")
+        finally:
+            browser.close()
+
+
+def sign_in(page: object, server: str, username: str, password: str = PASSWORD) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(server + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    expect(page.locator("header .who")).to_be_visible()

@@ -1,0 +1,75 @@
+"""The money journey in headless Chromium: register a family at the counter, issue and print its notice (QR code,
+PDF), take an overpayment in cash, see every member covered with cover dates on the receipt, and, as finance,
+see the day's collections and refund the excess from the refund worklist."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from browser_site import sign_in
+from yibao.domain import idnumber
+
+FAMILY = [
+    ("王建国", idnumber.make("120119", date(1975, 3, 4), 13), "户主", "", "middle"),
+    ("王小明", idnumber.make("120119", date(2006, 9, 1), 35), "子女", "student", ""),
+]
+
+
+def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    sign_in(page, server, "yuyang")
+    page.goto(server + "/counter")
+    for row, (name, number, relation, category, tier) in enumerate(FAMILY, start=1):
+        page.fill(f"input[name=m{row}_name]", name)
+        page.fill(f"input[name=m{row}_id_number]", number)
+        page.select_option(f"select[name=m{row}_relation]", relation)
+        page.select_option(f"select[name=m{row}_category]", category)
+        page.select_option(f"select[name=m{row}_tier]", tier)
+    page.click("button.primary")
+    expect(page.locator("#total-due")).to_have_text("600.00")  # 440 + 160
+
+    page.click("text=开具缴费通知单")
+    expect(page.locator("h1.doc-title")).to_contain_text("缴费通知单")
+    expect(page.locator("#notice-amount")).to_have_text("600.00")
+    expect(page.locator("#notice")).to_contain_text("陆佰元整")
+    expect(page.locator(".qr svg")).to_be_visible()
+    number = page.locator("#notice-number").inner_text()
+    assert page.locator(".qr").get_attribute("data-qr") == number
+    page.screenshot(path=str(tmp_path / "notice.png"), full_page=True)
+    page.screenshot(path="/tmp/notice.png", full_page=True) if __import__("os").environ.get("KEEP_SHOTS") else None
+    pdf = page.request.get(f"{server}/notices/{number}.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
+
+    page.fill("#p_amount", "620")  # 20 yuan too much, in cash
+    page.click("#pay button.primary")
+    expect(page.locator("#receipt-number")).to_be_visible()
+    expect(page.locator("#payment-amount")).to_have_text("620.00")
+    for name, *_ in FAMILY:
+        row = page.locator(f"#receipt tr[data-name={name}]")
+        expect(row.locator(".state")).to_have_text("已生效")
+        expect(row.locator(".cover")).to_have_text("2018-01-01 至 2018-12-31")
+    expect(page.locator("#unapplied")).to_contain_text("20.00")
+    page.screenshot(path=str(tmp_path / "receipt.png"), full_page=True)
+    page.goto(f"{server}/notices/{number}")
+    expect(page.locator("#notice-balance")).to_have_text("0.00")
+    expect(page.locator("#pay")).to_have_count(0)  # nothing left to take
+
+    page.click("header button")  # sign out; finance takes over
+    sign_in(page, server, "caiwu")
+    page.click("text=收款与退费")
+    expect(page.locator("#today")).to_contain_text("渔阳镇")
+    expect(page.locator("#today tr.total")).to_contain_text("620.00")
+    refunds = page.locator("#refunds tbody tr")
+    expect(refunds).to_have_count(1)
+    refunds.locator("a").click()
+    page.fill("input[name=reason]", "多缴退回")
+    page.click("text=办理退费")
+    expect(page.locator("h1.doc-title")).to_contain_text("退费")
+    expect(page.locator("#payment-amount")).to_have_text("-20.00")
+    page.goto(server + "/finance")
+    expect(page.locator("#refunds")).to_contain_text("无待退费")
+    expect(page.locator("#today tr.total")).to_contain_text("20.00")
