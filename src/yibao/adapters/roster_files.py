@@ -8,8 +8,9 @@ for the clerk to correct and upload again.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from xlsxwriter.utility import xl_range_abs
 
 from yibao.adapters.table_files import STYLE_FAULTY, STYLE_NOTE, TableColumn, table_file
 from yibao.domain.errors import YibaoError
-from yibao.domain.roster import ROW, resolve_headers
+from yibao.domain.roster import COLUMNS, ROW, Column, resolve_headers
 
 HEADER_SEARCH_ROWS = 10
 ERROR_FILE_SLICE = 50_000  # rows per batch of an xlsx written (error file, sample)
@@ -40,8 +41,11 @@ class Sheet:
         return self.frame.height
 
 
-def read_sheet(content: bytes, file_name: str) -> Sheet:
-    """The first worksheet of an .xlsx, or a .csv, as text. Unreadable files raise ROSTER_FILE_UNREADABLE."""
+def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUMNS) -> Sheet:
+    """The first worksheet of an .xlsx, or a .csv, as text. Unreadable files raise ROSTER_FILE_UNREADABLE.
+
+    The header is the first row (of the first few) naming the first of ``columns`` (a roster's ID number, a
+    statement's transaction id); rows above it (a title, a date) are not data."""
     kind = Path(file_name).suffix.lower().lstrip(".")
     try:
         if kind in ("xlsx", "xlsm"):
@@ -56,9 +60,11 @@ def read_sheet(content: bytes, file_name: str) -> Sheet:
         raise
     except Exception as error:  # a corrupt or password-protected workbook, a binary file named .csv …
         raise YibaoError("ROSTER_FILE_UNREADABLE", field="file", name=file_name, detail=str(error)[:200]) from None
-    header_index = _header_index(raw)
+    header_index = _header_index(raw, columns)
     if header_index is None:
-        raise YibaoError("ROSTER_NO_HEADER", field="file", name=file_name, rows=HEADER_SEARCH_ROWS)
+        raise YibaoError(
+            "ROSTER_NO_HEADER", field="file", name=file_name, rows=HEADER_SEARCH_ROWS, column=columns[0].title
+        )
     headers = _unique([str(value).strip() if value is not None else "" for value in raw.row(header_index)])
     body = raw.slice(header_index + 1)
     body.columns = headers
@@ -79,13 +85,24 @@ def _read_csv(content: bytes) -> pl.DataFrame:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("gb18030")  # GBK as Excel saves it on Chinese Windows; GB18030 is its superset
-    return pl.read_csv(io.BytesIO(text.encode()), has_header=False, infer_schema=False, truncate_ragged_lines=True)
+    # As wide as the widest of the first lines: a title line above the header (one field) must not narrow the
+    # table to its own width.
+    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[: HEADER_SEARCH_ROWS + 1]))))
+    width = max((len(row) for row in head), default=1)
+    schema = {f"column_{index + 1}": pl.String for index in range(width)}
+    return pl.read_csv(
+        io.BytesIO(text.encode()),
+        has_header=False,
+        schema=schema,
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+    )
 
 
-def _header_index(raw: pl.DataFrame) -> int | None:
+def _header_index(raw: pl.DataFrame, columns: Sequence[Column]) -> int | None:
     for index in range(min(HEADER_SEARCH_ROWS, raw.height)):
         cells = [str(value) for value in raw.row(index) if value is not None]
-        if "id_number" in resolve_headers(cells)[0].values():
+        if columns[0].key in resolve_headers(cells, columns)[0].values():
             return index
     return None
 

@@ -167,10 +167,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "ROSTER_FILE_UNREADABLE": ("无法读取文件“{name}”：{detail}", "cannot read '{name}': {detail}"),
     "ROSTER_NO_HEADER": (
-        "文件“{name}”前{rows}行中没有找到“公民身份号码”列的表头",
-        "no header naming an ID-number column in the first {rows} rows of '{name}'",
+        "文件“{name}”前{rows}行中没有找到“{column}”列的表头",
+        "no header naming a '{column}' column in the first {rows} rows of '{name}'",
     ),
-    "ROSTER_COLUMNS_MISSING": ("名册缺少必填列：{columns}", "the roster lacks required columns: {columns}"),
+    "ROSTER_COLUMNS_MISSING": ("文件缺少必填列：{columns}", "the file lacks required columns: {columns}"),
     "ROSTER_EMPTY": ("名册“{name}”没有数据行", "roster '{name}' has no data rows"),
     "DUPLICATE_IN_FILE": ("公民身份号码与第{first}行重复", "the same ID number as row {first}"),
     "TOWNSHIP_MISMATCH": (
@@ -301,6 +301,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "无法生成PDF：本机没有中文字体（{font}）。请安装 fonts-wqy-microhei，或用 YIBAO_CJK_FONT 指定字体文件",
         "no Chinese font on this machine ({font}) to make the PDF: install fonts-wqy-microhei or set YIBAO_CJK_FONT",
     ),
+    "YUAN_INVALID": (
+        "金额“{value}”无效：应以元为单位，最多两位小数（如 440 或 440.50）",
+        "amount '{value}' must be in yuan with at most two decimals (e.g. 440 or 440.50)",
+    ),
     "BATCH_EMPTY": ("代收批次没有人员", "a collection batch lists nobody"),
     "BATCH_MISMATCH": (
         "代收批次人款不符：上缴{total}元，名单合计应缴{due}元；金额不符{count}人：{people}",
@@ -309,6 +313,30 @@ CATALOG: dict[str, tuple[str, str]] = {
     "BATCH_DUPLICATE_PERSON": (
         "代收批次中参保登记{id}出现了两次",
         "enrollment {id} appears twice in the collection batch",
+    ),
+    # Statements (对账单) and reconciliation
+    "STATEMENT_LAYOUT_UNKNOWN": (
+        "列对应中的字段{keys}不存在，可用：{available}",
+        "the column mapping names unknown fields {keys}; available: {available}",
+    ),
+    "TRANSACTION_ID_MISSING": ("缺少交易流水号", "the transaction id is missing"),
+    "STATEMENT_KIND_UNKNOWN": (
+        "交易类型“{value}”无法识别：应为收款或冲正",
+        "unknown transaction kind '{value}': a payment or a reversal",
+    ),
+    "ORIGINAL_TRANSACTION_REQUIRED": (
+        "冲正交易{value}须注明原交易流水号",
+        "reversal {value} must name the transaction it reverses",
+    ),
+    "STATEMENT_INVALID": (
+        "对账单“{name}”有{count}行错误，未导入：请按错误清单改正后重新导入",
+        "statement '{name}' has {count} bad rows and was not imported: correct them and import it again",
+    ),
+    "STATEMENT_NOT_FOUND": ("没有找到对账单（编号{id}）", "no statement {id}"),
+    "LINE_NOT_FOUND": ("没有找到对账单明细（编号{id}）", "no statement line {id}"),
+    "LINE_NOT_OPEN": (
+        "该明细当前为“{state}”，无需处理",
+        "this line is '{state_en}': nothing to resolve",
     ),
 }
 

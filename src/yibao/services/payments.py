@@ -143,6 +143,13 @@ def _targets(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> 
 
 
 def record_payment(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> PaymentView:
+    view = take_payment(uow, principal, request)
+    uow.commit()
+    return view
+
+
+def take_payment(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> PaymentView:
+    """:func:`record_payment` inside the caller's transaction (a statement line assigned to a notice)."""
     principal.require(Permission.TAKE_PAYMENTS)
     _check(request)
     replayed = _existing(uow, request.channel, request.transaction_id)
@@ -223,7 +230,7 @@ def _take(
         if now_paid[enrollment.id] >= (enrollment.individual_due_fen or 0):
             make_effective(uow, enrollment, results[enrollment.id])
     uow.audit("record", "payment", payment.id, None, _summary(payment) | {"allocations": _allocated(allocations)})
-    uow.commit()
+    uow.session.flush()
     return payment_views(uow, principal, [payment])[0]
 
 
@@ -291,7 +298,9 @@ def record_collection_batch(uow: UnitOfWork, principal: Principal, batch: Collec
             count=len(differences),
             people=people or "无",
         )
-    return _take(uow, principal, request, None, locked[ids[0]], payable, results, owed)
+    view = _take(uow, principal, request, None, locked[ids[0]], payable, results, owed)
+    uow.commit()
+    return view
 
 
 def _allocated(allocations: list[Allocation]) -> dict[str, int]:
@@ -327,6 +336,15 @@ def reverse_payment(
 ) -> PaymentView:
     """冲正: undo a payment entirely — a bounced transfer, a payment recorded against the wrong people. The people
     it paid for owe again; a payment with refunds out of it cannot be reversed (refund the rest instead)."""
+    view = reverse(uow, principal, payment_id, reason, transaction_id)
+    uow.commit()
+    return view
+
+
+def reverse(
+    uow: UnitOfWork, principal: Principal, payment_id: int, reason: str, transaction_id: str | None = None
+) -> PaymentView:
+    """:func:`reverse_payment` inside the caller's transaction (a reversal line of a statement)."""
     principal.require(Permission.PAYMENTS)
     if not reason.strip():
         raise YibaoError("REASON_REQUIRED", field="reason")
@@ -359,7 +377,7 @@ def reverse_payment(
     for enrollment in locked.values():
         unsettle(uow, enrollment, f"冲正缴费{original.id}")
     uow.audit("reverse", "payment", original.id, _summary(original), _summary(reversal) | {"reason": reason.strip()})
-    uow.commit()
+    uow.session.flush()
     return payment_views(uow, principal, [reversal])[0]
 
 

@@ -61,7 +61,7 @@ def write_problems(sheet: Sheet, mapping: dict[str, str], problems: list[RowProb
 def read_table(content: bytes, file_name: str, columns: Sequence[Column]) -> tuple[Sheet, dict[str, str]]:
     """The sheet and its header -> column key mapping; refused whole if a required column is missing or no row
     holds data."""
-    sheet = read_sheet(content, file_name)
+    sheet = read_sheet(content, file_name, columns)
     mapping, missing = resolve_headers(sheet.headers, columns)
     if missing:
         raise YibaoError("ROSTER_COLUMNS_MISSING", field="file", columns="、".join(missing))

@@ -99,3 +99,22 @@ def staged_keys(connection: Connection, values: pl.Series) -> Iterator[Table]:
         yield table
     finally:
         table.drop(connection)
+
+
+def bulk_update(connection: Connection, table: Table, frame: pl.DataFrame, key: str = "id") -> None:
+    """Set the columns of ``frame`` on the rows of ``table`` whose ``key`` matches: the new values bulk-loaded
+    into a temporary table, then one ``UPDATE … FROM`` (PostgreSQL, and SQLite since 3.33) — not one statement
+    per row."""
+    if frame.is_empty():
+        return
+    name = f"staged_rows_{uuid.uuid4().hex[:12]}"
+    staged = Table(
+        name, MetaData(), *[Column(column, table.c[column].type) for column in frame.columns], prefixes=["TEMPORARY"]
+    )
+    staged.create(connection)
+    try:
+        bulk_insert(connection, staged, frame)
+        values = {column: staged.c[column] for column in frame.columns if column != key}
+        connection.execute(table.update().values(values).where(table.c[key] == staged.c[key]))
+    finally:
+        staged.drop(connection)

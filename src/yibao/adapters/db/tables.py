@@ -361,3 +361,62 @@ class PaymentAllocation(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(Instant())
     reason: Mapped[str] = mapped_column(String(16))  # payment | reversal | cancellation
+
+
+STATEMENT_LINE_STATES = (
+    "matched",
+    "already_recorded",
+    "reversal",
+    "duplicate_line",
+    "assigned",
+    "rejected",
+    "no_such_notice",
+    "amount_differs",
+    "refused",
+)
+
+
+class Statement(Base):
+    """A bank's or the tax bureau's statement of money received (对账单), imported once: the same file again is
+    the same statement."""
+
+    __tablename__ = "statements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    district_code: Mapped[str] = mapped_column(String(6))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant())
+    lines: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # the statement's own total: received less reversed
+    state_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # as imported
+
+
+class StatementLine(Base):
+    """One line of a statement and what became of it. A line of the worklist (no such notice, amount differs,
+    refused) stays visible until a finance user assigns or rejects it."""
+
+    __tablename__ = "statement_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)
+    row: Mapped[int] = mapped_column(Integer)  # the line's row in the file
+    channel: Mapped[str] = mapped_column(String(16))
+    transaction_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(12))  # payment | reversal
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime] = mapped_column(Instant())
+    notice_number: Mapped[str | None] = mapped_column(String(24))
+    payer_name: Mapped[str | None] = mapped_column(String(64))
+    original_transaction_id: Mapped[str | None] = mapped_column(String(64))
+    memo: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    township_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(Instant())
+    __table_args__ = (
+        CheckConstraint(f"state in {STATEMENT_LINE_STATES!r}", name="state"),
+        Index("ix_statement_lines_channel_transaction", "channel", "transaction_id"),
+    )

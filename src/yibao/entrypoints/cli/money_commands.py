@@ -47,7 +47,7 @@ def _fen(value: str, field: str, as_json: bool) -> int:
     try:
         return yuan_to_fen(value)
     except (ValueError, InvalidOperation):
-        fail(YibaoError("AMOUNT_INVALID", field=field, value=value), as_json=as_json)
+        fail(YibaoError("YUAN_INVALID", field=field, value=value), as_json=as_json)
 
 
 @contextmanager
@@ -144,9 +144,7 @@ def batch_command(
         try:
             parsed.append(BatchLine(int(row["enrollment_id"]), yuan_to_fen(row["collected"])))
         except (KeyError, TypeError, ValueError, InvalidOperation):
-            fail(
-                YibaoError("AMOUNT_INVALID", field="collected", row=number, value=row.get("collected")), as_json=as_json
-            )
+            fail(YibaoError("YUAN_INVALID", field="collected", row=number, value=row.get("collected")), as_json=as_json)
     handed_in_fen = _fen(handed_in, "handed_in", as_json)
 
     def call(uow: UnitOfWork, who: Principal) -> PaymentView:

@@ -37,7 +37,7 @@ def _amount(value: str, field: str) -> int:
     try:
         return yuan_to_fen(value.strip() or "0")
     except (ValueError, InvalidOperation):
-        raise YibaoError("AMOUNT_INVALID", field=field, value=value) from None
+        raise YibaoError("YUAN_INVALID", field=field, value=value) from None
 
 
 def _notice_page(request: Request, work: Any, number: str, status_code: int = 200, **context: Any) -> Response:
@@ -191,7 +191,7 @@ def batch_submit(request: Request, work: WebWork, _csrf: CheckedCsrf, form: Form
                 continue
             match = LINE.match(text)
             if match is None:
-                raise YibaoError("AMOUNT_INVALID", field="lines", row=number, value=text.strip())
+                raise YibaoError("YUAN_INVALID", field="lines", row=number, value=text.strip())
             lines.append(BatchLine(int(match.group(1)), _amount(match.group(2), "lines")))
         batch = payments.CollectionBatchRequest(
             batch_number=form.get("batch_number", ""),
