@@ -14,7 +14,7 @@ policy, bulk loads to write.
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any, cast
+from typing import cast
 
 import polars as pl
 from sqlalchemy import Connection, Table, func, select
@@ -41,6 +41,8 @@ PEOPLE_SCHEMA = pl.Schema(
     {
         "notice_id": pl.Int64(),
         "notice_number": pl.String(),
+        "notice_township": pl.String(),
+        "notice_year": pl.Int64(),
         "position": pl.Int64(),
         "enrollment_id": pl.Int64(),
         "state": pl.String(),
@@ -141,6 +143,8 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
             select(
                 PaymentNotice.id,
                 PaymentNotice.number,
+                PaymentNotice.township_code,
+                PaymentNotice.insurance_year,
                 PaymentNoticeItem.position,
                 Enrollment.id,
                 Enrollment.state,
@@ -278,15 +282,18 @@ def _take_new_figures(connection: Connection, uow: UnitOfWork, assessed: pl.Data
 def _payment_rows(
     connection: Connection, uow: UnitOfWork, channel: str, taking: pl.DataFrame, people: pl.DataFrame
 ) -> pl.DataFrame:
-    notices = people.select("notice_id", "notice_number").unique()
+    notices = people.select(
+        "notice_id",
+        "notice_number",
+        pl.col("notice_township").alias("township_code"),
+        pl.col("notice_year").alias("insurance_year"),
+    ).unique("notice_id")
     numbered = (
         taking.join(notices, on="notice_number")
         .sort("notice_id", "paid_at", "key")
         .with_columns(money_to=pl.col("amount_fen").cum_sum().over("notice_id"))
         .with_columns(money_from=pl.col("money_to") - pl.col("amount_fen"))
     )
-    township = _notice_places(connection, numbered["notice_id"])
-    numbered = numbered.join(township, on="notice_id")
     ids = reserve_ids(connection, _table(Payment), numbered.height).alias("payment_id")
     return numbered.with_columns(ids).select(
         "key",
@@ -308,22 +315,6 @@ def _payment_rows(
         pl.format("R{}{}", pl.col("insurance_year"), pl.col("payment_id").cast(pl.String).str.zfill(9)).alias(
             "receipt_number"
         ),
-    )
-
-
-def _notice_places(connection: Connection, notice_ids: pl.Series) -> pl.DataFrame:
-    rows: list[Any] = []
-    ids = notice_ids.unique().to_list()
-    for start in range(0, len(ids), 5000):
-        rows += connection.execute(
-            select(PaymentNotice.id, PaymentNotice.township_code, PaymentNotice.insurance_year).where(
-                PaymentNotice.id.in_(ids[start : start + 5000])
-            )
-        ).all()
-    return pl.DataFrame(
-        [tuple(row) for row in rows],
-        schema={"notice_id": pl.Int64, "township_code": pl.String, "insurance_year": pl.Int64},
-        orient="row",
     )
 
 

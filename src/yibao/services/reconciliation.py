@@ -262,37 +262,60 @@ def _classify(uow: UnitOfWork, principal: Principal, channel: str, checked: pl.D
 
 def _reversals(uow: UnitOfWork, principal: Principal, channel: str, lines: pl.DataFrame) -> pl.DataFrame:
     """Reversal lines, few in any statement, one at a time through the same use case as a clerk's reversal."""
-    states, payments, notes, townships = [], [], [], []
-    for line in lines.iter_rows(named=True):
-        state, payment_id, note, township = line["state"], line["payment_id"], line["note"], line["township_code"]
-        if state == "reverse":
-            original = uow.session.scalars(
-                select(Payment).where(
-                    Payment.channel == channel,
-                    Payment.transaction_id == line["original_transaction_id"],
-                    Payment.kind == "payment",
-                    Payment.township_code.startswith(principal.district),
-                )
-            ).first()
-            if original is None:
-                state, note = "no_such_notice", "原交易不存在"
-            elif original.amount_fen != -line["amount_fen"]:
-                state, payment_id, note = "amount_differs", original.id, f"原交易{original.amount_fen}分"
-            else:
-                try:
-                    view = reverse(uow, principal, original.id, f"对账单冲正{line['transaction_id']}", None)
-                    state, payment_id, township = "reversal", view.id, original.township_code
-                except YibaoError as refusal:
-                    state, payment_id, note = "duplicate_line", original.id, refusal.message
-        states.append(state)
-        payments.append(payment_id)
-        notes.append(note)
-        townships.append(township)
-    return lines.with_columns(
-        pl.Series("state", states, dtype=pl.String),
-        pl.Series("payment_id", payments, dtype=pl.Int64),
-        pl.Series("note", notes, dtype=pl.String),
-        pl.Series("township_code", townships, dtype=pl.String),
+    outcomes = []
+    for line in lines.filter(pl.col("state") == "reverse").iter_rows(named=True):
+        original = uow.session.scalars(
+            select(Payment).where(
+                Payment.channel == channel,
+                Payment.transaction_id == line["original_transaction_id"],
+                Payment.kind == "payment",
+                Payment.township_code.startswith(principal.district),
+            )
+        ).first()
+        outcome: tuple[int, str, int | None, str | None, str | None] = (
+            line["key"],
+            "no_such_notice",
+            None,
+            "原交易不存在",
+            None,
+        )
+        if original is not None and original.amount_fen != -line["amount_fen"]:
+            outcome = (
+                line["key"],
+                "amount_differs",
+                original.id,
+                f"原交易{original.amount_fen}分",
+                original.township_code,
+            )
+        elif original is not None:
+            try:
+                view = reverse(uow, principal, original.id, f"对账单冲正{line['transaction_id']}", None)
+                outcome = (line["key"], "reversal", view.id, None, original.township_code)
+            except YibaoError as refusal:  # reversed already, or refunded from
+                outcome = (line["key"], "duplicate_line", original.id, refusal.message, original.township_code)
+        outcomes.append(outcome)
+    if not outcomes:
+        return lines
+    decided = pl.DataFrame(
+        outcomes,
+        schema={
+            "key": pl.Int64,
+            "r_state": pl.String,
+            "r_payment": pl.Int64,
+            "r_note": pl.String,
+            "r_township": pl.String,
+        },
+        orient="row",
+    )
+    return (
+        lines.join(decided, on="key", how="left")
+        .with_columns(
+            state=pl.coalesce("r_state", "state"),
+            payment_id=pl.when(pl.col("r_state").is_not_null()).then("r_payment").otherwise("payment_id"),
+            note=pl.when(pl.col("r_state").is_not_null()).then("r_note").otherwise("note"),
+            township_code=pl.coalesce("r_township", "township_code"),
+        )
+        .drop("r_state", "r_payment", "r_note", "r_township")
     )
 
 
