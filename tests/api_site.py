@@ -65,9 +65,10 @@ def open_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         for username in USERS:
             with uow(engine, username) as work:
                 tokens[username] = login(work, username, PASSWORD, kind="api")
-        app = create_app(AppContext(session_factory(engine), clock=lambda: NOW))
-        with TestClient(app) as client:
+        context = AppContext(session_factory(engine), clock=lambda: NOW, data_dir=tmp_path_factory.mktemp("data"))
+        with TestClient(create_app(context)) as client:
             yield Site(client, tokens, engine)
+        context.jobs.shutdown()
         engine.dispose()
 
 

@@ -3,6 +3,8 @@ on notices and payments, a reversal and the refund worklist, and the collection 
 
 from __future__ import annotations
 
+import time
+
 from api_site import Site, household_body
 
 
@@ -60,3 +62,48 @@ def _valid(body: dict[str, object]) -> dict[str, object]:
     for member in body["members"]:  # type: ignore[attr-defined]
         member["id_number"] = member["id_number"][:17] + check_character(member["id_number"][:17])
     return body
+
+
+def test_a_statement_through_the_api(site: Site) -> None:
+    body = household_body(household_number="statement-api")
+    for member, sequence in zip(body["members"], range(80, 84), strict=False):  # type: ignore[call-overload]
+        member["id_number"] = member["id_number"][:14] + str(sequence) + member["id_number"][16:]
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=_valid(body))
+    assert status == 201, enrolled
+    status, notice = site.call("op_yuyang", "POST", "/api/v1/notices", json={"household_id": enrolled["household_id"]})  # type: ignore[index]
+    number, amount = notice["number"], notice["amount_fen"]  # type: ignore[index]
+    content = (
+        f"Serial,Amt,Time,Ref\nS1,{amount / 100:.2f},2017-10-25 10:00:00,{number}\nS2,1.00,2017-10-25 10:01:00,\n"
+    ).encode()
+    layout = '{"Serial": "transaction_id", "Amt": "amount", "Time": "paid_at", "Ref": "notice_number"}'
+    headers = {"Authorization": f"Bearer {site.tokens['finance']}"}
+    files = {"file": ("boc.csv", content)}
+    denied = site.client.post(
+        "/api/v1/statements",
+        headers={"Authorization": f"Bearer {site.tokens['op_yuyang']}"},
+        files=files,
+        data={"channel": "bank"},
+    )
+    assert denied.status_code == 403
+    started = site.client.post(
+        "/api/v1/statements", headers=headers, files=files, data={"channel": "bank", "layout": layout}
+    )
+    assert started.status_code == 202, started.text
+    job = started.json()
+    deadline = time.monotonic() + 30
+    while not job["finished"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = site.client.get(job["status_url"], headers=headers).json()
+    assert job["state"] == "succeeded", job
+    assert job["result"]["state_counts"] == {"matched": 1, "no_such_notice": 1}
+    statement_id = job["result"]["statement_id"]
+    status, report = site.call("finance", "GET", f"/api/v1/statements/{statement_id}")
+    assert status == 200 and [d["transaction_id"] for d in report["differences"]] == ["S2"]  # type: ignore[index]
+    status, lines = site.call("finance", "GET", "/api/v1/statement-lines")
+    s2 = next(line for line in lines if line["transaction_id"] == "S2")  # type: ignore[union-attr]
+    status, rejected = site.call(
+        "finance", "POST", f"/api/v1/statement-lines/{s2['id']}/reject", json={"reason": "非本区款项"}
+    )
+    assert status == 200 and rejected["state"] == "rejected"  # type: ignore[index]
+    status, again = site.call("finance", "POST", f"/api/v1/statement-lines/{s2['id']}/reject", json={"reason": "x"})
+    assert status == 409 and again["code"] == "LINE_NOT_OPEN"  # type: ignore[index]

@@ -69,3 +69,41 @@ def test_take_money_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert report["applied_fen"] == total and report["awaiting_refund_fen"] == 0
     table = runner.invoke(app, ["pay", "collections", "--user", "caiwu", "--year", "2018"])
     assert table.exit_code == 0 and "渔阳镇" in table.output and "合计" in table.output
+
+
+def test_reconcile_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'reconcile.sqlite'}"
+    monkeypatch.setenv("YIBAO_DATABASE_URL", url)
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["db", "seed-district", "120119"])
+    for name, role, area in (("yuyang", "township_operator", YUYANG), ("caiwu", "finance", "120119000000")):
+        runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word"])
+    engine = make_engine(url)
+    with uow(engine) as work:
+        household = enroll_household(work, operator(YUYANG), family())[0].household_id
+    engine.dispose()
+    notice = invoke("pay", "notice", "--user", "yuyang", "--household", str(household), *CLOCK)
+    total = notice["amount_fen"]
+    statement = tmp_path / "tax-1026.csv"
+    statement.write_text(
+        "流水,金额,时间,单号\n"
+        f"T1,{total / 100:.2f},2017-10-26 11:00:00,{notice['number']}\nT2,9.99,2017-10-26 11:05,\n",
+        encoding="utf-8",
+    )
+    columns = ["--column", "流水=transaction_id", "--column", "时间=paid_at", "--column", "单号=notice_number"]
+    command = ["reconcile", "import", str(statement), "--user", "caiwu", "--channel", "tax", *columns, *CLOCK]
+    report = invoke(*command)
+    assert report["state_counts"] == {"matched": 1, "no_such_notice": 1} and not report["replayed"]
+    assert invoke(*command)["replayed"]  # the same file again: the same statement, nothing new
+    lines = invoke("reconcile", "lines", "--user", "caiwu")
+    assert [line["transaction_id"] for line in lines] == ["T2"]
+    rejected = invoke("reconcile", "reject", str(lines[0]["id"]), "--user", "caiwu", "--reason", "误汇款")
+    assert rejected["state"] == "rejected"
+    shown = runner.invoke(app, ["reconcile", "report", str(report["statement_id"]), "--user", "caiwu"])
+    assert shown.exit_code == 0 and "渔阳镇" in shown.output and "T2" in shown.output
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("交易流水号,金额,交易时间\nX1,abc,2017-10-26\n", encoding="utf-8")
+    refused = runner.invoke(app, ["reconcile", "import", str(broken), "--user", "caiwu", "--channel", "bank"])
+    assert refused.exit_code == 1 and "未导入" in refused.output
+    assert (tmp_path / "broken-错误.csv").exists()

@@ -16,10 +16,10 @@ FAMILY = [
 ]
 
 
-def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+def register_and_bill(page: object, server: str) -> None:
+    """As the 渔阳镇 clerk: register the family at the counter and open its new notice."""
     from playwright.sync_api import Page, expect
 
-    page = browser_page
     assert isinstance(page, Page)
     sign_in(page, server, "yuyang")
     page.goto(server + "/counter")
@@ -31,8 +31,15 @@ def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page
         page.select_option(f"select[name=m{row}_tier]", tier)
     page.click("button.primary")
     expect(page.locator("#total-due")).to_have_text("600.00")  # 440 + 160
-
     page.click("text=开具缴费通知单")
+
+
+def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    register_and_bill(page, server)
     expect(page.locator("h1.doc-title")).to_contain_text("缴费通知单")
     expect(page.locator("#notice-amount")).to_have_text("600.00")
     expect(page.locator("#notice")).to_contain_text("陆佰元整")
@@ -73,3 +80,41 @@ def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page
     page.goto(server + "/finance")
     expect(page.locator("#refunds")).to_contain_text("无待退费")
     expect(page.locator("#today tr.total")).to_contain_text("20.00")
+
+
+def test_bank_statement_and_an_unmatched_line_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    register_and_bill(page, server)
+    number = page.locator("#notice-number").inner_text()
+    page.click("header button")
+    sign_in(page, server, "caiwu")
+    statement = tmp_path / "工行对账单-1025.csv"
+    statement.write_text(
+        "交易流水号,金额,交易时间,通知单号,缴费人\n"
+        f"ICBC-1,440.00,2017-10-25 10:00:00,{number},王建国\n"  # the head's share, on the notice
+        "ICBC-2,160.00,2017-10-25 10:05:00,,王建国\n",  # the student's share, no notice number written
+        encoding="utf-8",
+    )
+    page.click("header >> text=对账")
+    page.set_input_files("#s_file", str(statement))
+    page.click("#upload button.primary")
+    expect(page.locator("#statement-result")).to_contain_text("对账完成", timeout=20_000)
+    expect(page.locator("#outcome [data-outcome=matched]")).to_have_text("1")
+    expect(page.locator("#outcome [data-outcome=no_such_notice]")).to_have_text("1")
+    page.click("#statement-link")
+    expect(page.locator("#differences")).to_contain_text("ICBC-2")
+    expect(page.locator("#townships")).to_contain_text("渔阳镇")
+
+    page.click("text=返回对账")
+    line = page.locator("#worklist tr[data-transaction=ICBC-2]")
+    line.locator("input[name=notice_number]").fill(number)
+    line.locator("form.assign button").click()
+    expect(page.locator("[role=status]")).to_contain_text("入账")
+    expect(page.locator("#worklist")).to_contain_text("无待处理明细")
+    page.goto(f"{server}/notices/{number}")
+    expect(page.locator("#notice-balance")).to_have_text("0.00")
+    for name, *_ in FAMILY:
+        expect(page.locator(f"#notice tr[data-name={name}] .state")).to_have_text("已生效")

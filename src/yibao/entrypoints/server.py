@@ -14,6 +14,7 @@ from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.web import (
     export_routes,
     list_routes,
+    reconcile_routes,
     record_routes,
     roster_routes,
     user_routes,
@@ -66,6 +67,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(export_routes.router)
     app.include_router(list_routes.router)
     app.include_router(web_money_routes.router)
+    app.include_router(reconcile_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -1,6 +1,6 @@
-"""Roster and department-list imports as background jobs, for the web pages and the API: the same use cases as
-`yibao import roster` and `yibao import list`, with the error file kept for download and the report as the job's
-result."""
+"""Roster, department-list and statement imports as background jobs, for the web pages and the API: the same use
+cases as `yibao import roster`, `yibao import list` and `yibao pay reconcile`, with the error file kept for
+download and the report as the job's result."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.services.access import Permission, Principal
 from yibao.services.department_lists import ListReport, ListRequest, department_of, import_department_list
 from yibao.services.jobs import Job, JobRunner, JobView
+from yibao.services.payments import check_channel
 from yibao.services.policies import campaign_policy
+from yibao.services.reconciliation import StatementRequest, import_statement
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest
 
@@ -95,3 +97,32 @@ def start_list_import(
         "dry_run": request.dry_run,
     }
     return runner.submit(principal, LIST_IMPORT, title, principal.area_code, params, _reported(run, request.file_name))
+
+
+STATEMENT_IMPORT = "statement_import"
+
+
+def start_statement_import(
+    runner: JobRunner, unit_of_work: Callable[[str], UnitOfWork], principal: Principal, request: StatementRequest
+) -> JobView:
+    """A bank's or the tax bureau's statement (对账单) reconciled in the background; a statement with bad lines
+    is refused whole, its error file kept for download."""
+    principal.require(Permission.PAYMENTS)
+    check_channel(request.channel)
+    title = f"对账 {request.file_name}"
+
+    def work(job: Job) -> dict[str, Any]:
+        with unit_of_work(principal.username) as uow:
+            report = import_statement(uow, principal, request, job.progress)
+        error_file = None
+        if report.problems and report.sheet is not None:
+            error_file = f"{Path(request.file_name).stem}-错误.{report.sheet.kind}"
+            report.write_error_file(job.output(error_file))
+        summary = report.summary()
+        summary["problems_total"] = len(report.problems)
+        summary["problems"] = summary["problems"][:SHOWN_PROBLEMS]
+        summary["error_file"] = error_file
+        return summary
+
+    params = {"file_name": request.file_name, "channel": request.channel, "layout": dict(request.layout or {})}
+    return runner.submit(principal, STATEMENT_IMPORT, title, principal.area_code, params, work)

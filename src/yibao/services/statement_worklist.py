@@ -253,3 +253,39 @@ def reject_line(uow: UnitOfWork, principal: Principal, line_id: int, reason: str
     uow.audit("reject", "statement_line", line.id, before, line_view(line).model_dump(mode="json"))
     uow.commit()
     return line_view(line)
+
+
+class StatementSummary(BaseModel):
+    id: int
+    channel: str
+    channel_name: str
+    file_name: str
+    at: datetime
+    actor: str
+    lines: int
+    amount_fen: int
+    state_counts: dict[str, int]
+
+
+def recent_statements(uow: UnitOfWork, principal: Principal, limit: int = 20) -> list[StatementSummary]:
+    principal.require(Permission.PAYMENTS)
+    rows = uow.session.scalars(
+        select(Statement)
+        .where(Statement.district_code == principal.district)
+        .order_by(Statement.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        StatementSummary(
+            id=row.id,
+            channel=row.channel,
+            channel_name=PAYMENT_CHANNELS[row.channel],
+            file_name=row.file_name,
+            at=row.at,
+            actor=row.actor,
+            lines=row.lines,
+            amount_fen=row.amount_fen,
+            state_counts=row.state_counts,
+        )
+        for row in rows
+    ]

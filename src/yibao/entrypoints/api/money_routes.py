@@ -3,17 +3,31 @@ collection batches, reversals, refunds, and the collection totals. Each route pa
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field, model_validator
 
+from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.job_routes import JobOut, job_out
+from yibao.entrypoints.api.routes import Context
 from yibao.services import notices, payments
 from yibao.services.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money_views import NoticeView, PaymentView
+from yibao.services.reconciliation import StatementRequest
+from yibao.services.roster_jobs import start_statement_import
+from yibao.services.statement_worklist import (
+    LineView,
+    ReconciliationReport,
+    assign_line,
+    open_lines,
+    reconciliation_report,
+    reject_line,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 
@@ -150,3 +164,59 @@ def collection_report(
     day: date | None = None,
 ) -> CollectionReport:
     return collections(work.uow, work.principal, insurance_year, day)
+
+
+@router.post(
+    "/statements",
+    status_code=202,
+    summary="Reconcile a bank or tax statement (对账单) in the background; poll the job it returns",
+    description="Default layout: 交易流水号, 金额 (yuan), 交易时间, and optionally 通知单号, 缴费人, 交易类型 "
+    "(收款/冲正), 原交易流水号, 摘要. A bank's own headers: `layout` as JSON, e.g. "
+    '`{"Serial": "transaction_id", "Amt": "amount"}`. The same file again is the same statement.',
+)
+def import_statement(
+    context: Context,
+    work: ApiWork,
+    file: Annotated[UploadFile, File(description=".xlsx or .csv")],
+    channel: Annotated[str, Form(description=f"one of {', '.join(PAYMENT_CHANNELS)}")],
+    layout: Annotated[str | None, Form(description="JSON: {their header: our column key}")] = None,
+) -> JobOut:
+    try:
+        mapping = json.loads(layout) if layout else None
+    except json.JSONDecodeError:
+        raise YibaoError("REQUEST_INVALID", field="layout", problem="not JSON") from None
+    if mapping is not None and not (
+        isinstance(mapping, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
+    ):
+        raise YibaoError("REQUEST_INVALID", field="layout", problem="an object of header to column key")
+    request = StatementRequest(channel, file.filename or "对账单.csv", file.file.read(), mapping)
+    return job_out(start_statement_import(context.jobs, context.unit_of_work, work.principal, request))
+
+
+@router.get("/statements/{statement_id}", summary="The reconciliation report of a statement, per township")
+def get_statement(work: ApiWork, statement_id: int) -> ReconciliationReport:
+    return reconciliation_report(work.uow, work.principal, statement_id)
+
+
+@router.get("/statement-lines", summary="Finance's worklist: statement lines nothing matched")
+def worklist(work: ApiWork) -> list[LineView]:
+    return open_lines(work.uow, work.principal)
+
+
+class AssignIn(BaseModel):
+    notice_number: str | None = None
+    enrollment_id: int | None = None
+
+
+class RejectIn(BaseModel):
+    reason: str
+
+
+@router.post("/statement-lines/{line_id}/assign", summary="Record the line's money on a notice (or enrollment)")
+def assign(work: ApiWork, line_id: int, body: AssignIn) -> LineView:
+    return assign_line(work.uow, work.principal, line_id, body.notice_number, body.enrollment_id)
+
+
+@router.post("/statement-lines/{line_id}/reject", summary="Not ours to take: the money goes back through the bank")
+def reject(work: ApiWork, line_id: int, body: RejectIn) -> LineView:
+    return reject_line(work.uow, work.principal, line_id, body.reason)

@@ -18,6 +18,7 @@ from yibao.entrypoints.cli import (
     import_commands,
     money_commands,
     policy_commands,
+    reconcile_commands,
     serve_commands,
     user_commands,
 )
@@ -36,6 +37,7 @@ app.add_typer(user_commands.app, name="user")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")
 app.add_typer(money_commands.app, name="pay")
+app.add_typer(reconcile_commands.app, name="reconcile")
 app.command("serve")(serve_commands.serve_command)
 app.command("demo")(serve_commands.demo_command)
 

@@ -34,7 +34,7 @@ Clock = Annotated[str | None, typer.Option(help="as if it were this moment (ISO 
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def _instant(value: str | None, field: str, as_json: bool) -> datetime | None:
+def instant_option(value: str | None, field: str, as_json: bool) -> datetime | None:
     if value is None:
         return None
     try:
@@ -52,7 +52,7 @@ def _fen(value: str, field: str, as_json: bool) -> int:
 
 @contextmanager
 def _acting(user: str, clock: str | None, as_json: bool) -> Iterator[tuple[UnitOfWork, Principal]]:
-    now = _instant(clock, "clock", as_json) or datetime.now(SHANGHAI)
+    now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
     uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
     with uow:
         try:
@@ -61,7 +61,7 @@ def _acting(user: str, clock: str | None, as_json: bool) -> Iterator[tuple[UnitO
             fail(error, as_json=as_json)
 
 
-def _run(user: str, clock: str | None, as_json: bool, call: Callable[[UnitOfWork, Principal], Any]) -> Any:
+def run_as(user: str, clock: str | None, as_json: bool, call: Callable[[UnitOfWork, Principal], Any]) -> Any:
     with _acting(user, clock, as_json) as (uow, principal):
         return call(uow, principal)
 
@@ -75,7 +75,7 @@ def notice_command(
     as_json: Json = False,
 ) -> None:
     """开具缴费通知单 (a new notice voids the earlier one for the same people)."""
-    view = _run(
+    view = run_as(
         user,
         clock,
         as_json,
@@ -89,7 +89,7 @@ def show_command(
     number: Annotated[str, typer.Argument(help="缴费通知单号")], user: User, as_json: Json = False
 ) -> None:
     """A notice: its people, what each owes and has paid, and the payments on it."""
-    _show_notice(_run(user, None, as_json, lambda uow, who: notices.get_notice(uow, who, number)), as_json)
+    _show_notice(run_as(user, None, as_json, lambda uow, who: notices.get_notice(uow, who, number)), as_json)
 
 
 @app.command("record")
@@ -114,7 +114,7 @@ def record_command(
         request = payments.PaymentRequest(
             channel=channel,
             amount_fen=amount_fen,
-            paid_at=_instant(paid_at, "paid_at", as_json) or uow.now,
+            paid_at=instant_option(paid_at, "paid_at", as_json) or uow.now,
             transaction_id=transaction_id,
             notice_number=notice,
             enrollment_id=enrollment,
@@ -122,7 +122,7 @@ def record_command(
         )
         return payments.record_payment(uow, who, request)
 
-    _show_payment(_run(user, clock, as_json, call), as_json)
+    _show_payment(run_as(user, clock, as_json, call), as_json)
 
 
 @app.command("batch")
@@ -149,11 +149,15 @@ def batch_command(
 
     def call(uow: UnitOfWork, who: Principal) -> PaymentView:
         batch = payments.CollectionBatchRequest(
-            batch_number, collector, handed_in_fen, _instant(paid_at, "paid_at", as_json) or uow.now, tuple(parsed)
+            batch_number,
+            collector,
+            handed_in_fen,
+            instant_option(paid_at, "paid_at", as_json) or uow.now,
+            tuple(parsed),
         )
         return payments.record_collection_batch(uow, who, batch)
 
-    _show_payment(_run(user, clock, as_json, call), as_json)
+    _show_payment(run_as(user, clock, as_json, call), as_json)
 
 
 @app.command("reverse")
@@ -165,7 +169,7 @@ def reverse_command(
     as_json: Json = False,
 ) -> None:
     """冲正: undo a payment; the people it paid for owe again."""
-    view = _run(
+    view = run_as(
         user, None, as_json, lambda uow, who: payments.reverse_payment(uow, who, payment_id, reason, transaction_id)
     )
     _show_payment(view, as_json)
@@ -182,7 +186,7 @@ def refund_command(
 ) -> None:
     """退费: pay back money that pays for nobody."""
     amount_fen = _fen(amount, "amount", as_json) if amount is not None else None
-    view = _run(
+    view = run_as(
         user,
         None,
         as_json,
@@ -194,7 +198,7 @@ def refund_command(
 @app.command("refunds")
 def refunds_command(user: User, year: Annotated[int | None, typer.Option()] = None, as_json: Json = False) -> None:
     """退费待办: payments holding money for nobody."""
-    views: list[PaymentView] = _run(user, None, as_json, lambda uow, who: refunds_to_issue(uow, who, year))
+    views: list[PaymentView] = run_as(user, None, as_json, lambda uow, who: refunds_to_issue(uow, who, year))
     if as_json:
         print_json([view.model_dump(mode="json") for view in views])
         return
@@ -221,9 +225,9 @@ def collections_command(
     """收款汇总 per township and channel: received, reversed, refunded, applied, awaiting refund."""
     on: date | None = None
     if day is not None:
-        parsed = _instant(day, "day", as_json)
+        parsed = instant_option(day, "day", as_json)
         on = as_shanghai(parsed).date() if parsed else None
-    report: CollectionReport = _run(user, None, as_json, lambda uow, who: collections(uow, who, year, on))
+    report: CollectionReport = run_as(user, None, as_json, lambda uow, who: collections(uow, who, year, on))
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
