@@ -27,7 +27,7 @@ from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, PaymentNotice
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.services import enrollments, notices, payments
+from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Role
 from yibao.services.collections import collections
 from yibao.services.payments import PaymentRequest
@@ -119,9 +119,9 @@ def _run(engine: Engine, steps: list[tuple]) -> None:  # type: ignore[type-arg]
                 elif kind == "again" and sent:
                     recorded.append(payments.record_payment(work, CLERK, sent[step[1] % len(sent)]).id)
                 elif kind == "reverse" and recorded:
-                    payments.reverse_payment(work, FINANCE, recorded[step[1] % len(recorded)], "冲正")
+                    reversals.reverse_payment(work, FINANCE, recorded[step[1] % len(recorded)], "冲正")
                 elif kind == "refund" and recorded:
-                    payments.refund_payment(work, FINANCE, recorded[step[1] % len(recorded)], "退费", step[2])
+                    reversals.refund_payment(work, FINANCE, recorded[step[1] % len(recorded)], "退费", step[2])
                 elif kind == "cancel":
                     enrollments.cancel_enrollment(work, CLERK, enrollment_ids[step[1]], "注销")
             event(f"{step[0]} done")

@@ -23,7 +23,7 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import BatchLine
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services import enrollments, notices, payments
+from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Role
 from yibao.services.payments import CollectionBatchRequest, PaymentRequest
 from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
@@ -142,10 +142,10 @@ def test_overpayment_awaits_a_refund_and_a_refund_is_a_new_row(engine: Engine, h
     payment = pay(engine, amount_fen=notice.amount_fen + 5000, transaction_id="wx-4", notice_number=notice.number)
     assert payment.unapplied_fen == 5000
     with uow(engine, "finance") as work, pytest.raises(YibaoError) as refused:
-        payments.refund_payment(work, FINANCE, payment.id, "多缴", amount_fen=5001)
+        reversals.refund_payment(work, FINANCE, payment.id, "多缴", amount_fen=5001)
     assert refused.value.code == "REFUND_EXCEEDS"
     with uow(engine, "finance") as work:
-        refund = payments.refund_payment(work, FINANCE, payment.id, "多缴退回")
+        refund = reversals.refund_payment(work, FINANCE, payment.id, "多缴退回")
     assert refund.kind == "refund" and refund.amount_fen == -5000 and refund.original_id == payment.id
     with uow(engine) as work:
         assert payments.get_payment(work, FINANCE, payment.id).unapplied_fen == 0
@@ -155,14 +155,14 @@ def test_a_reversal_makes_the_household_owe_again(engine: Engine, household: int
     notice = issue(engine, household)
     payment = pay(engine, amount_fen=notice.amount_fen, transaction_id="wx-5", notice_number=notice.number)
     with uow(engine, "clerk") as work, pytest.raises(YibaoError) as refused:
-        payments.reverse_payment(work, CLERK, payment.id, "退票")
+        reversals.reverse_payment(work, CLERK, payment.id, "退票")
     assert refused.value.code == "FORBIDDEN"  # reversals are finance's
     with uow(engine, "finance") as work:
-        reversal = payments.reverse_payment(work, FINANCE, payment.id, "银行退票")
+        reversal = reversals.reverse_payment(work, FINANCE, payment.id, "银行退票")
     assert reversal.amount_fen == -notice.amount_fen
     assert {state for _, due, state in dues(engine, household) if due} == {"notified"}
     with uow(engine, "finance") as work, pytest.raises(YibaoError) as twice:
-        payments.reverse_payment(work, FINANCE, payment.id, "again")
+        reversals.reverse_payment(work, FINANCE, payment.id, "again")
     assert twice.value.code == "PAYMENT_NOT_REVERSIBLE"
     with uow(engine) as work:
         assert notices.get_notice(work, CLERK, notice.number).balance_fen == notice.amount_fen
@@ -252,6 +252,7 @@ def test_two_deliveries_of_one_transaction_at_the_same_instant_are_one_payment(e
             answers.append(
                 pay(
                     engine,
+                    FINANCE,  # two finance users confirming the bank's payment at once
                     amount_fen=notice.amount_fen,
                     transaction_id="bank-77",
                     notice_number=notice.number,

@@ -1,4 +1,5 @@
-"""Recording payments from every channel, reversing them and refunding them — nothing lost, nothing twice.
+"""Recording payments from every channel, and collection batches — nothing lost, nothing twice. (Taking money
+back: :mod:`~yibao.services.reversals`.)
 
 * The same (channel, transaction id) is one payment. A second delivery returns the first, marked ``duplicate``;
   two deliveries at the same instant meet the database's unique index, and the loser returns the winner's row.
@@ -6,7 +7,7 @@
   not take is refused before anything is written.
 * Money goes to the people it pays for in the notice's order, each up to what they owe; what is left pays for
   nobody and is owed back (a refund to issue). A person is covered (``effective``) only when fully paid.
-* Reversals and refunds are new rows that name the payment; balances are sums, never edited.
+* Balances are sums of rows, never edited (see :mod:`~yibao.services.ledger`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from yibao.domain.payments import (
 )
 from yibao.services.access import Permission, Principal, enrollment_scope, payment_scope
 from yibao.services.enrollments import STATE_NAMES
-from yibao.services.ledger import lock_enrollments, paid_fen, unapplied_fen
+from yibao.services.ledger import lock_enrollments, paid_fen
 from yibao.services.money_views import PaymentView, payment_views
 from yibao.services.notices import visible_notice
 from yibao.services.settlement import (
@@ -43,7 +44,6 @@ from yibao.services.settlement import (
     make_effective,
     refuse_if_not_payable,
     take_payment_moment,
-    unsettle,
 )
 
 # Channels where the clerk is the source of truth; every other channel has its own transaction id.
@@ -229,7 +229,9 @@ def _take(
     for enrollment in payable:
         if now_paid[enrollment.id] >= (enrollment.individual_due_fen or 0):
             make_effective(uow, enrollment, results[enrollment.id])
-    uow.audit("record", "payment", payment.id, None, _summary(payment) | {"allocations": _allocated(allocations)})
+    uow.audit(
+        "record", "payment", payment.id, None, payment_summary(payment) | {"allocations": _allocated(allocations)}
+    )
     uow.session.flush()
     return payment_views(uow, principal, [payment])[0]
 
@@ -307,7 +309,7 @@ def _allocated(allocations: list[Allocation]) -> dict[str, int]:
     return {str(a.enrollment_id): a.amount_fen for a in allocations}
 
 
-def _summary(payment: Payment) -> dict[str, object]:
+def payment_summary(payment: Payment) -> dict[str, object]:
     return {
         "kind": payment.kind,
         "channel": payment.channel,
@@ -329,116 +331,3 @@ def visible_payment(uow: UnitOfWork, principal: Principal, payment_id: int) -> P
 
 def get_payment(uow: UnitOfWork, principal: Principal, payment_id: int) -> PaymentView:
     return payment_views(uow, principal, [visible_payment(uow, principal, payment_id)])[0]
-
-
-def reverse_payment(
-    uow: UnitOfWork, principal: Principal, payment_id: int, reason: str, transaction_id: str | None = None
-) -> PaymentView:
-    """冲正: undo a payment entirely — a bounced transfer, a payment recorded against the wrong people. The people
-    it paid for owe again; a payment with refunds out of it cannot be reversed (refund the rest instead)."""
-    view = reverse(uow, principal, payment_id, reason, transaction_id)
-    uow.commit()
-    return view
-
-
-def reverse(
-    uow: UnitOfWork, principal: Principal, payment_id: int, reason: str, transaction_id: str | None = None
-) -> PaymentView:
-    """:func:`reverse_payment` inside the caller's transaction (a reversal line of a statement)."""
-    principal.require(Permission.PAYMENTS)
-    if not reason.strip():
-        raise YibaoError("REASON_REQUIRED", field="reason")
-    original = visible_payment(uow, principal, payment_id)
-    if original.kind != "payment":
-        raise YibaoError(
-            "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="只能冲正缴费记录", reason_en="not a payment"
-        )
-    applied = {
-        enrollment_id: amount
-        for enrollment_id, amount in _applied_of(uow, original.id).items()
-        if amount  # released already (a cancellation) leaves nothing to take back
-    }
-    locked = lock_enrollments(uow, applied)
-    later = uow.session.scalars(select(Payment.kind).where(Payment.original_id == original.id)).all()
-    if "reversal" in later:
-        raise YibaoError("PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已冲正", reason_en="already reversed")
-    if "refund" in later:
-        raise YibaoError(
-            "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已有退费", reason_en="money was refunded from it"
-        )
-    reversal = _counter_row(uow, original, "reversal", -original.amount_fen, transaction_id, reason)
-    for enrollment_id, amount in applied.items():
-        uow.session.add(
-            PaymentAllocation(
-                payment_id=original.id, enrollment_id=enrollment_id, amount_fen=-amount, at=uow.now, reason="reversal"
-            )
-        )
-    uow.session.flush()
-    for enrollment in locked.values():
-        unsettle(uow, enrollment, f"冲正缴费{original.id}")
-    uow.audit("reverse", "payment", original.id, _summary(original), _summary(reversal) | {"reason": reason.strip()})
-    uow.session.flush()
-    return payment_views(uow, principal, [reversal])[0]
-
-
-def _applied_of(uow: UnitOfWork, payment_id: int) -> dict[int, int]:
-    totals: dict[int, int] = {}
-    for enrollment_id, amount in uow.session.execute(
-        select(PaymentAllocation.enrollment_id, PaymentAllocation.amount_fen).where(
-            PaymentAllocation.payment_id == payment_id
-        )
-    ):
-        totals[enrollment_id] = totals.get(enrollment_id, 0) + amount
-    return totals
-
-
-def _counter_row(
-    uow: UnitOfWork, original: Payment, kind: str, amount_fen: int, transaction_id: str | None, note: str
-) -> Payment:
-    row = Payment(
-        kind=kind,
-        channel=original.channel,
-        transaction_id=transaction_id or None,
-        amount_fen=amount_fen,
-        insurance_year=original.insurance_year,
-        township_code=original.township_code,
-        notice_id=original.notice_id,
-        original_id=original.id,
-        payer_name=original.payer_name,
-        paid_at=uow.now,
-        recorded_at=uow.now,
-        actor=uow.actor,
-        note=note.strip() or None,
-    )
-    uow.session.add(row)
-    uow.session.flush()
-    return row
-
-
-def refund_payment(
-    uow: UnitOfWork,
-    principal: Principal,
-    payment_id: int,
-    reason: str,
-    amount_fen: int | None = None,
-    transaction_id: str | None = None,
-) -> PaymentView:
-    """退费: pay back money that pays for nobody (an overpayment, a cancelled person's share) — all of it, or a
-    part. Money applied to a covered person is not refundable until that person is cancelled."""
-    principal.require(Permission.PAYMENTS)
-    if not reason.strip():
-        raise YibaoError("REASON_REQUIRED", field="reason")
-    original = visible_payment(uow, principal, payment_id)
-    if original.kind != "payment":
-        raise YibaoError("PAYMENT_NOT_FOUND", field="payment_id", id=payment_id)
-    lock_enrollments(uow, _applied_of(uow, original.id))
-    available = unapplied_fen(uow, [original.id])[original.id]
-    amount = available if amount_fen is None else amount_fen
-    if amount <= 0 or amount > available:
-        raise YibaoError(
-            "REFUND_EXCEEDS", field="amount_fen", amount=format_yuan(max(amount, 0)), available=format_yuan(available)
-        )
-    refund = _counter_row(uow, original, "refund", -amount, transaction_id, reason)
-    uow.audit("refund", "payment", original.id, None, _summary(refund) | {"reason": reason.strip()})
-    uow.commit()
-    return payment_views(uow, principal, [refund])[0]

@@ -46,7 +46,8 @@ from yibao.domain.statement import (
 from yibao.services.access import Permission, Principal
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.bulk_payments import pay_notice_lines
-from yibao.services.payments import check_channel, reverse
+from yibao.services.payments import check_channel
+from yibao.services.reversals import reverse
 from yibao.services.roster_report import Progress, RowProblem, no_progress, read_table, write_problems
 
 LINE_COLUMNS = (

@@ -15,7 +15,7 @@ from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.job_routes import JobOut, job_out
 from yibao.entrypoints.api.routes import Context
-from yibao.services import notices, payments
+from yibao.services import notices, payments, reversals
 from yibao.services.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money_views import NoticeView, PaymentView
 from yibao.services.reconciliation import StatementRequest
@@ -142,12 +142,12 @@ def get_payment(work: ApiWork, payment_id: int) -> PaymentView:
 
 @router.post("/payments/{payment_id}/reversal", status_code=201, summary="冲正: undo a payment (finance)")
 def reverse_payment(work: ApiWork, payment_id: int, body: ReversalIn) -> PaymentView:
-    return payments.reverse_payment(work.uow, work.principal, payment_id, body.reason, body.transaction_id)
+    return reversals.reverse_payment(work.uow, work.principal, payment_id, body.reason, body.transaction_id)
 
 
 @router.post("/payments/{payment_id}/refund", status_code=201, summary="退费: pay back what pays for nobody")
 def refund_payment(work: ApiWork, payment_id: int, body: RefundIn) -> PaymentView:
-    return payments.refund_payment(
+    return reversals.refund_payment(
         work.uow, work.principal, payment_id, body.reason, body.amount_fen, body.transaction_id
     )
 

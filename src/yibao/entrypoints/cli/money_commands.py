@@ -21,7 +21,7 @@ from yibao.domain.money import yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.timeutil import SHANGHAI, as_shanghai, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
-from yibao.services import notices, payments
+from yibao.services import notices, payments, reversals
 from yibao.services.access import Principal
 from yibao.services.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money_views import NoticeView, PaymentView
@@ -170,7 +170,7 @@ def reverse_command(
 ) -> None:
     """冲正: undo a payment; the people it paid for owe again."""
     view = run_as(
-        user, None, as_json, lambda uow, who: payments.reverse_payment(uow, who, payment_id, reason, transaction_id)
+        user, None, as_json, lambda uow, who: reversals.reverse_payment(uow, who, payment_id, reason, transaction_id)
     )
     _show_payment(view, as_json)
 
@@ -190,7 +190,7 @@ def refund_command(
         user,
         None,
         as_json,
-        lambda uow, who: payments.refund_payment(uow, who, payment_id, reason, amount_fen, transaction_id),
+        lambda uow, who: reversals.refund_payment(uow, who, payment_id, reason, amount_fen, transaction_id),
     )
     _show_payment(view, as_json)
 

@@ -24,7 +24,7 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.web.routes import campaign_year, form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import enrollments, notices, payments
+from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Permission
 from yibao.services.collections import collections, refunds_to_issue
 from yibao.services.payments import OWN_RECORD_CHANNELS
@@ -138,7 +138,7 @@ def payment(request: Request, work: WebWork, payment_id: int) -> Response:
 @router.post("/payments/{payment_id}/reversal")
 def reverse(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int, form: Form) -> Response:
     try:
-        view = payments.reverse_payment(work.uow, work.principal, payment_id, form.get("reason", ""))
+        view = reversals.reverse_payment(work.uow, work.principal, payment_id, form.get("reason", ""))
     except YibaoError as error:
         work.uow.session.rollback()
         return _payment_page(request, work, payment_id, status_code=status_for(error), error=error)
@@ -149,7 +149,7 @@ def reverse(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int
 def refund(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int, form: Form) -> Response:
     try:
         amount = _amount(form["amount"], "amount") if form.get("amount", "").strip() else None
-        view = payments.refund_payment(work.uow, work.principal, payment_id, form.get("reason", ""), amount)
+        view = reversals.refund_payment(work.uow, work.principal, payment_id, form.get("reason", ""), amount)
     except YibaoError as error:
         work.uow.session.rollback()
         return _payment_page(request, work, payment_id, status_code=status_for(error), error=error)
