@@ -49,6 +49,7 @@ class Permission(StrEnum):
     UPLOAD_LISTS = "upload_lists"  # department lists (issue: bulk rosters)
     TAKE_PAYMENTS = "take_payments"  # issue payment notices, record payments and collection batches
     PAYMENTS = "payments"  # reversals, refunds, reconciliation (finance)
+    MANAGE_TARGETS = "manage_targets"  # load or import the year's targets (the district bureau)
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -62,6 +63,7 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.UPLOAD_LISTS: "上传部门名单",
     Permission.TAKE_PAYMENTS: "开具缴费通知单、收款",
     Permission.PAYMENTS: "冲正、退费与对账",
+    Permission.MANAGE_TARGETS: "设定任务指标",
 }
 
 P = Permission

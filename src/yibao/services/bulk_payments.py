@@ -114,12 +114,20 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
             pl.lit("payment").alias("reason"),
         ),
     )
+    completed = payments.group_by("notice_id").agg(pl.col("paid_at").max().alias("effective_at"))
     covered = (
         owed.join(
             allocations.group_by("enrollment_id").agg(pl.col("amount_fen").sum().alias("new")), on="enrollment_id"
         )
         .filter(pl.col("paid") + pl.col("new") >= pl.col("due"))
-        .select(pl.col("enrollment_id").alias("id"), pl.lit("effective").alias("state"), "benefit_start", "benefit_end")
+        .join(completed, on="notice_id")
+        .select(
+            pl.col("enrollment_id").alias("id"),
+            pl.lit("effective").alias("state"),
+            "benefit_start",
+            "benefit_end",
+            "effective_at",  # the notice's last line in the statement: when its money was complete
+        )
     )
     bulk_update(connection, _table(Enrollment), covered)
     _audit(audit, payments, covered)

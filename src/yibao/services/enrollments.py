@@ -122,6 +122,7 @@ def cancel_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int,
         raise _refuse_state(enrollment, "注销", "cancel")
     before = summary(enrollment)
     enrollment.state = "cancelled"
+    enrollment.cancelled_at = uow.now
     uow.session.flush()
     released = release_enrollment(uow, enrollment.id, reason.strip())
     after = summary(enrollment) | {"reason": reason.strip(), "released_fen": released}

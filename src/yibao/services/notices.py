@@ -103,7 +103,7 @@ def issue_notice(
         results = assess_at(uow, nothing_owed, uow.now)
         for enrollment in nothing_owed:
             if results[enrollment.id]["eligible"]:
-                make_effective(uow, enrollment, results[enrollment.id])
+                make_effective(uow, enrollment, results[enrollment.id], uow.now)
     uow.audit(
         "issue",
         "payment_notice",

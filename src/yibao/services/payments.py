@@ -228,7 +228,7 @@ def _take(
     now_paid = paid_fen(uow, [e.id for e in payable])
     for enrollment in payable:
         if now_paid[enrollment.id] >= (enrollment.individual_due_fen or 0):
-            make_effective(uow, enrollment, results[enrollment.id])
+            make_effective(uow, enrollment, results[enrollment.id], request.paid_at)
     uow.audit(
         "record", "payment", payment.id, None, payment_summary(payment) | {"allocations": _allocated(allocations)}
     )

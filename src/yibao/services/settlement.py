@@ -88,10 +88,11 @@ def take_payment_moment(uow: UnitOfWork, enrollment: Enrollment, result: dict[st
     uow.audit("assess_at_payment", "enrollment", enrollment.id, before, summary(enrollment) | {"path": result["path"]})
 
 
-def make_effective(uow: UnitOfWork, enrollment: Enrollment, result: dict[str, Any]) -> None:
-    """Fully paid: cover runs from the date the plan gives for this payment moment."""
+def make_effective(uow: UnitOfWork, enrollment: Enrollment, result: dict[str, Any], paid_at: datetime) -> None:
+    """Fully paid at ``paid_at``: cover runs from the date the plan gives for this payment moment."""
     before = summary(enrollment)
     enrollment.state = "effective"
+    enrollment.effective_at = paid_at
     enrollment.benefit_start = result["benefit_start"]
     enrollment.benefit_end = result["benefit_end"]
     uow.session.flush()
@@ -113,5 +114,6 @@ def unsettle(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
         )
     )
     enrollment.state = "notified" if has_notice else "assessed"
+    enrollment.effective_at = None
     uow.session.flush()
     uow.audit("unsettle", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": reason})

@@ -167,6 +167,10 @@ class Enrollment(Base):
     assumptions: Mapped[list[str]] = mapped_column(JSON, default=list)
     registered_at: Mapped[datetime] = mapped_column(Instant())
     assessed_at: Mapped[datetime | None] = mapped_column(Instant())
+    # When the money was complete (the payment moment), and when it was cancelled: progress is counted as of any
+    # day from these, with no nightly batch.
+    effective_at: Mapped[datetime | None] = mapped_column(Instant())
+    cancelled_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (
         CheckConstraint(f"state in {ENROLLMENT_STATES!r}", name="state"),
         # One live enrollment per resident and year, across all townships: the database decides, so two clerks
@@ -419,4 +423,30 @@ class StatementLine(Base):
     __table_args__ = (
         CheckConstraint(f"state in {STATEMENT_LINE_STATES!r}", name="state"),
         Index("ix_statement_lines_channel_transaction", "channel", "transaction_id"),
+    )
+
+
+TARGET_CATEGORIES = ("all", "general", "students", "special_groups")
+
+
+class Target(Base):
+    """任务指标: persons to enroll in an insurance year, for a township (or the district, or an institution named
+    in the plan), by category; from the plan's table or a bureau's own sheet."""
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    district_code: Mapped[str] = mapped_column(String(6))
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))  # None: a unit that is no area
+    unit: Mapped[str] = mapped_column(String(64))  # as the plan names it
+    unit_kind: Mapped[str] = mapped_column(String(16))  # district | township | institution | unmatched
+    includes: Mapped[list[str]] = mapped_column(JSON, default=list)  # area codes counted with this unit
+    category: Mapped[str] = mapped_column(String(16))
+    persons: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(120))  # policy:<id> or the file imported
+    loaded_at: Mapped[datetime] = mapped_column(Instant())
+    actor: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        CheckConstraint(f"category in {TARGET_CATEGORIES!r}", name="category"),
+        Index("uq_targets_year_unit_category", "insurance_year", "district_code", "unit", "category", unique=True),
     )

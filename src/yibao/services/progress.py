@@ -1,0 +1,276 @@
+"""Progress of a campaign as of any day (参保进度): registered, assessed, paid and covered, per township and
+category, against the targets — always current: counted from the enrollments at request time, no nightly batch.
+
+Counted as of the end of a day in Shanghai: an enrollment counts as registered from ``registered_at``, assessed
+from ``assessed_at``, paid from ``effective_at`` (the payment moment that completed it), covered once its cover
+has begun, and none of it after ``cancelled_at``. Categories, for targets split by them: ``special_groups`` (the
+enrollment carries an assisted subsidy: 资助参保), else ``students`` (category 在校学生), else ``general``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+
+from yibao.adapters.db.tables import Area, Enrollment, Target
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
+from yibao.domain.policy.checks import instant_closes, instant_opens
+from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
+from yibao.domain.timeutil import end_of_day
+from yibao.services.access import Permission, Principal
+from yibao.services.policies import district_policies
+
+MEASURES = ("registered", "assessed", "paid", "covered")
+CATEGORIES = ("general", "students", "special_groups")
+
+
+class UnitProgress(BaseModel):
+    unit: str
+    unit_kind: str  # township | institution | unmatched | untargeted
+    area_code: str | None
+    measured: str  # the category the target counts: all, or general (蓟州: special groups and students excluded)
+    target: int | None
+    registered: int
+    assessed: int
+    paid: int
+    covered: int
+    paid_by_category: dict[str, int]
+    paid_since_last: int  # since the last report (the day before, or the week before: the plan's rhythm)
+    completion: float | None
+    band: str | None
+    band_name: str | None
+    rank: int | None
+    pace_per_day: float
+    reached_on: date | None
+    needed_per_day: float | None
+
+
+class DayPoint(BaseModel):
+    day: date
+    paid: int  # cumulative, all categories
+
+
+class ProgressReport(BaseModel):
+    insurance_year: int
+    policy_id: str
+    on: date
+    rhythm: str  # daily | weekly
+    last_report: date
+    deadline: date | None
+    target: int | None  # the district's (all categories), where the plan gives one
+    registered: int
+    paid: int
+    paid_since_last: int
+    completion: float | None
+    units: list[UnitProgress]
+    series: list[DayPoint]
+    slowest: list[str]  # the three least complete units with a target (named in the bulletin)
+
+
+def _category() -> ColumnElement[str]:
+    return case(
+        (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
+        (Enrollment.category == "student", "students"),
+        else_="general",
+    )
+
+
+def _counts(uow: UnitOfWork, district: str, year: int, on: date, before: date) -> list[Any]:
+    """Per township and category: registered, assessed, paid, covered (all as of the end of ``on``), paid at the
+    last report (``before``), and paid a week before ``on`` (the recent pace). Cancelled enrollments are read too:
+    each count asks whether the enrollment was alive at its own moment."""
+    base = (
+        select(
+            Enrollment.township_code,
+            _category().label("category"),
+            Enrollment.registered_at,
+            Enrollment.assessed_at,
+            Enrollment.effective_at,
+            Enrollment.cancelled_at,
+            Enrollment.benefit_start,
+        )
+        .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(district))
+        .subquery()
+    )
+
+    def alive(at: Any) -> ColumnElement[bool]:
+        return or_(base.c.cancelled_at.is_(None), base.c.cancelled_at > at)
+
+    def counted(moment: Any, at: Any, *more: ColumnElement[bool]) -> Any:
+        return func.sum(case((and_(moment.is_not(None), moment <= at, alive(at), *more), 1), else_=0))
+
+    end, earlier = end_of_day(on), end_of_day(before)
+    week_ago = end_of_day(on - timedelta(days=PACE_DAYS))
+    return list(
+        uow.session.execute(
+            select(
+                base.c.township_code,
+                base.c.category,
+                counted(base.c.registered_at, end),
+                counted(base.c.assessed_at, end),
+                counted(base.c.effective_at, end),
+                counted(base.c.effective_at, end, base.c.benefit_start <= on),
+                counted(base.c.effective_at, earlier),
+                counted(base.c.effective_at, week_ago),
+            ).group_by(base.c.township_code, base.c.category)
+        ).all()
+    )
+
+
+def _alive(at: Any) -> ColumnElement[bool]:
+    return or_(Enrollment.cancelled_at.is_(None), Enrollment.cancelled_at > at)
+
+
+def _series(uow: UnitOfWork, district: str, year: int, start: date, on: date) -> list[DayPoint]:
+    """Cumulative paid per day of the campaign (Shanghai days)."""
+    dialect = uow.session.get_bind().dialect.name
+    moment = Enrollment.effective_at
+    day = (
+        func.date(func.timezone("Asia/Shanghai", moment)) if dialect == "postgresql" else func.date(moment, "+8 hours")
+    )
+    rows = uow.session.execute(
+        select(day, func.count())
+        .where(
+            Enrollment.insurance_year == year,
+            Enrollment.township_code.startswith(district),
+            moment.is_not(None),
+            moment <= end_of_day(on),
+            _alive(end_of_day(on)),
+        )
+        .group_by(day)
+    ).all()
+    per_day: dict[date, int] = {}
+    for value, count in rows:
+        key = value if isinstance(value, date) else date.fromisoformat(str(value))
+        per_day[key] = per_day.get(key, 0) + int(count)
+    before_start = sum(count for key, count in per_day.items() if key < start)
+    points, total, cursor = [], before_start, start
+    while cursor <= on:
+        total += per_day.get(cursor, 0)
+        points.append(DayPoint(day=cursor, paid=total))
+        cursor += timedelta(days=1)
+    return points
+
+
+def campaign_dates(policy: Policy) -> tuple[date, date | None]:
+    """The first day of the campaign and its deadline (the plan's date for the total, else its last window)."""
+    windows = policy.enrollment.windows
+    start = min(instant_opens(w.opens).date() for w in windows)
+    if policy.targets.reporting is not None and policy.targets.reporting.starts is not None:
+        start = min(start, policy.targets.reporting.starts)
+    if policy.targets.total is not None:
+        return start, policy.targets.total.by
+    return start, max(instant_closes(w.closes).date() for w in windows)
+
+
+def progress_report(
+    uow: UnitOfWork, principal: Principal, on: date, insurance_year: int | None = None
+) -> ProgressReport:
+    if not principal.may(Permission.READ_RESIDENTS):
+        principal.require(Permission.READ_RESIDENTS)
+    policies = [p for p in district_policies(principal.district) if insurance_year in (None, p.insurance_year)]
+    if not policies:
+        raise YibaoError("POLICY_UNKNOWN", field="insurance_year", policy=str(insurance_year), available="—")
+    policy = max(policies, key=lambda p: p.insurance_year) if insurance_year is None else policies[0]
+    year = policy.insurance_year
+    rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
+    last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
+    start, deadline = campaign_dates(policy)
+    rows = _counts(uow, principal.district, year, on, last_report)
+    names = dict(
+        uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all()
+    )
+    targets = uow.session.scalars(
+        select(Target).where(Target.insurance_year == year, Target.district_code == principal.district)
+    ).all()
+    units = _units(rows, targets, names, on, deadline)
+    district_target = next((t.persons for t in targets if t.unit_kind == "district" and t.category == "all"), None)
+    paid = sum(int(row[4]) for row in rows)
+    rates = {unit.unit: unit.completion for unit in units}
+    slowest = [
+        name for name, _ in sorted(((k, v) for k, v in rates.items() if v is not None), key=lambda kv: kv[1])[:3]
+    ]
+    return ProgressReport(
+        insurance_year=year,
+        policy_id=policy.id,
+        on=on,
+        rhythm=rhythm,
+        last_report=last_report,
+        deadline=deadline,
+        target=district_target,
+        registered=sum(int(row[2]) for row in rows),
+        paid=paid,
+        paid_since_last=paid - sum(int(row[6]) for row in rows),
+        completion=completion(paid, district_target),
+        units=units,
+        series=_series(uow, principal.district, year, start, on),
+        slowest=slowest,
+    )
+
+
+def _units(rows: list[Any], targets: Any, names: dict[str, str], on: date, deadline: date | None) -> list[UnitProgress]:
+    """One row per target unit (a township with the areas counted with it, an institution, an unmatched name) and
+    per township with enrollments but no target."""
+    per_township: dict[str, dict[str, list[int]]] = {}
+    for township, category, *values in rows:
+        per_township.setdefault(township, {})[category] = [int(v or 0) for v in values]
+    by_unit: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        if target.unit_kind == "district":
+            continue
+        unit = by_unit.setdefault(
+            target.unit,
+            {"kind": target.unit_kind, "area": target.area_code, "codes": [], "targets": {}},
+        )
+        unit["codes"] = [code for code in [target.area_code, *target.includes] if code]
+        unit["targets"][target.category] = target.persons
+    covered_codes = {code for unit in by_unit.values() for code in unit["codes"]}
+    for code in sorted(per_township):
+        if code not in covered_codes:
+            by_unit[names.get(code, code)] = {"kind": "untargeted", "area": code, "codes": [code], "targets": {}}
+    result = []
+    for name, unit in by_unit.items():
+        measured = "all" if "all" in unit["targets"] or not unit["targets"] else next(iter(unit["targets"]))
+        if "general" in unit["targets"] and "all" not in unit["targets"]:
+            measured = "general"
+        sums = [0] * 6
+        by_category = dict.fromkeys(CATEGORIES, 0)
+        for code in unit["codes"]:
+            for category, values in per_township.get(code, {}).items():
+                by_category[category] += values[2]
+                if measured in ("all", category):
+                    sums = [a + b for a, b in zip(sums, values, strict=True)]
+        target = unit["targets"].get(measured)
+        rate = completion(sums[2], target)
+        projection = project(sums[2], sums[5], target, on, deadline)
+        result.append(
+            UnitProgress(
+                unit=name,
+                unit_kind=unit["kind"],
+                area_code=unit["area"],
+                measured=measured,
+                target=target,
+                registered=sums[0],
+                assessed=sums[1],
+                paid=sums[2],
+                covered=sums[3],
+                paid_by_category=by_category,
+                paid_since_last=sums[2] - sums[4],
+                completion=rate,
+                band=band(rate),
+                band_name=BAND_NAMES.get(band(rate) or ""),
+                rank=None,
+                pace_per_day=round(projection.pace_per_day, 1),
+                reached_on=projection.reached_on,
+                needed_per_day=round(projection.needed_per_day, 1) if projection.needed_per_day else None,
+            )
+        )
+    ranks = ranked({row.unit: row.completion for row in result})
+    for row in result:
+        row.rank = ranks.get(row.unit)
+    return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.area_code or "", u.unit))

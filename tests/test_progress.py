@@ -1,0 +1,175 @@
+"""Targets and progress on SQLite and PostgreSQL: the plans' tables reproduce their totals, and on a simulated
+campaign (enrollments and payments spread over the plan's dates, some cancelled) the report matches an
+independent count, day by day, per township and category, with rankings, bands and projections."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from db_fixtures import postgres_engine, sqlite_engine
+from households import uow
+from principals import admin, operator
+from yibao.adapters.db import migrate
+from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.domain import idnumber
+from yibao.domain.progress import band, project, ranked
+from yibao.domain.timeutil import SHANGHAI
+from yibao.services.progress import progress_report
+from yibao.services.registry import seed_district
+from yibao.services.targets import load_policy_targets
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = sqlite_engine(tmp_path)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+    else:
+        for engine in postgres_engine():
+            migrate.upgrade(engine)
+            yield engine
+
+
+def totals(rows: list, **where: object) -> int:  # type: ignore[type-arg]
+    return sum(row.persons for row in rows if all(getattr(row, key) == value for key, value in where.items()))
+
+
+def test_the_plans_tables_reproduce_their_totals(engine: Engine) -> None:
+    for district in ("120119", "120118"):
+        with uow(engine, "admin") as work:
+            seed_district(work, district)
+    with uow(engine, "admin") as work:
+        jizhou = load_policy_targets(work, admin("120119000000"), "tianjin-jizhou-2018")
+    # The townships' figures exclude special groups and students; with them, the district's 62.84万.
+    townships = [row for row in jizhou if row.unit_kind in ("township", "unmatched")]
+    assert totals(townships, category="general") == 495_400 and len(townships) == 27
+    assert totals(jizhou, unit_kind="district", category="all") == 628_400
+    assert {row.unit for row in jizhou if row.unit_kind == "unmatched"} == {"五百户镇"}  # merged away since 2018
+    assert next(r.area_code for r in jizhou if r.unit == "孙各庄乡") == "120119203000"  # now 孙各庄满族乡
+    with uow(engine, "admin") as work:
+        jinghai = load_policy_targets(work, admin("120118000000"), "tianjin-jinghai-2022")
+    assert totals(jinghai, unit_kind="township", category="all") == 452_977
+    assert totals(jinghai, unit_kind="institution", category="all") == 14_015
+    assert totals(jinghai, category="students") == 106_739 + 14_015
+    jinghai_town = next(r for r in jinghai if r.unit == "静海镇" and r.category == "all")
+    assert jinghai_town.includes == ["120118002000"]  # 朝阳街道办 is counted with 静海镇
+    with uow(engine, "admin") as work:  # loading again replaces, never adds
+        assert len(load_policy_targets(work, admin("120118000000"), "tianjin-jinghai-2022")) == len(jinghai)
+
+
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=SHANGHAI)
+
+
+def test_progress_matches_an_independent_count_day_by_day(engine: Engine) -> None:
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, admin("120119000000"), "tianjin-jizhou-2018")
+    rng = random.Random(7)
+    townships = ["120119100000", "120119101000", "120119106000"]
+    start = date(2017, 11, 1)
+    people = []
+    with uow(engine, "sim") as work:
+        for index in range(240):
+            registered = datetime.combine(start + timedelta(days=rng.randrange(40)), time(9), tzinfo=SHANGHAI)
+            resident = Resident(
+                id_number=idnumber.make("120119", date(1960, 1, 1) + timedelta(days=index), 300 + index % 600),
+                name=f"模拟{index}",
+                sex="male",
+                birth_date=date(1960, 1, 1),
+                township_code=townships[index % 3],
+            )
+            work.session.add(resident)
+            work.session.flush()
+            paid = (
+                registered + timedelta(days=rng.randrange(0, 20), hours=rng.randrange(8))
+                if rng.random() < 0.8
+                else None
+            )
+            cancelled = registered + timedelta(days=rng.randrange(1, 30)) if rng.random() < 0.1 else None
+            category = "student" if index % 5 == 0 else "adult"
+            assisted = 18000 if index % 7 == 0 else 0
+            enrollment = Enrollment(
+                resident_id=resident.id,
+                insurance_year=2018,
+                policy_id="tianjin-jizhou-2018",
+                policy_hash="0" * 64,
+                township_code=resident.township_code,
+                channel="village",
+                state="cancelled" if cancelled else ("effective" if paid else "assessed"),
+                category=category,
+                assisted_subsidy_fen=assisted,
+                individual_due_fen=44000,
+                benefit_start=date(2018, 1, 1),
+                benefit_end=date(2018, 12, 31),
+                registered_at=registered,
+                assessed_at=registered,
+                effective_at=paid,
+                cancelled_at=cancelled,
+            )
+            work.session.add(enrollment)
+            people.append((resident.township_code, category, assisted, registered, paid, cancelled))
+        work.commit()
+
+    def expected(on: date, township: str, measure: str) -> int:
+        end = _day_end(on)
+        count = 0
+        for code, category, assisted, registered, paid, cancelled in people:
+            alive = cancelled is None or cancelled > end
+            general = assisted == 0 and category != "student"
+            moment = registered if measure == "registered" else paid
+            if code == township and general and moment is not None and moment <= end and alive:
+                count += 1
+        return count
+
+    for offset in range(0, 62, 3):
+        on = start + timedelta(days=offset)
+        with uow(engine, "admin") as work:
+            report = progress_report(work, admin("120119000000"), on)
+        units = {unit.area_code: unit for unit in report.units}
+        for township in townships:
+            unit = units[township]
+            assert unit.measured == "general"  # 蓟州's targets exclude special groups and students
+            assert unit.paid == expected(on, township, "paid"), (on, township)
+            assert unit.registered == expected(on, township, "registered"), (on, township)
+            assert unit.paid_since_last == unit.paid - expected(on - timedelta(days=1), township, "paid")
+        assert report.series[-1].day == on
+        all_paid = sum(
+            1
+            for *_, paid, cancelled in people
+            if paid and paid <= _day_end(on) and (cancelled is None or cancelled > _day_end(on))
+        )
+        assert report.paid == report.series[-1].paid == all_paid
+    assert report.rhythm == "daily" and report.deadline == date(2017, 12, 31) and report.target == 628_400
+    ranked_units = [unit for unit in report.units if unit.rank is not None]
+    assert [unit.rank for unit in ranked_units] == sorted(unit.rank for unit in ranked_units)
+    assert report.slowest and all(name in {u.unit for u in ranked_units} for name in report.slowest)
+    with uow(engine, "clerk") as work:  # a township's operator reads the same bulletin
+        assert progress_report(work, operator("120119100000"), on).paid == report.paid
+
+
+def test_bands_ranks_and_projections() -> None:
+    assert [band(rate) for rate in (1.2, 1.0, 0.85, 0.8, 0.5, None)] == [
+        "green",
+        "green",
+        "amber",
+        "amber",
+        "red",
+        None,
+    ]
+    assert ranked({"a": 0.5, "b": 0.9, "c": 0.5, "d": None}) == {"b": 1, "a": 2, "c": 2}
+    on = date(2017, 12, 1)
+    projection = project(done=700, done_before=630, target=1000, on=on, deadline=date(2017, 12, 31))
+    assert projection.pace_per_day == 10 and projection.reached_on == date(2017, 12, 31)
+    assert projection.needed_per_day == 10
+    assert project(1000, 900, 1000, on, None).reached
+    assert project(10, 10, 1000, on, date(2017, 12, 31)).reached_on is None  # no recent pace: never, at that pace
