@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from households import BIESHAN, NOW, YUYANG, uow
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Area
+from yibao.domain import idnumber
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
@@ -104,3 +106,27 @@ def sign_in(page: object, server: str, username: str, password: str = PASSWORD) 
     page.fill("#password", password)
     page.click("button[type=submit]")
     expect(page.locator("header .who")).to_be_visible()
+
+
+FAMILY = [
+    ("王建国", idnumber.make("120119", date(1975, 3, 4), 13), "户主", "", "middle"),
+    ("王小明", idnumber.make("120119", date(2006, 9, 1), 35), "子女", "student", ""),
+]
+
+
+def register_and_bill(page: object, server: str) -> None:
+    """As the 渔阳镇 clerk: register the family at the counter and open its new notice."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    sign_in(page, server, "yuyang")
+    page.goto(server + "/counter")
+    for row, (name, number, relation, category, tier) in enumerate(FAMILY, start=1):
+        page.fill(f"input[name=m{row}_name]", name)
+        page.fill(f"input[name=m{row}_id_number]", number)
+        page.select_option(f"select[name=m{row}_relation]", relation)
+        page.select_option(f"select[name=m{row}_category]", category)
+        page.select_option(f"select[name=m{row}_tier]", tier)
+    page.click("button.primary")
+    expect(page.locator("#total-due")).to_have_text("600.00")  # 440 + 160
+    page.click("text=开具缴费通知单")

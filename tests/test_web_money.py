@@ -4,34 +4,9 @@ see the day's collections and refund the excess from the refund worklist."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-from browser_site import sign_in
-from yibao.domain import idnumber
-
-FAMILY = [
-    ("王建国", idnumber.make("120119", date(1975, 3, 4), 13), "户主", "", "middle"),
-    ("王小明", idnumber.make("120119", date(2006, 9, 1), 35), "子女", "student", ""),
-]
-
-
-def register_and_bill(page: object, server: str) -> None:
-    """As the 渔阳镇 clerk: register the family at the counter and open its new notice."""
-    from playwright.sync_api import Page, expect
-
-    assert isinstance(page, Page)
-    sign_in(page, server, "yuyang")
-    page.goto(server + "/counter")
-    for row, (name, number, relation, category, tier) in enumerate(FAMILY, start=1):
-        page.fill(f"input[name=m{row}_name]", name)
-        page.fill(f"input[name=m{row}_id_number]", number)
-        page.select_option(f"select[name=m{row}_relation]", relation)
-        page.select_option(f"select[name=m{row}_category]", category)
-        page.select_option(f"select[name=m{row}_tier]", tier)
-    page.click("button.primary")
-    expect(page.locator("#total-due")).to_have_text("600.00")  # 440 + 160
-    page.click("text=开具缴费通知单")
+from browser_site import FAMILY, register_and_bill, sign_in
 
 
 def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:

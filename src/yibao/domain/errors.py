@@ -314,6 +314,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "代收批次中参保登记{id}出现了两次",
         "enrollment {id} appears twice in the collection batch",
     ),
+    # Progress
+    "BULLETIN_FORMAT": (
+        "通报格式“{format}”无效：可选 xlsx、csv 或 pdf",
+        "bulletin format '{format}': xlsx, csv or pdf",
+    ),
     # Statements (对账单) and reconciliation
     "STATEMENT_LAYOUT_UNKNOWN": (
         "列对应中的字段{keys}不存在，可用：{available}",

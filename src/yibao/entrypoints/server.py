@@ -10,10 +10,12 @@ from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api import errors, job_routes, money_routes, routes
+from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.web import (
     export_routes,
     list_routes,
+    progress_routes,
     reconcile_routes,
     record_routes,
     roster_routes,
@@ -60,6 +62,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(job_routes.router)
     app.include_router(money_routes.router)
+    app.include_router(api_progress_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
@@ -68,6 +71,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(list_routes.router)
     app.include_router(web_money_routes.router)
     app.include_router(reconcile_routes.router)
+    app.include_router(progress_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

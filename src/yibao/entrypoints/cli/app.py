@@ -19,6 +19,7 @@ from yibao.entrypoints.cli import (
     money_commands,
     policy_commands,
     reconcile_commands,
+    report_commands,
     serve_commands,
     user_commands,
 )
@@ -38,6 +39,7 @@ app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")
 app.add_typer(money_commands.app, name="pay")
 app.add_typer(reconcile_commands.app, name="reconcile")
+app.add_typer(report_commands.app, name="report")
 app.command("serve")(serve_commands.serve_command)
 app.command("demo")(serve_commands.demo_command)
 

@@ -16,8 +16,10 @@ from fastapi.templating import Jinja2Templates
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
+from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
 from yibao.entrypoints.api.context import AppContext, app_context
+from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import enrollments, registry, residents, users
 from yibao.services.access import ROLE_NAMES, Permission
@@ -107,7 +109,13 @@ def home(request: Request, work: WebWork) -> HTMLResponse:
     for township in counts:
         for state, count in township.by_state.items():
             totals[state] = totals.get(state, 0) + count
-    return page(request, work, "home.html", year=year, counts=counts, totals=totals)
+    progress: dict[str, Any] = {}
+    if work.principal.may(Permission.READ_RESIDENTS):
+        try:  # the campaign's progress heads the page (the district bureau's dashboard); no plan, no progress
+            progress = dashboard_context(work, work.uow.now.astimezone(SHANGHAI).date())
+        except YibaoError:
+            progress = {}
+    return page(request, work, "home.html", year=year, counts=counts, totals=totals, **progress)
 
 
 @router.get("/residents")

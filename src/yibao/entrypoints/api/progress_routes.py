@@ -1,0 +1,61 @@
+"""Targets and progress over /api/v1: the year's targets (and loading them from the plan), the progress report as
+of any day, and the ranking bulletin as a file. Always current: each call counts from the enrollments."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.api.context import ApiWork
+from yibao.services import targets
+from yibao.services.bulletin import write_bulletin
+from yibao.services.progress import ProgressReport, progress_report
+from yibao.services.targets import TargetView
+
+router = APIRouter(prefix="/api/v1", tags=["progress"])
+MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class LoadTargetsIn(BaseModel):
+    policy_id: str
+
+
+@router.get("/targets", summary="The year's targets, by unit and category")
+def list_targets(work: ApiWork, insurance_year: Annotated[int, Query(ge=2000, le=2100)]) -> list[TargetView]:
+    return targets.list_targets(work.uow, work.principal, insurance_year)
+
+
+@router.post("/targets/from-policy", summary="Load the plan's own target table (replaces what it loaded before)")
+def load_targets(work: ApiWork, body: LoadTargetsIn) -> list[TargetView]:
+    return targets.load_policy_targets(work.uow, work.principal, body.policy_id)
+
+
+def _on(work: ApiWork, on: date | None) -> date:
+    today: date = work.uow.now.astimezone(SHANGHAI).date()
+    return on or today
+
+
+@router.get("/progress", summary="Progress as of a day: per township and category, against the targets")
+def progress(work: ApiWork, on: date | None = None, insurance_year: int | None = None) -> ProgressReport:
+    return progress_report(work.uow, work.principal, _on(work, on), insurance_year)
+
+
+@router.get("/progress/bulletin", summary="The ranking bulletin (排名通报) as xlsx, csv or pdf")
+def bulletin(
+    work: ApiWork, on: date | None = None, format: Annotated[str, Query(pattern="^(xlsx|csv|pdf)$")] = "xlsx"
+) -> Response:
+    report = progress_report(work.uow, work.principal, _on(work, on))
+    with tempfile.TemporaryDirectory() as folder:
+        content = write_bulletin(report, Path(folder) / f"bulletin.{format}", format).read_bytes()
+    name = f"bulletin-{report.on.isoformat()}.{format}"
+    return Response(
+        content,
+        media_type=MEDIA.get(format, "text/csv"),
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

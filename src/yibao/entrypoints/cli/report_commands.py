@@ -1,0 +1,99 @@
+"""`yibao report`: progress as of a day, the ranking bulletin, and the year's targets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.cli.money_commands import Json, User, run_as
+from yibao.entrypoints.cli.output import console, fail, print_json
+from yibao.services import targets
+from yibao.services.access import Principal
+from yibao.services.bulletin import headline, title, write_bulletin
+from yibao.services.progress import ProgressReport, progress_report
+
+app = typer.Typer(help="进度：参保进度、排名通报、任务指标。Progress and targets.", no_args_is_help=True)
+Day = Annotated[str | None, typer.Option("--date", help="as of this day (YYYY-MM-DD); default: today")]
+
+
+def _day(value: str | None, as_json: bool) -> date:
+    if value is None:
+        return datetime.now(SHANGHAI).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(YibaoError("DATE_INVALID", field="date", value=value), as_json=as_json)
+
+
+@app.command("progress")
+def progress_command(
+    user: User, day: Day = None, year: Annotated[int | None, typer.Option()] = None, as_json: Json = False
+) -> None:
+    """参保进度 per township: target, paid, change since the last report, completion, band, rank, projection."""
+    on = _day(day, as_json)
+    report: ProgressReport = run_as(user, None, as_json, lambda uow, who: progress_report(uow, who, on, year))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    for line in headline(report):
+        console.print(line, highlight=False)
+    table = Table(
+        "排名", "单位", "任务", "已缴费", "较上期", "完成率", "等级", "近7日日均", "按此进度完成", title=title(report)
+    )
+    for unit in report.units:
+        table.add_row(
+            str(unit.rank or "—"),
+            unit.unit,
+            str(unit.target or "—"),
+            str(unit.paid),
+            f"{unit.paid_since_last:+d}",
+            f"{unit.completion:.1%}" if unit.completion is not None else "—",
+            unit.band_name or "—",
+            f"{unit.pace_per_day:.1f}",
+            str(unit.reached_on or "—"),
+        )
+    console.print(table)
+
+
+@app.command("bulletin")
+def bulletin_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="the file to write: .xlsx, .csv or .pdf")],
+    user: User,
+    day: Day = None,
+) -> None:
+    """排名通报 as a file."""
+    on = _day(day, False)
+    kind = output.suffix.lstrip(".").lower()
+
+    def call(uow: UnitOfWork, who: Principal) -> Path:
+        return write_bulletin(progress_report(uow, who, on), output, kind)
+
+    run_as(user, None, False, call)
+    console.print(f"已写出排名通报：{output}")
+
+
+@app.command("targets")
+def targets_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    load: Annotated[str | None, typer.Option(help="load this plan's target table first (policy id)")] = None,
+    as_json: Json = False,
+) -> None:
+    """任务指标 of the year; ``--load POLICY`` loads the plan's own table (replacing what it loaded before)."""
+    if load:
+        run_as(user, None, as_json, lambda uow, who: targets.load_policy_targets(uow, who, load))
+    rows = run_as(user, None, as_json, lambda uow, who: targets.list_targets(uow, who, year))
+    if as_json:
+        print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table("单位", "口径", "任务数", "来源", title=f"{year}年度任务指标")
+    for row in rows:
+        table.add_row(row.unit, row.category_name, str(row.persons), row.source)
+    console.print(table)

@@ -1,0 +1,86 @@
+"""Progress pages: the dashboard (cumulative progress against the target, the ranking, the categories), a
+township's own view, the printable ranking bulletin and its xlsx and PDF, and the targets."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from yibao.domain.errors import YibaoError
+from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.api.errors import status_for
+from yibao.entrypoints.web.dashboard import dashboard_context
+from yibao.entrypoints.web.routes import campaign_year, page
+from yibao.entrypoints.web.session import CheckedCsrf, WebWork
+from yibao.services import targets
+from yibao.services.access import Permission
+from yibao.services.bulletin import headline, title, write_bulletin
+from yibao.services.policies import district_policies
+from yibao.services.progress import ProgressReport, progress_report
+
+router = APIRouter(include_in_schema=False)
+MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _today(work: Any) -> date:
+    today: date = work.uow.now.astimezone(SHANGHAI).date()
+    return today
+
+
+@router.get("/progress")
+def progress(request: Request, work: WebWork, on: date | None = None) -> Response:
+    try:
+        context = dashboard_context(work, on or _today(work))
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    return page(request, work, "progress.html", **context)
+
+
+def _report(work: Any, on: date | None) -> ProgressReport:
+    return progress_report(work.uow, work.principal, on or _today(work))
+
+
+@router.get("/progress/bulletin")
+def bulletin(request: Request, work: WebWork, on: date | None = None) -> Response:
+    report = _report(work, on)
+    return page(request, work, "bulletin.html", report=report, title=title(report), lines=headline(report))
+
+
+@router.get("/progress/bulletin.{kind}")
+def bulletin_file(work: WebWork, kind: str, on: date | None = None) -> Response:
+    report = _report(work, on)
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_bulletin(report, Path(folder) / f"bulletin.{kind}", kind)
+        content = written.read_bytes()
+    name = f"bulletin-{report.on.isoformat()}.{kind}"
+    return Response(
+        content,
+        media_type=MEDIA.get(kind, "text/csv"),
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/targets")
+def target_list(request: Request, work: WebWork, year: int | None = None) -> Response:
+    insurance_year = year or campaign_year(work)
+    rows = targets.list_targets(work.uow, work.principal, insurance_year)
+    policies = [p for p in district_policies(work.principal.district) if p.targets.township_table or p.targets.total]
+    return page(request, work, "targets.html", rows=rows, year=insurance_year, policies=policies)
+
+
+@router.post("/targets/load")
+async def load_targets(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
+    form = await request.form()
+    policy_id = str(form.get("policy_id", ""))
+    try:
+        work.principal.require(Permission.MANAGE_TARGETS)
+        targets.load_policy_targets(work.uow, work.principal, policy_id)
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    year = next(p.insurance_year for p in district_policies(work.principal.district) if p.id == policy_id)
+    return RedirectResponse(f"/targets?year={year}&loaded=1", status_code=303)

@@ -1,0 +1,63 @@
+"""Targets and progress over the API and the command line: load the plan's targets, read the progress as of a day
+(a township's operator too; a department may not), download the bulletin as xlsx and PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from api_site import Site
+from yibao.entrypoints.cli.app import app
+
+
+def test_targets_progress_and_bulletin_over_http(site: Site) -> None:
+    assert (
+        site.call("op_yuyang", "POST", "/api/v1/targets/from-policy", json={"policy_id": "tianjin-jizhou-2018"})[0]
+        == 403
+    )
+    status, loaded = site.call(
+        "admin", "POST", "/api/v1/targets/from-policy", json={"policy_id": "tianjin-jizhou-2018"}
+    )
+    assert status == 200 and sum(t["persons"] for t in loaded if t["category"] == "general") == 495_400  # type: ignore[union-attr]
+    status, report = site.call("admin", "GET", "/api/v1/progress?on=2017-11-20")
+    assert status == 200, report
+    assert report["target"] == 628_400 and report["rhythm"] == "daily"  # type: ignore[index]
+    assert {unit["unit"] for unit in report["units"]} >= {"渔阳镇", "别山镇"}  # type: ignore[index]
+    status, mine = site.call("op_yuyang", "GET", "/api/v1/progress?on=2017-11-20")
+    assert status == 200 and mine["paid"] == report["paid"]  # type: ignore[index]
+    assert site.call("department", "GET", "/api/v1/progress")[0] == 403
+    headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
+    workbook = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=xlsx", headers=headers)
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    pdf = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=pdf", headers=headers)
+    assert pdf.status_code == 200
+    assert "参保进度通报" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'report.sqlite'}")
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["db", "seed-district", "120118"])
+    runner.invoke(
+        app, ["user", "add", "jhadmin", "--role", "district_admin", "--area", "120118000000", "--password", "p4ss-word"]
+    )
+    loaded = runner.invoke(
+        app, ["report", "targets", "--user", "jhadmin", "--year", "2022", "--load", "tianjin-jinghai-2022", "--json"]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    rows = json.loads(loaded.stdout)
+    assert sum(r["persons"] for r in rows if r["category"] == "all") == 466_992  # 452,977 + 14,015
+    progress = runner.invoke(app, ["report", "progress", "--user", "jhadmin", "--date", "2021-10-15", "--json"])
+    assert progress.exit_code == 0 and json.loads(progress.stdout)["rhythm"] == "weekly"
+    shown = runner.invoke(app, ["report", "progress", "--user", "jhadmin", "--date", "2021-10-15"])
+    assert shown.exit_code == 0 and "静海镇" in shown.output
+    written = runner.invoke(
+        app, ["report", "bulletin", str(tmp_path / "通报.xlsx"), "--user", "jhadmin", "--date", "2021-10-15"]
+    )
+    assert written.exit_code == 0 and (tmp_path / "通报.xlsx").read_bytes()[:2] == b"PK"
