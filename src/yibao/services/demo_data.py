@@ -1,5 +1,6 @@
 """A demo district: 蓟州区 with its 27 townships, synthetic villages and families, last year's enrollment, this
-year's renewal assessed under the 2018 plan, and one user per role.
+year's renewal assessed under the 2018 plan, the plan's targets, notices and a reconciled bank statement of the
+payments since September, and one user per role.
 
 Everything personal here is invented (names, villages, ID numbers with valid check digits); the townships and the
 plan are real. Writes go through the same use cases as production (seed, renew, assess), in bulk.
@@ -11,16 +12,19 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.access import Role
+from yibao.services.access import Principal, Role
 from yibao.services.enrollments import assess_township, renew_township
+from yibao.services.notices import issue_notice
+from yibao.services.reconciliation import StatementRequest, import_statement
 from yibao.services.registry import seed_district
+from yibao.services.targets import load_policy_targets
 from yibao.services.users import NewUser, add_user
 
 DISTRICT = "120119"
@@ -53,6 +57,7 @@ class DemoSummary:
     enrolled_last_year: int
     renewed: int
     assessed: int
+    paid_lines: int  # lines of the demo's bank statement, reconciled
     users: list[tuple[str, str, str]]  # username, display name, area code
 
 
@@ -194,4 +199,30 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
         renewed += renew_township(uow, admin, township, POLICY).created
         if index % 9 != 8:  # a few townships keep their renewals waiting, as mid-campaign
             assessed += assess_township(uow, admin, township, POLICY).assessed
-    return DemoSummary(len(townships), villages, residents, households, enrolled, renewed, assessed, users)
+    load_policy_targets(uow, admin, POLICY)
+    paid = _campaign_payments(uow, admin, principals["caiwu"], rng)
+    return DemoSummary(len(townships), villages, residents, households, enrolled, renewed, assessed, paid, users)
+
+
+def _campaign_payments(uow: UnitOfWork, admin: Principal, finance: Principal, rng: random.Random) -> int:
+    """Notices for most assessed households, and the bank's statement of their payments since September, reconciled
+    as finance would (a few lines name no notice: the worklist has something to show). Returns the lines."""
+    query = select(Enrollment.household_id).where(Enrollment.insurance_year == 2018, Enrollment.state == "assessed")
+    households = sorted({household for household in uow.session.scalars(query) if household is not None})
+    lines = ["交易流水号,金额,交易时间,通知单号,缴费人"]
+    start = datetime(2017, 9, 4, 9, tzinfo=SHANGHAI)
+    for household_id in households:
+        if rng.random() > 0.7:
+            continue
+        notice = issue_notice(uow, admin, household_id=household_id)
+        if notice.amount_fen == 0:
+            continue
+        # More payments as the campaign goes on, as the plans' daily reports show.
+        moment = start + timedelta(days=int(71 * rng.random() ** 0.6), hours=rng.randrange(8))
+        amount = f"{notice.amount_fen / 100:.2f}"
+        lines.append(f"DEMO{notice.id:06d},{amount},{moment:%Y-%m-%d %H:%M:%S},{notice.number},{notice.payer_name}")
+    for index in range(3):
+        lines.append(f"DEMOX{index},{rng.choice([180, 440, 600])}.00,2017-11-13 10:0{index}:00,,{_name(rng, '王')}")
+    content = "\n".join(lines).encode("utf-8")
+    import_statement(uow, finance, StatementRequest("bank", "工商银行对账单-演示.csv", content))
+    return len(lines) - 1

@@ -95,7 +95,7 @@ def demo_command(
         console.print(
             f"[green]✓[/] 演示数据：{summary.townships} 个镇街、{summary.villages} 个村居、{summary.households} 户、"
             f"{summary.residents} 人；上年度参保 {summary.enrolled_last_year} 人，本年度续保 {summary.renewed} 人，"
-            f"已核定 {summary.assessed} 人"
+            f"已核定 {summary.assessed} 人；银行对账单 {summary.paid_lines} 笔已对账"
         )
     table = Table("用户名", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）", title_justify="left")
     for username, role in (

@@ -15,7 +15,11 @@ def cumulative_chart(points: list[tuple[date, int]], target: int | None, width: 
     """Cumulative paid enrollments over the campaign, against the target."""
     left, right, top, bottom = 64, 16, 16, 32
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = max([value for _, value in points] + [target or 0, 1])
+    highest = max([value for _, value in points] + [1])
+    # A target far above the progress so far would flatten the line to nothing: then the scale follows the
+    # progress, and the target is written above the chart instead of drawn.
+    target_drawn = bool(target) and highest >= 0.1 * (target or 0)
+    top_value = max(highest * 1.15, target or 0) if target_drawn else highest * 1.15
     days = max(len(points) - 1, 1)
 
     def x(index: int) -> float:
@@ -37,7 +41,12 @@ def cumulative_chart(points: list[tuple[date, int]], target: int | None, width: 
             f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6775">'
             f"{value:,.0f}</text>"
         )
-    if target:
+    if target and not target_drawn:
+        parts.append(
+            f'<text x="{left + plot_w}" y="{top + 10}" text-anchor="end" font-size="11" fill="#b42318" '
+            f'data-target="{target}">任务 {target:,}（完成 {highest / target:.1%}，图中未按比例画出）</text>'
+        )
+    if target and target_drawn:
         parts.append(
             f'<line x1="{left}" y1="{y(target):.1f}" x2="{left + plot_w}" y2="{y(target):.1f}" stroke="#b42318" '
             f'stroke-dasharray="6 4" data-target="{target}"/>'
