@@ -173,3 +173,26 @@ def test_bands_ranks_and_projections() -> None:
     assert projection.needed_per_day == 10
     assert project(1000, 900, 1000, on, None).reached
     assert project(10, 10, 1000, on, date(2017, 12, 31)).reached_on is None  # no recent pace: never, at that pace
+
+
+def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
+    from yibao.domain.errors import YibaoError
+    from yibao.services.targets import import_targets, list_targets
+
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, admin("120119000000"), "tianjin-jizhou-2018")
+    bad = "蓟州区2018年度参保任务分解表\n单位,合计,一般居民,学生\n渔阳镇,50000,,8000\n别山镇,三万,,\n".encode()
+    with uow(engine, "admin") as work, pytest.raises(YibaoError) as refused:
+        import_targets(work, admin("120119000000"), 2018, "分解表.csv", bad)
+    assert (refused.value.code, refused.value.row, refused.value.field) == ("TARGET_FIGURE", 4, "合计")
+    sheet = '单位,合计,一般居民,学生\n渔阳镇,"50,000",,8000\n州河湾镇,19600,,\n合计,69600,,\n'.encode()
+    with uow(engine, "admin") as work:
+        rows = import_targets(work, admin("120119000000"), 2018, "分解表.csv", sheet)
+    yuyang = {row.category: row.persons for row in rows if row.unit == "渔阳镇"}
+    assert yuyang == {"all": 50_000, "students": 8_000}  # the plan's general figure for 渔阳镇 is replaced
+    assert next(row for row in rows if row.unit == "州河湾镇").unit_kind == "township"
+    assert any(row.unit == "别山镇" and row.source == "policy:tianjin-jizhou-2018" for row in rows)  # kept
+    with uow(engine, "inspector") as work:
+        assert len(list_targets(work, admin("120119000000"), 2018)) == len(rows)

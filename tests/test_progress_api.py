@@ -61,3 +61,21 @@ def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         app, ["report", "bulletin", str(tmp_path / "通报.xlsx"), "--user", "jhadmin", "--date", "2021-10-15"]
     )
     assert written.exit_code == 0 and (tmp_path / "通报.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_a_target_sheet_over_http(site: Site) -> None:
+    content = "单位,合计\n渔阳镇,45000\n".encode()
+    headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
+    response = site.client.post(
+        "/api/v1/target-imports",
+        headers=headers,
+        files={"file": ("指标.csv", content)},
+        data={"insurance_year": "2018"},
+    )
+    assert response.status_code == 200, response.text
+    assert {(t["unit"], t["category"], t["persons"]) for t in response.json()} >= {("渔阳镇", "all", 45000)}
+    clerk = {"Authorization": f"Bearer {site.tokens['op_yuyang']}"}
+    refused = site.client.post(
+        "/api/v1/target-imports", headers=clerk, files={"file": ("指标.csv", content)}, data={"insurance_year": "2018"}
+    )
+    assert refused.status_code == 403

@@ -43,6 +43,12 @@ def test_dashboard_and_bulletin_in_chromium(server: str, browser_page: object, t
     expect(page.locator("[role=status]")).to_contain_text("已从实施方案载入")
     expect(page.locator("#targets")).to_contain_text("渔阳镇")
     expect(page.locator("#targets")).to_contain_text("42300")
+    sheet = tmp_path / "任务分解表.csv"
+    sheet.write_text("单位,合计\n州河湾镇,19600\n", encoding="utf-8")  # the bureau assigns 五百户镇's share
+    page.set_input_files("#t_file", str(sheet))
+    page.click("#import-targets button")
+    expect(page.locator("[role=status]")).to_contain_text("已导入任务指标表")
+    expect(page.locator("#targets")).to_contain_text("州河湾镇")
 
     page.goto(server + "/progress")
     expect(page.locator("#paid-total")).to_have_text("2")

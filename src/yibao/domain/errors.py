@@ -315,6 +315,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "enrollment {id} appears twice in the collection batch",
     ),
     # Progress
+    "TARGET_FIGURE": (
+        "任务数“{value}”无效：应为不小于0的整数（人）",
+        "target '{value}' must be a whole number of persons",
+    ),
     "BULLETIN_FORMAT": (
         "通报格式“{format}”无效：可选 xlsx、csv 或 pdf",
         "bulletin format '{format}': xlsx, csv or pdf",

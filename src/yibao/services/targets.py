@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 
@@ -18,8 +19,11 @@ from yibao.adapters.db.tables import Area, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.model import TargetRow
+from yibao.domain.roster import ROW
+from yibao.domain.roster import Column as RosterColumn
 from yibao.services.access import Permission, Principal
 from yibao.services.policies import get_policy
+from yibao.services.roster_report import read_table
 
 CATEGORY_NAMES = {"all": "合计", "general": "一般居民", "students": "学生", "special_groups": "特殊群体"}
 UNIT_SUFFIXES = ("办事处", "办", "党工委")  # 朝阳街道办 is the area 朝阳街道
@@ -153,3 +157,70 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
         )
         for row in rows
     ]
+
+
+TARGET_COLUMNS: tuple[RosterColumn, ...] = (
+    RosterColumn("unit", "单位", ("镇（街）", "镇街", "乡镇", "乡镇（街道）", "单位名称", "镇街名称"), True),
+    RosterColumn("all", "合计", ("任务数", "总数", "参保任务", "任务指标", "指标", "小计")),
+    RosterColumn("general", "一般居民", ("城乡居民", "普通居民", "居民")),
+    RosterColumn("students", "学生", ("在校学生", "学生儿童", "中小学生")),
+    RosterColumn("special_groups", "特殊群体", ("困难群体", "资助参保", "特殊人群")),
+)
+
+
+def import_targets(
+    uow: UnitOfWork, principal: Principal, insurance_year: int, file_name: str, content: bytes
+) -> list[TargetView]:
+    """A bureau's own target sheet: one row per unit (a township by name), a figure per category column present.
+    Checked whole — a figure that is not a whole number refuses the sheet, naming row and column. The sheet's
+    units replace their earlier targets of the year; other units keep theirs."""
+    principal.require(Permission.MANAGE_TARGETS)
+    sheet, mapping = read_table(content, file_name, TARGET_COLUMNS)
+    frame = sheet.frame.select(ROW, *[pl.col(header).alias(key) for header, key in mapping.items()])
+    areas = _areas(uow, principal.district)
+    rows: list[tuple[str, str, int]] = []
+    for record in frame.iter_rows(named=True):
+        unit = str(record["unit"] or "").strip()
+        if not unit or unit in ("合计", "小计", "总计"):
+            continue
+        for category in ("all", "general", "students", "special_groups"):
+            text = str(record.get(category) or "").strip().replace(",", "")
+            if not text or text in ("—", "-", "/"):
+                continue
+            if not text.isdigit():
+                header = next(h for h, key in mapping.items() if key == category)
+                raise YibaoError("TARGET_FIGURE", field=header, row=record[ROW], value=text)
+            rows.append((unit, category, int(text)))
+    if not rows:
+        raise YibaoError("ROSTER_EMPTY", field="file", name=file_name)
+    units = sorted({unit for unit, _, _ in rows})
+    uow.session.execute(
+        delete(Target).where(
+            Target.insurance_year == insurance_year,
+            Target.district_code == principal.district,
+            Target.unit.in_(units),
+        )
+    )
+    district_name = next((name for name, code in areas.items() if code.endswith("000000")), None)
+    for unit, category, persons in rows:
+        code = _area_of(unit, areas)
+        kind = "district" if unit == district_name else ("township" if code else "unmatched")
+        uow.session.add(
+            Target(
+                insurance_year=insurance_year,
+                district_code=principal.district,
+                area_code=code,
+                unit=unit,
+                unit_kind=kind,
+                includes=[],
+                category=category,
+                persons=persons,
+                source=f"file:{file_name}"[:120],
+                loaded_at=uow.now,
+                actor=uow.actor,
+            )
+        )
+    uow.session.flush()
+    uow.audit("import", "targets", file_name, None, {"insurance_year": insurance_year, "rows": len(rows)})
+    uow.commit()
+    return list_targets(uow, principal, insurance_year)

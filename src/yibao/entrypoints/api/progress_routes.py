@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from yibao.domain.timeutil import SHANGHAI
@@ -29,6 +29,17 @@ class LoadTargetsIn(BaseModel):
 @router.get("/targets", summary="The year's targets, by unit and category")
 def list_targets(work: ApiWork, insurance_year: Annotated[int, Query(ge=2000, le=2100)]) -> list[TargetView]:
     return targets.list_targets(work.uow, work.principal, insurance_year)
+
+
+@router.post("/target-imports", summary="A bureau's own target sheet (单位, 合计, 一般居民, 学生, 特殊群体)")
+def import_targets(
+    work: ApiWork,
+    file: Annotated[UploadFile, File(description=".xlsx or .csv")],
+    insurance_year: Annotated[int, Form()],
+) -> list[TargetView]:
+    return targets.import_targets(
+        work.uow, work.principal, insurance_year, file.filename or "指标.xlsx", file.file.read()
+    )
 
 
 @router.post("/targets/from-policy", summary="Load the plan's own target table (replaces what it loaded before)")

@@ -84,11 +84,18 @@ def targets_command(
     user: User,
     year: Annotated[int, typer.Option(help="insurance year")],
     load: Annotated[str | None, typer.Option(help="load this plan's target table first (policy id)")] = None,
+    sheet: Annotated[
+        Path | None, typer.Option("--import", exists=True, dir_okay=False, help="import the bureau's own sheet first")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """任务指标 of the year; ``--load POLICY`` loads the plan's own table (replacing what it loaded before)."""
+    """任务指标 of the year; ``--load POLICY`` loads the plan's own table (replacing what it loaded before),
+    ``--import FILE`` the bureau's own sheet (its units' targets replace theirs)."""
     if load:
         run_as(user, None, as_json, lambda uow, who: targets.load_policy_targets(uow, who, load))
+    if sheet is not None:
+        content = sheet.read_bytes()
+        run_as(user, None, as_json, lambda uow, who: targets.import_targets(uow, who, year, sheet.name, content))
     rows = run_as(user, None, as_json, lambda uow, who: targets.list_targets(uow, who, year))
     if as_json:
         print_json([row.model_dump(mode="json") for row in rows])

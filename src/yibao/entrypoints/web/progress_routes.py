@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
@@ -84,3 +85,18 @@ async def load_targets(request: Request, work: WebWork, _csrf: CheckedCsrf) -> R
         return page(request, work, "error.html", status_code=status_for(error), error=error)
     year = next(p.insurance_year for p in district_policies(work.principal.district) if p.id == policy_id)
     return RedirectResponse(f"/targets?year={year}&loaded=1", status_code=303)
+
+
+@router.post("/targets/import")
+async def import_target_sheet(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    year_text = str(form.get("year", ""))
+    try:
+        if not isinstance(upload, StarletteUpload) or not upload.filename:
+            raise YibaoError("ROSTER_EMPTY", field="file", name="（未选择文件）")
+        year = int(year_text) if year_text.isdigit() else campaign_year(work)
+        targets.import_targets(work.uow, work.principal, year, upload.filename, await upload.read())
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    return RedirectResponse(f"/targets?year={year}&imported=1", status_code=303)
