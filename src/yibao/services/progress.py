@@ -23,9 +23,8 @@ from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
 from yibao.domain.timeutil import end_of_day
 from yibao.services.access import Permission, Principal
-from yibao.services.policies import district_policies
+from yibao.services.policies import campaign_policy, district_policies
 
-MEASURES = ("registered", "assessed", "paid", "covered")
 CATEGORIES = ("general", "students", "special_groups")
 
 
@@ -171,12 +170,16 @@ def campaign_dates(policy: Policy) -> tuple[date, date | None]:
 def progress_report(
     uow: UnitOfWork, principal: Principal, on: date, insurance_year: int | None = None
 ) -> ProgressReport:
-    if not principal.may(Permission.READ_RESIDENTS):
-        principal.require(Permission.READ_RESIDENTS)
-    policies = [p for p in district_policies(principal.district) if insurance_year in (None, p.insurance_year)]
-    if not policies:
-        raise YibaoError("POLICY_UNKNOWN", field="insurance_year", policy=str(insurance_year), available="—")
-    policy = max(policies, key=lambda p: p.insurance_year) if insurance_year is None else policies[0]
+    """Progress as of the end of ``on`` for the campaign under way (or the plan of ``insurance_year``). The counts
+    are district-wide for every role that reads residents: a bulletin names townships, never people."""
+    principal.require(Permission.READ_RESIDENTS)
+    if insurance_year is None:
+        policy = campaign_policy(principal.district, on)
+    else:
+        policies = [p for p in district_policies(principal.district) if p.insurance_year == insurance_year]
+        if not policies:
+            raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=principal.district)
+        policy = policies[0]
     year = policy.insurance_year
     rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
     last_report = on - timedelta(days=1 if rhythm == "daily" else 7)

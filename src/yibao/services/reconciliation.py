@@ -124,6 +124,21 @@ def import_statement(
             None, request.file_name, request.channel, False, sheet.rows, 0, {}, problems, sheet, mapping
         )
     progress("核对", 1, 3)
+    # The statement's row first: on SQLite its insert takes the database's write lock, which the id reservations
+    # of the bulk writes below rely on.
+    statement = Statement(
+        channel=request.channel,
+        district_code=principal.district,
+        file_name=request.file_name[:200],
+        file_sha256=digest,
+        actor=uow.actor,
+        at=uow.now,
+        lines=checked.height,
+        amount_fen=int(checked["amount_fen"].sum()),
+        state_counts={},
+    )
+    uow.session.add(statement)
+    uow.session.flush()
     lines = _classify(uow, principal, request.channel, checked)
     progress("入账", 2, 3)
     audit = AuditBatch(uow)
@@ -143,18 +158,7 @@ def import_statement(
         note=pl.coalesce(pl.col("refusal").replace_strict(refusals, default=None, return_dtype=pl.String), "note"),
     )
     lines = _reversals(uow, principal, request.channel, lines)
-    statement = Statement(
-        channel=request.channel,
-        district_code=principal.district,
-        file_name=request.file_name[:200],
-        file_sha256=digest,
-        actor=uow.actor,
-        at=uow.now,
-        lines=lines.height,
-        amount_fen=int(lines["amount_fen"].sum()),
-        state_counts=_counts(lines),
-    )
-    uow.session.add(statement)
+    statement.state_counts = _counts(lines)
     uow.session.flush()
     connection = uow.session.connection()
     stored = lines.select(
