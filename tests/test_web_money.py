@@ -93,3 +93,28 @@ def test_bank_statement_and_an_unmatched_line_in_chromium(server: str, browser_p
     expect(page.locator("#notice-balance")).to_have_text("0.00")
     for name, *_ in FAMILY:
         expect(page.locator(f"#notice tr[data-name={name}] .state")).to_have_text("已生效")
+
+
+def test_a_collection_batch_in_chromium(server: str, browser_page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    register_and_bill(page, server)
+    ids = {name: page.locator(f"#notice tr[data-name={name}]").get_attribute("data-enrollment") for name, *_ in FAMILY}
+    page.click("header >> text=收款与退费")
+    page.click("text=代收批次上缴")
+    page.fill("#b_number", "西关村-1")
+    page.fill("#b_collector", "西关村委会")
+    page.fill("#b_total", "600")
+    page.fill(
+        "#b_lines", f"{ids['王建国']},450\n{ids['王小明']} 150"
+    )  # 10 yuan too much for one, too little for the other
+    page.click("form button.primary")
+    expect(page.locator(".error")).to_contain_text("人款不符")
+    expect(page.locator(".error")).to_contain_text("王建国应缴440.00元、收450.00元")
+    page.fill("#b_lines", f"{ids['王建国']},440\n{ids['王小明']},160")
+    page.click("form button.primary")
+    expect(page.locator("#receipt-number")).to_be_visible()
+    for name, *_ in FAMILY:
+        expect(page.locator(f"#receipt tr[data-name={name}] .state")).to_have_text("已生效")
