@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import settings
+from sqlalchemy import Engine
 
 from api_site import Site, open_site
 from browser_site import open_browser_page, run_server
+from db_fixtures import postgres_engine, sqlite_engine
 from yibao.adapters import policy_files
+from yibao.adapters.db import migrate
 
 # Locally, property tests explore new examples each run; in CI the same examples run every time, so a landing
 # is never refused by chance. Anything new found locally is added as a plain test case.
@@ -50,3 +53,17 @@ def server(tmp_path: Path) -> Iterator[str]:
 def browser_page() -> Iterator[object]:
     """A page of a headless Debian Chromium; fails (in CI) or skips where there is none."""
     yield from open_browser_page()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of each kind (PostgreSQL in a schema of its own), for service tests."""
+    if request.param == "sqlite":
+        engine = sqlite_engine(tmp_path)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+    else:
+        for engine in postgres_engine():
+            migrate.upgrade(engine)
+            yield engine

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db_fixtures import postgres_engine, sqlite_engine
 from households import NOW, YUYANG, family, uow
 from principals import admin, of_role, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Payment
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -31,19 +27,6 @@ from yibao.services.registry import HouseholdEnrollment, Member, enroll_househol
 CLERK = operator(YUYANG)
 FINANCE = of_role(Role.FINANCE)
 IN_WINDOW = NOW + timedelta(days=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = sqlite_engine(tmp_path)
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        for engine in postgres_engine():
-            migrate.upgrade(engine)
-            yield engine
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ independent count, day by day, per township and category, with rankings, bands a
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from db_fixtures import postgres_engine, sqlite_engine
 from households import uow
 from principals import admin, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.domain import idnumber
 from yibao.domain.progress import band, project, ranked
@@ -23,19 +19,6 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.services.progress import progress_report
 from yibao.services.registry import seed_district
 from yibao.services.targets import load_policy_targets
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = sqlite_engine(tmp_path)
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        for engine in postgres_engine():
-            migrate.upgrade(engine)
-            yield engine
 
 
 def totals(rows: list, **where: object) -> int:  # type: ignore[type-arg]

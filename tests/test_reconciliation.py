@@ -4,14 +4,13 @@ changing nothing, a bank's own layout, the worklist resolved by assigning and re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import sqlite_engine
 from households import NOW, YUYANG, family, uow
 from principals import of_role, operator
 from yibao.adapters.db import migrate
@@ -28,19 +27,6 @@ from yibao.services.registry import Member, enroll_household, seed_district
 CLERK = operator(YUYANG)
 FINANCE = of_role(Role.FINANCE)
 HEADER = "交易流水号,金额,交易时间,通知单号,缴费人,交易类型,原交易流水号\n"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = sqlite_engine(tmp_path)
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        for engine in postgres_engine():
-            migrate.upgrade(engine)
-            yield engine
 
 
 @pytest.fixture

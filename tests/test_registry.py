@@ -4,14 +4,12 @@ resident and year even under concurrency, and an audit trail a record's history 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from db_fixtures import postgres_engine, sqlite_engine
 from households import BIESHAN, NOW, YUYANG, family, uow
 from principals import admin, operator
 from yibao.adapters.db import migrate
@@ -21,19 +19,6 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.registry import Member, enroll_household, seed_district
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = sqlite_engine(tmp_path)
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        for engine in postgres_engine():
-            migrate.upgrade(engine)
-            yield engine
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Codes follow the national platform where it has them (``../shared/reference/nati
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,53 +15,33 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
-    TypeDecorator,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-# Stable constraint names, so migrations read the same on SQLite and PostgreSQL.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from yibao.adapters.db.base import NAMING as NAMING
+from yibao.adapters.db.base import Base as Base
+from yibao.adapters.db.base import Instant as Instant
+
+# The money tables live in their own module; importing them here registers them on Base.metadata wherever the
+# tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import Payment` working.
+from yibao.adapters.db.money_tables import PAYMENT_KINDS as PAYMENT_KINDS
+from yibao.adapters.db.money_tables import STATEMENT_LINE_STATES as STATEMENT_LINE_STATES
+from yibao.adapters.db.money_tables import Payment as Payment
+from yibao.adapters.db.money_tables import PaymentAllocation as PaymentAllocation
+from yibao.adapters.db.money_tables import PaymentNotice as PaymentNotice
+from yibao.adapters.db.money_tables import PaymentNoticeItem as PaymentNoticeItem
+from yibao.adapters.db.money_tables import Statement as Statement
+from yibao.adapters.db.money_tables import StatementLine as StatementLine
 
 ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
 ORGANIZATION_KINDS = ("school", "kindergarten", "welfare_institution")
 CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
-
-
-class Instant(TypeDecorator[datetime]):
-    """An aware datetime stored in UTC and read back aware, on SQLite (which keeps no offset) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: yibao stores instants only with their offset")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Area(Base):
@@ -287,143 +267,6 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(Instant())
     revoked_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (CheckConstraint("kind in ('api', 'web')", name="kind"),)
-
-
-PAYMENT_KINDS = ("payment", "reversal", "refund")
-
-
-class PaymentNotice(Base):
-    """缴费通知单: what a household (or one person) is to pay, frozen when it is issued. A notice issued again for
-    the same people voids the earlier one; what was paid on it stays paid."""
-
-    __tablename__ = "payment_notices"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(24), unique=True)  # set from the id right after insert
-    insurance_year: Mapped[int] = mapped_column(Integer)
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
-    payer_name: Mapped[str] = mapped_column(String(64))  # the head of household, or the person
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    due_at: Mapped[datetime] = mapped_column(Instant())
-    issued_at: Mapped[datetime] = mapped_column(Instant())
-    actor: Mapped[str] = mapped_column(String(64))
-    voided_at: Mapped[datetime | None] = mapped_column(Instant())
-    void_reason: Mapped[str | None] = mapped_column(String(200))
-
-
-class PaymentNoticeItem(Base):
-    __tablename__ = "payment_notice_items"
-    notice_id: Mapped[int] = mapped_column(ForeignKey("payment_notices.id"), primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), primary_key=True, index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)  # what this person owed when the notice was issued
-
-
-class Payment(Base):
-    """Append-only money row. A payment is positive; its reversal or a refund out of it is a negative row that
-    names it (``original_id``). The same channel transaction is one row: the database refuses a second."""
-
-    __tablename__ = "payments"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    channel: Mapped[str] = mapped_column(String(16))
-    transaction_id: Mapped[str | None] = mapped_column(String(64))  # the channel's own id; null for our own rows
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    insurance_year: Mapped[int] = mapped_column(Integer)
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    notice_id: Mapped[int | None] = mapped_column(ForeignKey("payment_notices.id"), index=True)
-    original_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
-    receipt_number: Mapped[str | None] = mapped_column(String(24), unique=True)
-    payer_name: Mapped[str | None] = mapped_column(String(64))
-    paid_at: Mapped[datetime] = mapped_column(Instant())  # when the money moved, as the channel says
-    recorded_at: Mapped[datetime] = mapped_column(Instant())
-    actor: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(String(200))
-    __table_args__ = (
-        CheckConstraint(f"kind in {PAYMENT_KINDS!r}", name="kind"),
-        CheckConstraint("(kind = 'payment' AND amount_fen > 0) OR (kind <> 'payment' AND amount_fen < 0)", name="sign"),
-        Index("uq_payments_channel_transaction", "channel", "transaction_id", unique=True),
-        # A payment is reversed at most once, so a reversal delivered twice cannot undo it twice.
-        Index(
-            "uq_payments_reversal_of",
-            "original_id",
-            unique=True,
-            sqlite_where=text("kind = 'reversal'"),
-            postgresql_where=text("kind = 'reversal'"),
-        ),
-    )
-
-
-class PaymentAllocation(Base):
-    """Append-only: part of a payment applied to one enrollment (negative: released again, by a reversal or a
-    cancellation). An enrollment's paid amount is the sum of its rows."""
-
-    __tablename__ = "payment_allocations"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[datetime] = mapped_column(Instant())
-    reason: Mapped[str] = mapped_column(String(16))  # payment | reversal | cancellation
-
-
-STATEMENT_LINE_STATES = (
-    "matched",
-    "already_recorded",
-    "reversal",
-    "duplicate_line",
-    "assigned",
-    "rejected",
-    "no_such_notice",
-    "amount_differs",
-    "refused",
-)
-
-
-class Statement(Base):
-    """A bank's or the tax bureau's statement of money received (对账单), imported once: the same file again is
-    the same statement."""
-
-    __tablename__ = "statements"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    district_code: Mapped[str] = mapped_column(String(6))
-    file_name: Mapped[str] = mapped_column(String(200))
-    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(Instant())
-    lines: Mapped[int] = mapped_column(Integer)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)  # the statement's own total: received less reversed
-    state_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # as imported
-
-
-class StatementLine(Base):
-    """One line of a statement and what became of it. A line of the worklist (no such notice, amount differs,
-    refused) stays visible until a finance user assigns or rejects it."""
-
-    __tablename__ = "statement_lines"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)
-    row: Mapped[int] = mapped_column(Integer)  # the line's row in the file
-    channel: Mapped[str] = mapped_column(String(16))
-    transaction_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(12))  # payment | reversal
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    paid_at: Mapped[datetime] = mapped_column(Instant())
-    notice_number: Mapped[str | None] = mapped_column(String(24))
-    payer_name: Mapped[str | None] = mapped_column(String(64))
-    original_transaction_id: Mapped[str | None] = mapped_column(String(64))
-    memo: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(20))
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
-    township_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
-    note: Mapped[str | None] = mapped_column(String(200))
-    resolved_by: Mapped[str | None] = mapped_column(String(64))
-    resolved_at: Mapped[datetime | None] = mapped_column(Instant())
-    __table_args__ = (
-        CheckConstraint(f"state in {STATEMENT_LINE_STATES!r}", name="state"),
-        Index("ix_statement_lines_channel_transaction", "channel", "transaction_id"),
-    )
 
 
 TARGET_CATEGORIES = ("all", "general", "students", "special_groups")
