@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, exists, false, func, select
 
@@ -127,14 +128,23 @@ class Principal:
         return township_code == self.area_code
 
 
+def _by_township(principal: Principal, township_code: Any) -> ColumnElement[bool] | None:
+    """The area rule on a township column: the district for district roles, the township for its operator; None
+    for the roles whose rows are found otherwise (an organization's)."""
+    if principal.role in DISTRICT_ROLES:
+        return cast(ColumnElement[bool], township_code.startswith(principal.district))
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return cast(ColumnElement[bool], township_code == principal.area_code)
+    return None
+
+
 def resident_scope(principal: Principal) -> ColumnElement[bool]:
     """The residents a principal may see, as a WHERE clause: list queries never leak other areas' rows."""
     if not principal.may(Permission.READ_RESIDENTS):
         return false()
-    if principal.role in DISTRICT_ROLES:
-        return Resident.township_code.startswith(principal.district)
-    if principal.role is Role.TOWNSHIP_OPERATOR:
-        return Resident.township_code == principal.area_code
+    township_rule = _by_township(principal, Resident.township_code)
+    if township_rule is not None:
+        return township_rule
     if principal.role is Role.INSTITUTION and principal.organization_id is not None:
         # A school sees its own roster: the people it has enrolled, in any year.
         return exists(
@@ -149,10 +159,9 @@ def enrollment_scope(principal: Principal) -> ColumnElement[bool]:
     """The enrollments a principal may see: by the township that took them, or the organization's own."""
     if not principal.may(Permission.READ_RESIDENTS):
         return false()
-    if principal.role in DISTRICT_ROLES:
-        return Enrollment.township_code.startswith(principal.district)
-    if principal.role is Role.TOWNSHIP_OPERATOR:
-        return Enrollment.township_code == principal.area_code
+    township_rule = _by_township(principal, Enrollment.township_code)
+    if township_rule is not None:
+        return township_rule
     if principal.role is Role.INSTITUTION and principal.organization_id is not None:
         return Enrollment.organization_id == principal.organization_id
     return false()
@@ -162,10 +171,9 @@ def notice_scope(principal: Principal) -> ColumnElement[bool]:
     """The payment notices a principal may see: by township (an organization: none; it collects in batches)."""
     if not principal.may(Permission.TAKE_PAYMENTS) and not principal.may(Permission.READ_RESIDENTS):
         return false()
-    if principal.role in DISTRICT_ROLES:
-        return PaymentNotice.township_code.startswith(principal.district)
-    if principal.role is Role.TOWNSHIP_OPERATOR:
-        return PaymentNotice.township_code == principal.area_code
+    township_rule = _by_township(principal, PaymentNotice.township_code)
+    if township_rule is not None:
+        return township_rule
     return false()
 
 
@@ -173,10 +181,9 @@ def payment_scope(principal: Principal) -> ColumnElement[bool]:
     """The money rows a principal may see: by township; an organization, those paying for its own people."""
     if not principal.may(Permission.TAKE_PAYMENTS) and not principal.may(Permission.READ_RESIDENTS):
         return false()
-    if principal.role in DISTRICT_ROLES:
-        return Payment.township_code.startswith(principal.district)
-    if principal.role is Role.TOWNSHIP_OPERATOR:
-        return Payment.township_code == principal.area_code
+    township_rule = _by_township(principal, Payment.township_code)
+    if township_rule is not None:
+        return township_rule
     if principal.role is Role.INSTITUTION and principal.organization_id is not None:
         original = func.coalesce(Payment.original_id, Payment.id)
         return exists(
