@@ -347,6 +347,43 @@ CATALOG: dict[str, tuple[str, str]] = {
         "该明细当前为“{state}”，无需处理",
         "this line is '{state_en}': nothing to resolve",
     ),
+    # Cross-checks (信息比对)
+    "VALUE_REQUIRED": ("请填写{column}", "{column} is required"),
+    "DATE_IN_FUTURE": ("日期“{value}”晚于今天", "the date '{value}' is after today"),
+    "INSURANCE_TYPE_UNKNOWN": (
+        "险种“{value}”无法识别：应为390（城乡居民基本医疗保险）或310（职工基本医疗保险）",
+        "insurance type '{value}' is unknown: 390 (residents) or 310 (employees)",
+    ),
+    "TOWNSHIP_NAME_UNKNOWN": ("本区没有名为“{value}”的镇（街）", "the district has no township named '{value}'"),
+    "VILLAGE_NAME_UNKNOWN": ("{township}没有名为“{value}”的村（居）", "{township} has no village named '{value}'"),
+    "REFERENCE_KIND_UNKNOWN": (
+        "名单种类“{kind}”无效，可选：{allowed}",
+        "list kind '{kind}' is unknown; one of {allowed}",
+    ),
+    "REFERENCE_YEAR_REQUIRED": (
+        "{kind}名单须注明所属参保年度",
+        "a {kind_en} list needs the insurance year it is about",
+    ),
+    "CROSSCHECK_ENGINE_UNKNOWN": (
+        "比对引擎“{engine}”无效，可选：{allowed}",
+        "cross-check engine '{engine}' is unknown; one of {allowed}",
+    ),
+    "CROSSCHECK_ENGINE_UNAVAILABLE": (
+        "比对引擎“{engine}”不可用：{reason}",
+        "cross-check engine '{engine}' is unavailable: {reason}",
+    ),
+    "FINDING_NOT_FOUND": ("没有编号为{finding}的比对结果", "no finding {finding}"),
+    "FINDING_STATUS_UNKNOWN": (
+        "处理状态“{status}”无效，可选：{allowed}",
+        "follow-up status '{status}' is unknown; one of {allowed}",
+    ),
+    "REASON_UNKNOWN": ("未参保原因“{reason}”无效，可选：{allowed}", "reason '{reason}' is unknown; one of {allowed}"),
+    "REASON_NOTE_REQUIRED": ("原因为“其他”时须填写说明", "the reason 'other' needs a note"),
+    "REASON_NOT_FOUND": ("没有编号为{reason_id}的未参保原因登记", "no non-enrollment reason {reason_id}"),
+    "REASON_ALREADY_ENROLLED": (
+        "{name}（{number}）已参加{year}年度居民医保，无需登记未参保原因",
+        "{name} ({number}) is enrolled for {year}: no reason for non-enrollment to record",
+    ),
 }
 
 

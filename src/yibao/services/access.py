@@ -51,6 +51,8 @@ class Permission(StrEnum):
     TAKE_PAYMENTS = "take_payments"  # issue payment notices, record payments and collection batches
     PAYMENTS = "payments"  # reversals, refunds, reconciliation (finance)
     MANAGE_TARGETS = "manage_targets"  # load or import the year's targets (the district bureau)
+    RUN_CROSSCHECKS = "run_crosschecks"  # run the cross-checks against the reference lists (the district bureau)
+    FOLLOW_UP = "follow_up"  # record the follow-up of findings and reasons for non-enrollment
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -65,6 +67,8 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.TAKE_PAYMENTS: "开具缴费通知单、收款",
     Permission.PAYMENTS: "冲正、退费与对账",
     Permission.MANAGE_TARGETS: "设定任务指标",
+    Permission.RUN_CROSSCHECKS: "运行信息比对",
+    Permission.FOLLOW_UP: "比对结果核查与未参保原因登记",
 }
 
 P = Permission
@@ -79,6 +83,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.READ_AUDIT,
             P.SEE_FULL_ID,
             P.TAKE_PAYMENTS,
+            P.FOLLOW_UP,
         }
     ),
     # A school's or institution's office collects its people's money (代收) and hands it in as a batch.

@@ -255,7 +255,7 @@ def _rows(
     number = pl.int_range(done + 1, done + 1 + frame.height, dtype=pl.Int64)
     id_number = mask_column(pl.col("id_number")) if masked else pl.col("id_number")
     tier = (pl.col("policy_id") + "/" + pl.col("tier")).replace_strict(names.tiers, default=pl.col("tier"))
-    who = [number, "township", "village", "household", "name", id_number.alias("id_number")]
+    who: list[pl.Expr | str] = [number, "township", "village", "household", "name", id_number.alias("id_number")]
     if kind is ExportKind.ENROLLMENTS:
         return frame.select(
             *who,

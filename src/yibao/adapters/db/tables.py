@@ -27,8 +27,14 @@ from yibao.adapters.db.base import NAMING as NAMING
 from yibao.adapters.db.base import Base as Base
 from yibao.adapters.db.base import Instant as Instant
 
-# The money tables live in their own module; importing them here registers them on Base.metadata wherever the
-# tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import Payment` working.
+# The money and cross-check tables live in modules of their own; importing them here registers them on
+# Base.metadata wherever the tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import
+# Payment` working.
+from yibao.adapters.db.crosscheck_tables import CrosscheckRun as CrosscheckRun
+from yibao.adapters.db.crosscheck_tables import Finding as Finding
+from yibao.adapters.db.crosscheck_tables import NonEnrollmentReason as NonEnrollmentReason
+from yibao.adapters.db.crosscheck_tables import ReferenceList as ReferenceList
+from yibao.adapters.db.crosscheck_tables import ReferenceRow as ReferenceRow
 from yibao.adapters.db.money_tables import PAYMENT_KINDS as PAYMENT_KINDS
 from yibao.adapters.db.money_tables import STATEMENT_LINE_STATES as STATEMENT_LINE_STATES
 from yibao.adapters.db.money_tables import Payment as Payment

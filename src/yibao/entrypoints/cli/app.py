@@ -13,6 +13,7 @@ from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
 from yibao.entrypoints.cli import (
+    crosscheck_commands,
     db_commands,
     export_commands,
     import_commands,
@@ -40,6 +41,7 @@ app.add_typer(export_commands.app, name="export")
 app.add_typer(money_commands.app, name="pay")
 app.add_typer(reconcile_commands.app, name="reconcile")
 app.add_typer(report_commands.app, name="report")
+app.add_typer(crosscheck_commands.app, name="crosscheck")
 app.command("serve")(serve_commands.serve_command)
 app.command("demo")(serve_commands.demo_command)
 

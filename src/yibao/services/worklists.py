@@ -1,0 +1,349 @@
+"""Worklists of findings (核查清单) and the register of reasons for non-enrollment (未参保原因登记).
+
+A township operator sees and follows up its own township's findings; the district bureau and inspectors see all.
+Recording a reason marks the person's open "not enrolled" findings ``reason_recorded``, and the next run no longer
+finds them (the rule skips people with a reason); they still count in the coverage denominator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, false, func, select
+
+from yibao.adapters.db.crosscheck_tables import FINDING_STATUSES, REASON_CODES
+from yibao.adapters.db.tables import (
+    Area,
+    Enrollment,
+    Finding,
+    NonEnrollmentReason,
+    ReferenceList,
+    Resident,
+)
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.errors import YibaoError
+from yibao.domain.findings import FINDING_KINDS, evidence
+from yibao.domain.reference_list import REFERENCE_KINDS
+from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role
+
+STATUS_NAMES = {
+    "open": "待核查",
+    "contacted": "已联系",
+    "enrolled": "已参保",
+    "reason_recorded": "已登记原因",
+    "not_applicable": "不适用",
+}
+REASON_NAMES = {
+    "insured_elsewhere": "已在外地参保",
+    "employee_insurance": "参加职工医保",
+    "military_service": "服兵役",
+    "deceased": "死亡",
+    "unreachable": "失联",
+    "refused": "拒绝参保",
+    "other": "其他",
+}
+UNENROLLED_KINDS = ("unenrolled", "special_group_unenrolled")
+
+
+@dataclass(frozen=True)
+class FindingView:
+    id: int
+    kind: str
+    kind_name: str
+    code: str | None
+    id_number: str  # masked unless the role may see it
+    name: str
+    township_code: str
+    township_name: str
+    village_name: str | None
+    evidence: str
+    action: str
+    status: str
+    status_name: str
+    note: str | None
+    status_by: str | None
+    status_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    township_code: str
+    township_name: str
+    kind: str
+    kind_name: str
+    open: int
+    total: int
+
+
+def _scope(principal: Principal) -> ColumnElement[bool]:
+    """The findings a principal may see: the district's for district roles, a township operator's own."""
+    if not principal.may(Permission.READ_RESIDENTS):
+        return false()
+    if principal.role in DISTRICT_ROLES:
+        return Finding.district_code == principal.district
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return Finding.township_code == principal.area_code
+    return false()
+
+
+def _names(uow: UnitOfWork, district: str) -> dict[str, str]:
+    return dict(uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(district))).all())
+
+
+def finding_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -> list[FindingCount]:
+    """Current findings per township and kind: how many, how many still open."""
+    names = _names(uow, principal.district)
+    rows = uow.session.execute(
+        select(
+            Finding.township_code,
+            Finding.kind,
+            func.count().label("total"),
+            func.sum(case((Finding.status == "open", 1), else_=0)).label("open"),
+        )
+        .where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
+        .group_by(Finding.township_code, Finding.kind)
+        .order_by(Finding.township_code, Finding.kind)
+    ).all()
+    return [
+        FindingCount(
+            township_code=row.township_code,
+            township_name=names.get(row.township_code, "（未注明镇街）"),
+            kind=row.kind,
+            kind_name=FINDING_KINDS[row.kind].title,
+            open=int(row.open or 0),
+            total=row.total,
+        )
+        for row in rows
+    ]
+
+
+def list_findings(
+    uow: UnitOfWork,
+    principal: Principal,
+    insurance_year: int,
+    *,
+    kind: str | None = None,
+    township_code: str | None = None,
+    status: str | None = None,
+    limit: int | None = 500,
+    offset: int = 0,
+) -> list[FindingView]:
+    """The worklist: current findings, by township and village, then name."""
+    query = select(Finding).where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
+    if kind:
+        query = query.where(Finding.kind == kind)
+    if township_code:
+        query = query.where(Finding.township_code == township_code)
+    if status:
+        query = query.where(Finding.status == status)
+    query = query.order_by(Finding.township_code, Finding.village_code, Finding.kind, Finding.name, Finding.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    items = uow.session.scalars(query).all()
+    names = _names(uow, principal.district)
+    lists = _list_names(uow, {item.list_id for item in items if item.list_id})
+    full = principal.may(Permission.SEE_FULL_ID)
+    return [_view(item, names, lists, full) for item in items]
+
+
+def _list_names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(ReferenceList.id, ReferenceList.kind, ReferenceList.source, ReferenceList.as_of).where(
+            ReferenceList.id.in_(ids)
+        )
+    ).all()
+    return {row.id: f"{row.source}{REFERENCE_KINDS[row.kind].name}名单（{row.as_of:%Y-%m-%d}）" for row in rows}
+
+
+def _view(item: Finding, names: dict[str, str], lists: dict[int, str], full: bool) -> FindingView:
+    kind = FINDING_KINDS[item.kind]
+    return FindingView(
+        id=item.id,
+        kind=item.kind,
+        kind_name=kind.title,
+        code=item.code,
+        id_number=item.id_number if full else idnumber.mask(item.id_number),
+        name=item.name,
+        township_code=item.township_code,
+        township_name=names.get(item.township_code, "（未注明镇街）"),
+        village_name=names.get(item.village_code) if item.village_code else None,
+        evidence=evidence(
+            item.kind,
+            item.code,
+            lists.get(item.list_id) if item.list_id else "本系统参保数据",
+            item.evidence_date,
+            item.amount_fen,
+            item.detail,
+        ),
+        action=kind.action,
+        status=item.status,
+        status_name=STATUS_NAMES[item.status],
+        note=item.note,
+        status_by=item.status_by,
+        status_at=item.status_at,
+    )
+
+
+def _visible_finding(uow: UnitOfWork, principal: Principal, finding_id: int) -> Finding:
+    item = uow.session.scalars(select(Finding).where(Finding.id == finding_id, _scope(principal))).first()
+    if item is None:
+        raise YibaoError("FINDING_NOT_FOUND", field="finding_id", finding=finding_id)
+    return item
+
+
+def set_status(
+    uow: UnitOfWork, principal: Principal, finding_id: int, status: str, note: str | None = None
+) -> FindingView:
+    """Village staff's follow-up of one finding; kept across later runs."""
+    principal.require(Permission.FOLLOW_UP)
+    if status not in FINDING_STATUSES:
+        allowed = "、".join(f"{key}（{name}）" for key, name in STATUS_NAMES.items())
+        raise YibaoError("FINDING_STATUS_UNKNOWN", field="status", status=status, allowed=allowed)
+    item = _visible_finding(uow, principal, finding_id)
+    before = {"status": item.status, "note": item.note}
+    item.status, item.note = status, (note or None) and note[:200]
+    item.status_by, item.status_at = uow.actor, uow.now
+    uow.audit("follow_up", "finding", item.id, before, {"status": status, "note": item.note})
+    uow.commit()
+    names = _names(uow, principal.district)
+    return _view(item, names, _list_names(uow, {item.list_id} if item.list_id else set()), True)
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    id: int
+    insurance_year: int
+    id_number: str
+    name: str
+    township_code: str
+    reason: str
+    reason_name: str
+    note: str | None
+    actor: str
+    at: datetime
+    withdrawn_at: datetime | None
+
+
+def _reason_scope(principal: Principal) -> ColumnElement[bool]:
+    if principal.role in DISTRICT_ROLES and principal.may(Permission.READ_RESIDENTS):
+        return NonEnrollmentReason.district_code == principal.district
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return NonEnrollmentReason.township_code == principal.area_code
+    return false()
+
+
+def record_reason(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    insurance_year: int,
+    id_number: str,
+    name: str,
+    township_code: str,
+    reason: str,
+    note: str | None = None,
+) -> ReasonView:
+    """未参保原因登记 for one person and year; an earlier reason of the same person and year is withdrawn."""
+    principal.require(Permission.FOLLOW_UP)
+    principal.require_township(township_code)
+    if reason not in REASON_CODES:
+        allowed = "、".join(f"{key}（{text}）" for key, text in REASON_NAMES.items())
+        raise YibaoError("REASON_UNKNOWN", field="reason", reason=reason, allowed=allowed)
+    if reason == "other" and not (note or "").strip():
+        raise YibaoError("REASON_NOTE_REQUIRED", field="note")
+    number = idnumber.parse(id_number, on=uow.now.date()).number
+    enrolled = uow.session.scalar(
+        select(func.count())
+        .select_from(Enrollment)
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(
+            Resident.id_number == number,
+            Enrollment.insurance_year == insurance_year,
+            Enrollment.state != "cancelled",
+        )
+    )
+    if enrolled:
+        raise YibaoError(
+            "REASON_ALREADY_ENROLLED", field="id_number", name=name, number=idnumber.mask(number), year=insurance_year
+        )
+    for earlier in uow.session.scalars(
+        select(NonEnrollmentReason).where(
+            NonEnrollmentReason.insurance_year == insurance_year,
+            NonEnrollmentReason.id_number == number,
+            NonEnrollmentReason.withdrawn_at.is_(None),
+        )
+    ):
+        earlier.withdrawn_at, earlier.withdrawn_by = uow.now, uow.actor
+    entry = NonEnrollmentReason(
+        insurance_year=insurance_year,
+        district_code=principal.district,
+        id_number=number,
+        name=name.strip()[:64],
+        township_code=township_code,
+        reason=reason,
+        note=(note or "").strip()[:200] or None,
+        actor=uow.actor,
+        at=uow.now,
+    )
+    uow.session.add(entry)
+    uow.session.flush()
+    for finding in uow.session.scalars(
+        select(Finding).where(
+            Finding.insurance_year == insurance_year,
+            Finding.id_number == number,
+            Finding.kind.in_(UNENROLLED_KINDS),
+            Finding.status.in_(("open", "contacted")),
+        )
+    ):
+        finding.status, finding.status_by, finding.status_at = "reason_recorded", uow.actor, uow.now
+        finding.note = REASON_NAMES[reason] + (f"：{entry.note}" if entry.note else "")
+    uow.audit("record", "non_enrollment_reason", entry.id, None, {"year": insurance_year, "reason": reason})
+    uow.commit()
+    return _reason_view(entry, principal)
+
+
+def _reason_view(entry: NonEnrollmentReason, principal: Principal) -> ReasonView:
+    full = principal.may(Permission.SEE_FULL_ID)
+    return ReasonView(
+        id=entry.id,
+        insurance_year=entry.insurance_year,
+        id_number=entry.id_number if full else idnumber.mask(entry.id_number),
+        name=entry.name,
+        township_code=entry.township_code,
+        reason=entry.reason,
+        reason_name=REASON_NAMES[entry.reason],
+        note=entry.note,
+        actor=entry.actor,
+        at=entry.at,
+        withdrawn_at=entry.withdrawn_at,
+    )
+
+
+def list_reasons(
+    uow: UnitOfWork, principal: Principal, insurance_year: int, *, include_withdrawn: bool = False
+) -> list[ReasonView]:
+    query = select(NonEnrollmentReason).where(
+        _reason_scope(principal), NonEnrollmentReason.insurance_year == insurance_year
+    )
+    if not include_withdrawn:
+        query = query.where(NonEnrollmentReason.withdrawn_at.is_(None))
+    entries = uow.session.scalars(query.order_by(NonEnrollmentReason.township_code, NonEnrollmentReason.id)).all()
+    return [_reason_view(entry, principal) for entry in entries]
+
+
+def withdraw_reason(uow: UnitOfWork, principal: Principal, reason_id: int) -> ReasonView:
+    principal.require(Permission.FOLLOW_UP)
+    entry = uow.session.scalars(
+        select(NonEnrollmentReason).where(NonEnrollmentReason.id == reason_id, _reason_scope(principal))
+    ).first()
+    if entry is None:
+        raise YibaoError("REASON_NOT_FOUND", field="reason_id", reason_id=reason_id)
+    if entry.withdrawn_at is None:
+        entry.withdrawn_at, entry.withdrawn_by = uow.now, uow.actor
+        uow.audit("withdraw", "non_enrollment_reason", entry.id, None, {"reason": entry.reason})
+    uow.commit()
+    return _reason_view(entry, principal)
