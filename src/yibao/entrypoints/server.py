@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import errors, job_routes, money_routes, routes
+from yibao.entrypoints.api import crosscheck_routes, errors, job_routes, money_routes, routes
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.web import (
@@ -62,6 +62,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(job_routes.router)
     app.include_router(money_routes.router)
+    app.include_router(crosscheck_routes.router)
     app.include_router(api_progress_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -217,3 +217,87 @@ def _merge(uow: UnitOfWork, run: CrosscheckRun, found: pl.DataFrame, kinds: Sequ
     if gone.height:
         bulk_update(connection, table, gone.select("id", current=pl.lit(False)))
     return new.height, gone.height
+
+
+@dataclass(frozen=True)
+class ListView:
+    id: int
+    kind: str
+    kind_name: str
+    source: str
+    as_of: date
+    insurance_year: int | None
+    file_name: str
+    rows: int
+    stored: int
+    errors: int
+    actor: str
+    at: datetime
+    current: bool  # among the lists the next run compares
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: int
+    insurance_year: int
+    engine: str
+    counts: dict[str, int]
+    new_findings: int
+    cleared_findings: int
+    seconds: float
+    actor: str
+    at: datetime
+
+
+def reference_lists(uow: UnitOfWork, principal: Principal, insurance_year: int) -> list[ListView]:
+    """The district's lists, newest first, marking those the next run of ``insurance_year`` compares."""
+    principal.require(Permission.READ_RESIDENTS)
+    current = {item.id for item in current_lists(uow, principal.district, insurance_year)}
+    lists = uow.session.scalars(
+        select(ReferenceList)
+        .where(ReferenceList.district_code == principal.district)
+        .order_by(ReferenceList.id.desc())
+        .limit(200)
+    ).all()
+    return [
+        ListView(
+            id=item.id,
+            kind=item.kind,
+            kind_name=REFERENCE_KINDS[item.kind].name,
+            source=item.source,
+            as_of=item.as_of,
+            insurance_year=item.insurance_year,
+            file_name=item.file_name,
+            rows=item.rows,
+            stored=item.stored,
+            errors=item.errors,
+            actor=item.actor,
+            at=item.at,
+            current=item.id in current,
+        )
+        for item in lists
+    ]
+
+
+def recent_runs(uow: UnitOfWork, principal: Principal, insurance_year: int, limit: int = 10) -> list[RunView]:
+    principal.require(Permission.READ_RESIDENTS)
+    runs = uow.session.scalars(
+        select(CrosscheckRun)
+        .where(CrosscheckRun.district_code == principal.district, CrosscheckRun.insurance_year == insurance_year)
+        .order_by(CrosscheckRun.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        RunView(
+            id=run.id,
+            insurance_year=run.insurance_year,
+            engine=run.engine,
+            counts=run.counts,
+            new_findings=run.new_findings,
+            cleared_findings=run.cleared_findings,
+            seconds=run.seconds,
+            actor=run.actor,
+            at=run.at,
+        )
+        for run in runs
+    ]
