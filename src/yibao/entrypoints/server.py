@@ -12,6 +12,7 @@ from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api import crosscheck_routes, errors, job_routes, money_routes, routes
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.web import crosscheck_routes as web_crosscheck_routes
 from yibao.entrypoints.web import (
     export_routes,
     list_routes,
@@ -73,6 +74,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(web_money_routes.router)
     app.include_router(reconcile_routes.router)
     app.include_router(progress_routes.router)
+    app.include_router(web_crosscheck_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -306,6 +306,23 @@ def record_reason(
     return _reason_view(entry, principal)
 
 
+def record_reason_for_finding(
+    uow: UnitOfWork, principal: Principal, finding_id: int, reason: str, note: str | None = None
+) -> ReasonView:
+    """The reason for a person on the unenrolled worklist, from their finding (its person, township and year)."""
+    item = _visible_finding(uow, principal, finding_id)
+    return record_reason(
+        uow,
+        principal,
+        insurance_year=item.insurance_year,
+        id_number=item.id_number,
+        name=item.name,
+        township_code=item.township_code,
+        reason=reason,
+        note=note,
+    )
+
+
 def _reason_view(entry: NonEnrollmentReason, principal: Principal) -> ReasonView:
     full = principal.may(Permission.SEE_FULL_ID)
     return ReasonView(

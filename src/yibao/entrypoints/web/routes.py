@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from yibao.domain.errors import YibaoError
+from yibao.domain.findings import FINDING_KINDS
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import SHANGHAI
@@ -29,6 +30,7 @@ from yibao.services.policies import campaign_policy, district_policies, get_poli
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
+templates.env.filters["local_time"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,
@@ -37,6 +39,7 @@ templates.env.globals.update(
     ROLE_NAMES=ROLE_NAMES,
     SURVIVAL=SURVIVAL_STATUSES,
     Permission=Permission,
+    FINDING_KINDS=FINDING_KINDS,
 )
 router = APIRouter(include_in_schema=False)
 MEMBER_ROWS = 6

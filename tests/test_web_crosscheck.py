@@ -1,0 +1,79 @@
+"""Cross-checks in headless Chromium: the bureau uploads the population register and runs the cross-checks; the
+overview counts the unenrolled per township; the 渔阳镇 clerk sees only her own people, records a follow-up and a
+reason for non-enrollment, and downloads the worklist; the next run clears the person with a reason."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from browser_site import sign_in
+from yibao.domain import idnumber
+
+PEOPLE = [
+    (idnumber.make("120119", date(1960, 5, 6), 31), "赵大明", "渔阳镇", "西关村"),
+    (idnumber.make("120119", date(1962, 7, 8), 42), "钱小红", "渔阳镇", "西关村"),
+    (idnumber.make("120119", date(1970, 1, 2), 53), "孙立新", "别山镇", "别山村"),
+]
+
+
+def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    sign_in(page, server, "admin")
+    page.click("header >> text=信息比对")
+    expect(page.locator("#no-findings")).to_be_visible()
+    register = tmp_path / "户籍人口.csv"
+    register.write_text(
+        "公民身份号码,姓名,镇（街）,村（居）\n" + "".join(",".join(person) + "\n" for person in PEOPLE),
+        encoding="utf-8",
+    )
+    page.set_input_files("#r_file", str(register))
+    page.select_option("#r_kind", "population")
+    page.click("#upload button.primary")
+    expect(page.locator("#reference-result")).to_contain_text("名单已保存", timeout=30_000)
+    expect(page.locator("[data-outcome=stored]")).to_have_text("3")
+    page.goto(server + "/crosscheck")
+    expect(page.locator("#lists")).to_contain_text("户籍及常住人口")
+    page.select_option("#c_engine", "duckdb")
+    page.click("#run button.primary")
+    expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-outcome=unenrolled]")).to_have_text("3")
+    page.click("#findings-link")
+    expect(page.locator("#summary tr[data-township='120119100000'] [data-kind=unenrolled]")).to_have_text("2")
+    page.click("header button")
+
+    sign_in(page, server, "yuyang")
+    page.goto(server + "/crosscheck/findings")
+    rows = page.locator("#findings tbody tr")
+    expect(rows).to_have_count(2)  # 别山镇's person is not hers to see
+    expect(page.locator("#findings")).not_to_contain_text("孙立新")
+    expect(rows.first).to_contain_text("西关村")
+    expect(rows.first).to_contain_text("公安户籍及常住人口名单")
+    first = rows.filter(has_text="赵大明")
+    first.locator("form.follow-up select").select_option("contacted")
+    first.locator("form.follow-up input[name=note]").fill("已电话联系")
+    first.locator("form.follow-up button").click()
+    expect(page.locator("#findings tbody tr", has_text="赵大明").locator(".status")).to_have_text("已联系")
+    second = page.locator("#findings tbody tr", has_text="钱小红")
+    second.locator("form.reason select").select_option("military_service")
+    second.locator("form.reason button").click()
+    expect(page.locator("#findings tbody tr", has_text="钱小红").locator(".status")).to_have_text("已登记原因")
+    with page.expect_download() as download:
+        page.click("#export")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    listed = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]  # type: ignore[union-attr]
+    assert sorted(listed) == ["赵大明", "钱小红"]  # type: ignore[type-var]
+    page.click("header button")
+
+    sign_in(page, server, "admin")
+    page.goto(server + "/crosscheck")
+    page.click("#run button.primary")
+    expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-outcome=unenrolled]")).to_have_text("2")  # the one with a reason is off the list
+    expect(page.locator("#job")).to_be_visible()
