@@ -120,6 +120,12 @@ def spark_session() -> Any:
         SparkSession.builder.master(os.environ.get("YIBAO_SPARK_MASTER", "local[*]"))
         .appName("yibao-crosscheck")
         .config("spark.ui.enabled", "false")
+        # Results come back to this process through Arrow; the driver holds the broadcast sides of the joins.
+        .config("spark.driver.memory", os.environ.get("YIBAO_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # A register of millions estimated small after its filters would be broadcast and overflow the driver:
+        # sort-merge joins throughout (set YIBAO_SPARK_BROADCAST_BYTES to allow broadcasts below that size).
+        .config("spark.sql.autoBroadcastJoinThreshold", os.environ.get("YIBAO_SPARK_BROADCAST_BYTES", "-1"))
         .config("spark.sql.session.timeZone", "Asia/Shanghai")
         .config("spark.sql.shuffle.partitions", os.environ.get("YIBAO_SPARK_PARTITIONS", "8"))
         .getOrCreate()
@@ -128,11 +134,13 @@ def spark_session() -> Any:
 
 @contextmanager
 def connect(
-    name: str, *, database: SqlEngine, snapshot: Snapshot | None, district: str, list_ids: Sequence[int]
+    name: str, *, database: SqlEngine | None, snapshot: Snapshot | None, district: str, list_ids: Sequence[int]
 ) -> Iterator[Tables]:
     """The rules' input tables on the named engine, for the span of the ``with``."""
     check_engine(name)
     if name == "database":
+        if database is None:
+            raise ValueError("the database engine reads the database")
         backend = _database_backend(database)
         try:
             yield _from_database(backend, district, list_ids)

@@ -38,9 +38,10 @@ def _ids(region: str, count: int, start: date) -> tuple[pl.Series, pl.Series]:
     """``count`` distinct valid ID numbers born over 80 years before ``start``, and their birth dates."""
     index = np.arange(count)
     days = 80 * 365
-    born = pl.Series(np.datetime64(start - timedelta(days=days)) + (index % days).astype("timedelta64[D]")).cast(
-        pl.Date
-    )
+    # A prime stride spreads even a small district over every age (29,200 days and 7,919 share no factor, so
+    # the first 29,200 people are born on distinct days; the sequence number tells the next ones apart).
+    offsets = (index * 7919) % days
+    born = pl.Series(np.datetime64(start - timedelta(days=days)) + offsets.astype("timedelta64[D]")).cast(pl.Date)
     frame = pl.DataFrame({"born": born, "seq": (index // days) % 1000}).with_columns(
         first17=pl.lit(region) + pl.col("born").dt.strftime("%Y%m%d") + pl.col("seq").cast(pl.String).str.zfill(3)
     )
@@ -55,15 +56,17 @@ def planted_district(
     *,
     year: int,
     planted: int,
+    unenrolled_share: float = 0.0,
     seed: int = 7,
 ) -> PlantedDistrict:
-    """``people`` in the register; ``planted`` people for each finding kind (and each look-alike)."""
+    """``people`` in the register; ``planted`` people for each finding kind (and each look-alike); besides them,
+    ``unenrolled_share`` of the register never enrolled (a real district's few per cent)."""
     rng = np.random.default_rng(seed)
     region = townships[0][:6]
     numbers, born = _ids(region, people, date(year - 1, 9, 1))
     start = date(year, 1, 1)
     age = pl.select(
-        (year - born.dt.year()) - ((born.dt.month() * 100 + born.dt.day()) > 101).cast(pl.Int32)
+        (year - born.dt.year()) - ((born.dt.month().cast(pl.Int32) * 100 + born.dt.day()) > 101).cast(pl.Int32)
     ).to_series()
     names = pl.Series(rng.choice(SURNAMES, people)) + pl.Series(rng.choice(GIVEN, people))
     town_index = rng.integers(0, len(townships), people)
@@ -107,6 +110,7 @@ def planted_district(
         "tax_missing": pick(adults),
         "tax_cash": pick(adults),
     }
+    roles["never"] += pick(order, int(people * unenrolled_share))
     unenrolled = {*roles["lapsed"], *roles["never"], *roles["reason"], *roles["dead_unenrolled"]}
     unenrolled |= {*roles["special_unenrolled"], *roles["tax_unenrolled"]}
     enrolled_mask = np.ones(people, dtype=bool)
@@ -160,7 +164,6 @@ def planted_district(
         assisted_subsidy_fen=pl.when(pl.col("subsidised")).then(pl.lit(18000, dtype=pl.Int64)).otherwise(0),
         benefit_start=pl.lit(start),
     )
-    enrollment_of = dict(zip(enrolled.get_column("id").to_list(), enrollments.get_column("id").to_list(), strict=True))
 
     def people_of(*names: str) -> pl.DataFrame:
         index = sorted({i for name in names for i in roles[name]})
@@ -185,10 +188,11 @@ def planted_district(
             ),
         ]
     )
-    allocations = pl.concat([taxed, cash]).select(
-        payment_id=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
-        enrollment_id=pl.col("id").replace_strict(enrollment_of, return_dtype=pl.Int64),
-        amount_fen=pl.lit(22000, dtype=pl.Int64),
+    allocations = (
+        pl.concat([taxed, cash])
+        .select(payment_id=pl.int_range(1, pl.len() + 1, dtype=pl.Int64), resident_id="id")
+        .join(enrollments.select("resident_id", enrollment_id="id"), on="resident_id", maintain_order="left")
+        .select("payment_id", "enrollment_id", amount_fen=pl.lit(22000, dtype=pl.Int64))
     )
     reasons = people_of("reason").select(
         insurance_year=pl.lit(year, dtype=pl.Int64), id_number="id_number", withdrawn=pl.lit(False)
