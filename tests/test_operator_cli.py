@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yibao.adapters.db.database import make_engine, session_factory
-from yibao.adapters.db.tables import Enrollment, Resident, User
+from yibao.adapters.db.tables import Enrollment, Finding, Resident, User
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.cli.app import app
 from yibao.entrypoints.server import create_app
@@ -55,6 +55,8 @@ def test_demo_prepares_a_district(tmp_path: Path) -> None:
         renewed = session.scalar(select(func.count()).where(Enrollment.insurance_year == 2018)) or 0
         assert renewed > 2000
         assert session.scalar(select(func.count()).select_from(User)) == 7
+        kinds = dict(session.execute(select(Finding.kind, func.count()).group_by(Finding.kind)).all())
+        assert kinds["deceased_enrolled"] == 6 and kinds["unenrolled"] > 40  # the cross-checks have work to show
     engine.dispose()
 
 

@@ -16,13 +16,16 @@ from sqlalchemy import insert, select
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.job_files import data_directory
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
+from yibao.services.crosscheck import CrosscheckRequest, run_crosscheck
 from yibao.services.enrollments import assess_township, renew_township
 from yibao.services.notices import issue_notice
 from yibao.services.reconciliation import StatementRequest, import_statement
+from yibao.services.reference_lists import ReferenceRequest, import_reference_list
 from yibao.services.registry import seed_district
 from yibao.services.targets import load_policy_targets
 from yibao.services.users import NewUser, add_user
@@ -201,7 +204,34 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
             assessed += assess_township(uow, admin, township, POLICY).assessed
     load_policy_targets(uow, admin, POLICY)
     paid = _campaign_payments(uow, admin, principals["caiwu"], rng)
+    _cross_checks(uow, admin, rng)
     return DemoSummary(len(townships), villages, residents, households, enrolled, renewed, assessed, paid, users)
+
+
+def _cross_checks(uow: UnitOfWork, admin: Principal, rng: random.Random) -> None:
+    """公安's register (everyone, and a few people the registry never saw) and 民政's deaths (a few of this year's
+    enrollees, before cover began), compared on the database itself: the worklists have something to show."""
+    people = uow.session.execute(
+        select(Resident.id_number, Resident.name, Resident.township_code, Resident.village_code)
+    ).all()
+    register = ["公民身份号码,姓名,镇（街）,村（居）"]
+    register += [f"{number},{name},{township},{village or ''}" for number, name, township, village in people]
+    townships = sorted({township for _, _, township, _ in people})
+    for index in range(40):
+        number = idnumber.make(DISTRICT, date(1960, 1, 1) + timedelta(days=211 * index), 900 + index % 90)
+        register.append(f"{number},{_name(rng, rng.choice(SURNAMES))},{rng.choice(townships)},")
+    request = ReferenceRequest("公安户籍人口-演示.csv", "\n".join(register).encode(), "population")
+    import_reference_list(uow, admin, request)
+    enrolled = uow.session.execute(
+        select(Resident.id_number, Resident.name)
+        .join(Enrollment, Enrollment.resident_id == Resident.id)
+        .where(Enrollment.insurance_year == 2018)
+        .order_by(Resident.id)
+    ).all()
+    deaths = ["公民身份号码,姓名,死亡日期"]
+    deaths += [f"{number},{name},2017-10-{10 + index}" for index, (number, name) in enumerate(rng.sample(enrolled, 6))]
+    import_reference_list(uow, admin, ReferenceRequest("民政死亡名单-演示.csv", "\n".join(deaths).encode(), "deaths"))
+    run_crosscheck(uow, admin, CrosscheckRequest(engine="database"), data_directory=data_directory())
 
 
 def _campaign_payments(uow: UnitOfWork, admin: Principal, finance: Principal, rng: random.Random) -> int:
