@@ -57,6 +57,7 @@ def run_server(tmp_path: Path) -> Iterator[str]:
         add_user(work, NewUser("yuyang", "渔阳镇经办员", PASSWORD, Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
         add_user(work, NewUser("admin", "区医保局", PASSWORD, Role.DISTRICT_ADMIN, "120119"), by=None)
         add_user(work, NewUser("caiwu", "区财务", PASSWORD, Role.FINANCE, "120119"), by=None)
+        add_user(work, NewUser("minzheng", "区民政局", PASSWORD, Role.DEPARTMENT, "120119"), by=None)
         work.session.add_all(
             [
                 Area(code=YUYANG_VILLAGE, name="西关村", level="village", parent_code=YUYANG),

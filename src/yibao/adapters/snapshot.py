@@ -181,7 +181,11 @@ def refresh(
     ).scalar_one()
     queries = record_queries(district)
     tables = {name: directory / f"{name}.parquet" for name in queries}
-    stale = manifest.get("audit_marker") != marker or not all(path.exists() for path in tables.values())
+    stale = (
+        manifest.get("audit_marker") != marker
+        or manifest.get("district") != district
+        or not all(path.exists() for path in tables.values())
+    )
     written: list[str] = []
     missing_lists = [list_id for list_id in list_ids if not (directory / "lists" / f"{list_id}.parquet").exists()]
     steps = (len(queries) if stale else 0) + len(missing_lists)

@@ -200,17 +200,19 @@ def set_status(
 ) -> FindingView:
     """Village staff's follow-up of one finding; kept across later runs."""
     principal.require(Permission.FOLLOW_UP)
-    if status not in FINDING_STATUSES:
-        allowed = "、".join(f"{key}（{name}）" for key, name in STATUS_NAMES.items())
+    # 已登记原因 follows from a reason recorded (record_reason), never from a status set by hand.
+    if status not in FINDING_STATUSES or status == "reason_recorded":
+        allowed = "、".join(f"{key}（{name}）" for key, name in STATUS_NAMES.items() if key != "reason_recorded")
         raise YibaoError("FINDING_STATUS_UNKNOWN", field="status", status=status, allowed=allowed)
     item = _visible_finding(uow, principal, finding_id)
     before = {"status": item.status, "note": item.note}
-    item.status, item.note = status, (note or None) and note[:200]
+    item.status, item.note = status, (note or "").strip()[:200] or None
     item.status_by, item.status_at = uow.actor, uow.now
     uow.audit("follow_up", "finding", item.id, before, {"status": status, "note": item.note})
     uow.commit()
     names = _names(uow, principal.district)
-    return _view(item, names, _list_names(uow, {item.list_id} if item.list_id else set()), True)
+    lists = _list_names(uow, {item.list_id} if item.list_id else set())
+    return _view(item, names, lists, principal.may(Permission.SEE_FULL_ID))
 
 
 @dataclass(frozen=True)

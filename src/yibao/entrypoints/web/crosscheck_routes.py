@@ -22,6 +22,7 @@ from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services import crosscheck, worklists
+from yibao.services.access import Permission
 from yibao.services.crosscheck_jobs import start_crosscheck_run, start_reference_import
 from yibao.services.findings_export import export_findings
 from yibao.services.policies import campaign_policy
@@ -40,6 +41,9 @@ def _year(work: Any, year: int | None) -> int:
 
 def overview_page(request: Request, work: Any, year: int | None, status_code: int = 200, **extra: Any) -> Response:
     insurance_year = _year(work, year)
+    reads = work.principal.may(Permission.READ_RESIDENTS)
+    if not reads:
+        work.principal.require(Permission.UPLOAD_LISTS)
     counts = worklists.finding_counts(work.uow, work.principal, insurance_year)
     townships: dict[str, dict[str, Any]] = {}
     for count in counts:
@@ -56,8 +60,9 @@ def overview_page(request: Request, work: Any, year: int | None, status_code: in
         townships=townships,
         kinds=kinds,
         totals={kind: sum(c.total for c in counts if c.kind == kind) for kind in kinds},
-        runs=crosscheck.recent_runs(work.uow, work.principal, insurance_year),
-        lists=crosscheck.reference_lists(work.uow, work.principal, insurance_year),
+        # A department's user only hands in lists: the upload form, none of the district's results.
+        runs=crosscheck.recent_runs(work.uow, work.principal, insurance_year) if reads else [],
+        lists=crosscheck.reference_lists(work.uow, work.principal, insurance_year) if reads else [],
         reference_kinds=REFERENCE_KINDS,
         engines=ENGINES,
         default_engine=configured_engine(),
