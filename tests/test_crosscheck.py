@@ -107,3 +107,41 @@ def test_reruns_keep_follow_up_and_reasons_clear_the_unenrolled(engine: Engine, 
     assert second.id not in now  # a recorded reason takes the person off the worklist
     assert [reason.reason_name for reason in reasons if reason.name == second.name] == ["参加职工医保"]
     assert sum(count.total for count in counts if count.kind == "unenrolled") == len(now)
+
+
+def test_a_parquet_list_is_checked_like_a_sheet(engine: Engine, tmp_path: Path) -> None:
+    import io
+    from datetime import date
+
+    import polars as pl
+
+    from yibao.domain import idnumber
+    from yibao.services.reference_lists import ReferenceRequest, import_reference_list
+    from yibao.services.registry import seed_district
+
+    with at(engine) as work:
+        seed_district(work, "120119")
+    good = idnumber.make("120119", date(1980, 2, 3), 11)
+    frame = pl.DataFrame(
+        {
+            "身份证号": [
+                good,
+                good[:17] + ("0" if good[17] != "0" else "1"),
+                idnumber.make("120119", date(1990, 1, 1), 2),
+            ],
+            "姓名": ["甲", "乙", "丙"],
+            "死亡日期": [date(2017, 12, 1), date(2017, 12, 2), date(2019, 1, 1)],  # the last is after today
+        }
+    )
+    content = io.BytesIO()
+    frame.write_parquet(content)
+    request = ReferenceRequest("民政死亡名单.parquet", content.getvalue(), "deaths")
+    with at(engine) as work:
+        report = import_reference_list(work, admin(), request)
+    assert (report.rows, report.stored) == (3, 1)
+    assert [(problem.row, problem.code) for problem in report.problems] == [
+        (3, "ID_NUMBER_CHECK_DIGIT"),
+        (4, "DATE_IN_FUTURE"),
+    ]
+    error_file = report.write_error_file(tmp_path / "民政死亡名单-错误.csv")
+    assert "公民身份号码校验码错误" in error_file.read_text("utf-8-sig")

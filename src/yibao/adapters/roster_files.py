@@ -48,6 +48,8 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
     statement's transaction id); rows above it (a title, a date) are not data."""
     kind = Path(file_name).suffix.lower().lstrip(".")
     try:
+        if kind == "parquet":
+            return _parquet_sheet(content, file_name)
         if kind in ("xlsx", "xlsm"):
             raw = _read_xlsx(content)
             kind = "xlsx"
@@ -72,6 +74,17 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
     # Rows left blank (often hundreds under the table) are not rows of the roster.
     filled = pl.any_horizontal([pl.col(name).str.strip_chars().fill_null("") != "" for name in headers])
     return Sheet(file_name, kind, headers, body.filter(filled), header_index + 1)
+
+
+def _parquet_sheet(content: bytes, file_name: str) -> Sheet:
+    """A Parquet file (a department's export of millions of rows): its column names are the header, every value
+    read as text like a sheet's. Its error file is a CSV, which a clerk can open and correct."""
+    frame = pl.read_parquet(io.BytesIO(content))
+    headers = _unique([str(name).strip() for name in frame.columns])
+    body = frame.select(
+        [pl.col(old).cast(pl.String).alias(new) for old, new in zip(frame.columns, headers, strict=True)]
+    ).with_columns(pl.int_range(2, frame.height + 2).alias(ROW))
+    return Sheet(file_name, "csv", headers, body, 1)
 
 
 def _read_xlsx(content: bytes) -> pl.DataFrame:

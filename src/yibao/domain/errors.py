@@ -162,8 +162,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # Rosters (电子名册)
     "ROSTER_FILE_KIND": (
-        "文件“{name}”不是名册格式：请上传 .xlsx 或 .csv 文件",
-        "'{name}' is not a roster: upload .xlsx or .csv",
+        "文件“{name}”不是名册格式：请上传 .xlsx 或 .csv 文件（大型部门名单也可用 .parquet）",
+        "'{name}' is not a roster: upload .xlsx or .csv (.parquet for large department lists)",
     ),
     "ROSTER_FILE_UNREADABLE": ("无法读取文件“{name}”：{detail}", "cannot read '{name}': {detail}"),
     "ROSTER_NO_HEADER": (
