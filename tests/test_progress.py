@@ -12,7 +12,9 @@ from sqlalchemy import Engine
 
 from households import uow
 from principals import admin, operator
+from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.progress import band, project, ranked
 from yibao.domain.timeutil import SHANGHAI
@@ -179,3 +181,68 @@ def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
     assert any(row.unit == "别山镇" and row.source == "policy:tianjin-jizhou-2018" for row in rows)  # kept
     with uow(engine, "inspector") as work:
         assert len(list_targets(work, admin("120119000000"), 2018)) == len(rows)
+
+
+def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
+    """The latest population register is the base of the coverage rates, per township and for the district; a
+    reason that the person is insured elsewhere (or serving, or dead) takes them out of it, a refusal does not."""
+    from yibao.services.reference_lists import ReferenceRequest, import_reference_list
+    from yibao.services.worklists import record_reason
+
+    yuyang, bieshan = "120119100000", "120119106000"
+    on = datetime(2017, 12, 20, 9, tzinfo=SHANGHAI)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+    people = [(idnumber.make("120119", date(1970, 1, 1) + timedelta(days=i), 500 + i), f"人{i}") for i in range(10)]
+    with uow(engine, "sim") as work:
+        for index, (number, name) in enumerate(people[:5]):  # 4 paid in 渔阳镇, 1 in 别山镇
+            township = yuyang if index < 4 else bieshan
+            resident = Resident(
+                id_number=number, name=name, sex="male", birth_date=date(1970, 1, 1), township_code=township
+            )
+            work.session.add(resident)
+            work.session.flush()
+            work.session.add(
+                Enrollment(
+                    resident_id=resident.id,
+                    insurance_year=2018,
+                    policy_id="tianjin-jizhou-2018",
+                    policy_hash="0" * 64,
+                    township_code=township,
+                    channel="village",
+                    state="effective",
+                    category="adult",
+                    registered_at=on - timedelta(days=30),
+                    effective_at=on - timedelta(days=20),
+                )
+            )
+        work.commit()
+    # The register: 6 people in 渔阳镇 (4 enrolled), 3 in 别山镇, and 别山镇's enrollee with no township (the
+    # registry places them).
+    rows = [f"{n},{name},{'渔阳镇' if i < 7 else '别山镇'}" for i, (n, name) in enumerate(people)]
+    rows[4] = f"{people[4][0]},{people[4][1]},"
+    content = ("公民身份号码,姓名,镇（街）\n" + "\n".join(rows)).encode()
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        listed = import_reference_list(work, admin(), ReferenceRequest("户籍.csv", content, "population"))
+    assert listed.stored == 10
+    for number, name, reason in (
+        (people[5][0], people[5][1], "military_service"),
+        (people[6][0], people[6][1], "refused"),
+    ):
+        with UnitOfWork(session_factory(engine), actor="clerk", now=on) as work:
+            record_reason(
+                work,
+                operator(yuyang),
+                insurance_year=2018,
+                id_number=number,
+                name=name,
+                township_code=yuyang,
+                reason=reason,
+            )
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        report = progress_report(work, admin(), on.date())
+    units = {unit.area_code: unit for unit in report.units}
+    assert (units[yuyang].base_population, units[yuyang].coverage) == (5, 4 / 5)  # 6 less the one serving
+    assert (units[bieshan].base_population, units[bieshan].coverage) == (4, 1 / 4)  # 3 listed + 1 placed by registry
+    assert report.base_population == 10 - 1 and report.base_excluded == 1
+    assert report.coverage == 5 / 9

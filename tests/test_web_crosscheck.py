@@ -49,6 +49,9 @@ def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: P
     page.click("#run button.primary")
     expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
     expect(page.locator("[data-outcome=unenrolled]")).to_have_text("3")
+    page.goto(server + "/progress")  # the register is the base of the coverage rate: nobody of it paid yet
+    expect(page.locator("#coverage")).to_have_text("0.0%")
+    page.go_back()
     page.click("#findings-link")
     expect(page.locator("#summary tr[data-township='120119100000'] [data-kind=unenrolled]")).to_have_text("2")
     page.click("header button")

@@ -23,6 +23,7 @@ from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
 from yibao.domain.timeutil import end_of_day
 from yibao.services.access import Permission, Principal
+from yibao.services.coverage import base_population
 from yibao.services.policies import campaign_policy, district_policies
 
 CATEGORIES = ("general", "students", "special_groups")
@@ -47,6 +48,8 @@ class UnitProgress(BaseModel):
     pace_per_day: float
     reached_on: date | None
     needed_per_day: float | None
+    base_population: int | None = None  # the register's people of the unit (see services.coverage)
+    coverage: float | None = None  # paid (every category) over the base population
 
 
 class DayPoint(BaseModel):
@@ -69,6 +72,11 @@ class ProgressReport(BaseModel):
     units: list[UnitProgress]
     series: list[DayPoint]
     slowest: list[str]  # the three least complete units with a target (named in the bulletin)
+    base_population: int | None = None  # the district's, where a population register has been imported
+    base_source: str | None = None
+    base_excluded: int = 0  # people out of the base for a recorded reason (insured elsewhere …)
+    coverage: float | None = None
+    coverage_goal: float | None = None  # the plan's general coverage goal (参保率), e.g. 0.96
 
 
 def _category() -> ColumnElement[str]:
@@ -192,6 +200,13 @@ def progress_report(
         select(Target).where(Target.insurance_year == year, Target.district_code == principal.district)
     ).all()
     units = _units(rows, targets, names, on, deadline)
+    base = base_population(uow, principal.district, year)
+    if base is not None:
+        for unit in units:
+            codes = [unit.area_code, *next((t.includes for t in targets if t.unit == unit.unit), [])]
+            people = sum(base.by_township.get(code, 0) for code in codes if code)
+            unit.base_population = people or None
+            unit.coverage = completion(sum(unit.paid_by_category.values()), people or None)
     district_target = next((t.persons for t in targets if t.unit_kind == "district" and t.category == "all"), None)
     paid = sum(int(row[4]) for row in rows)
     rates = {unit.unit: unit.completion for unit in units}
@@ -213,6 +228,11 @@ def progress_report(
         units=units,
         series=_series(uow, principal.district, year, start, on),
         slowest=slowest,
+        base_population=base.total if base else None,
+        base_source=base.source if base else None,
+        base_excluded=base.excluded if base else 0,
+        coverage=completion(paid, base.total) if base else None,
+        coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
     )
 
 

@@ -16,8 +16,8 @@ from typing import Any, cast
 import polars as pl
 from sqlalchemy import Table, select
 
-from yibao.adapters.db.bulk import bulk_insert
-from yibao.adapters.db.tables import Area, ReferenceList, ReferenceRow
+from yibao.adapters.db.bulk import bulk_insert, staged_keys
+from yibao.adapters.db.tables import Area, ReferenceList, ReferenceRow, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.roster_files import Sheet
 from yibao.domain import idnumber
@@ -132,9 +132,11 @@ def import_reference_list(
         actor=uow.actor,
         at=uow.now,
     )
+    kept = rows.filter(pl.col(ERRORS).list.len() == 0)
+    batch.township_counts = _township_counts(uow, kept)
     uow.session.add(batch)
     uow.session.flush()
-    kept = rows.filter(pl.col(ERRORS).list.len() == 0).select(
+    kept = kept.select(
         pl.lit(batch.id).alias("list_id"),
         pl.col(ROW).alias("row"),
         "id_number",
@@ -158,6 +160,20 @@ def import_reference_list(
     report.list_id, report.stored = batch.id, batch.stored
     progress("写入", 1, 1)
     return report
+
+
+def _township_counts(uow: UnitOfWork, kept: pl.DataFrame) -> dict[str, int]:
+    """People per township: the list's own township, else the registry's, else "" (unplaced)."""
+    connection = uow.session.connection()
+    with staged_keys(connection, kept.filter(pl.col("township_code").is_null()).get_column("id_number")) as staged:
+        homes = connection.execute(
+            select(Resident.id_number, Resident.township_code).join(staged, staged.c.key == Resident.id_number)
+        ).all()
+    registry = pl.DataFrame(homes, schema={"id_number": pl.String, "home": pl.String}, orient="row")
+    placed = kept.join(registry, on="id_number", how="left").select(
+        pl.coalesce("township_code", "home", pl.lit("")).alias("township")
+    )
+    return dict(sorted(placed.group_by("township").len().iter_rows()))
 
 
 def _with_areas(uow: UnitOfWork, district: str, rows: pl.DataFrame) -> pl.DataFrame:

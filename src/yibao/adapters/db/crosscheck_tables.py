@@ -47,6 +47,9 @@ class ReferenceList(Base):
     stored: Mapped[int] = mapped_column(Integer)  # rows kept (the others had errors)
     errors: Mapped[int] = mapped_column(Integer)
     error_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # People kept per township code ("" where neither the list nor the registry names one): a register's counts
+    # are the base population of the coverage rates, read without counting millions of rows at each report.
+    township_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(Instant())
     __table_args__ = (CheckConstraint(f"kind in {REFERENCE_KINDS!r}", name="kind"),)

@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("stored", sa.Integer(), nullable=False),
         sa.Column("errors", sa.Integer(), nullable=False),
         sa.Column("error_counts", sa.JSON(), nullable=False),
+        sa.Column("township_counts", sa.JSON(), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
