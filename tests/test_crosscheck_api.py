@@ -60,6 +60,10 @@ def test_cross_checks_over_the_api(site: Site) -> None:
     assert result["counts"]["unenrolled"] == 3
     status, mine = site.call("op_yuyang", "GET", "/api/v1/findings?insurance_year=2018")
     assert status == 200 and sorted(row["name"] for row in mine) == ["赵大明", "钱小红"]  # type: ignore[union-attr]
+    status, villages = site.call(
+        "op_yuyang", "GET", f"/api/v1/findings/villages?insurance_year=2018&township_code={YUYANG}"
+    )
+    assert status == 200 and [(v["village_name"], v["total"]) for v in villages] == [("（未注明村居）", 2)]  # type: ignore[union-attr]
     first = mine[0]  # type: ignore[index]
     assert first["evidence"].startswith("上年度亦未参保；依据：公安户籍及常住人口名单")
     status, _ = site.call("op_bieshan", "PATCH", f"/api/v1/findings/{first['id']}", json={"status": "contacted"})

@@ -57,7 +57,9 @@ def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: P
     page.click("header button")
 
     sign_in(page, server, "yuyang")
-    page.goto(server + "/crosscheck/findings")
+    page.goto(server + "/crosscheck/findings?township=120119100000")  # the township's villages, each a worklist
+    expect(page.locator("#villages tbody tr")).to_have_count(1)
+    page.click("#villages >> text=西关村")
     rows = page.locator("#findings tbody tr")
     expect(rows).to_have_count(2)  # 别山镇's person is not hers to see
     expect(page.locator("#findings")).not_to_contain_text("孙立新")

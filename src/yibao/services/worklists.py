@@ -119,6 +119,45 @@ def finding_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -
     ]
 
 
+@dataclass(frozen=True)
+class VillageCount:
+    village_code: str | None
+    village_name: str
+    open: int
+    total: int
+
+
+def village_counts(
+    uow: UnitOfWork, principal: Principal, insurance_year: int, township_code: str
+) -> list[VillageCount]:
+    """A township's current findings per village (the worklist each village committee takes)."""
+    names = _names(uow, principal.district)
+    rows = uow.session.execute(
+        select(
+            Finding.village_code,
+            func.count().label("total"),
+            func.sum(case((Finding.status == "open", 1), else_=0)).label("open"),
+        )
+        .where(
+            _scope(principal),
+            Finding.insurance_year == insurance_year,
+            Finding.current,
+            Finding.township_code == township_code,
+        )
+        .group_by(Finding.village_code)
+        .order_by(Finding.village_code)
+    ).all()
+    return [
+        VillageCount(
+            village_code=row.village_code,
+            village_name=names.get(row.village_code, "（未注明村居）") if row.village_code else "（未注明村居）",
+            open=int(row.open or 0),
+            total=row.total,
+        )
+        for row in rows
+    ]
+
+
 def list_findings(
     uow: UnitOfWork,
     principal: Principal,
@@ -129,6 +168,7 @@ def list_findings(
     status: str | None = None,
     limit: int | None = 500,
     offset: int = 0,
+    village_code: str | None = None,
 ) -> list[FindingView]:
     """The worklist: current findings, by township and village, then name."""
     query = select(Finding).where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
@@ -136,6 +176,8 @@ def list_findings(
         query = query.where(Finding.kind == kind)
     if township_code:
         query = query.where(Finding.township_code == township_code)
+    if village_code:
+        query = query.where(Finding.village_code == village_code)
     if status:
         query = query.where(Finding.status == status)
     query = query.order_by(Finding.township_code, Finding.village_code, Finding.kind, Finding.name, Finding.id)

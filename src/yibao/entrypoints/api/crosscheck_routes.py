@@ -74,6 +74,7 @@ def list_findings(
     kind: str | None = None,
     township_code: str | None = None,
     status: str | None = None,
+    village_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[worklists.FindingView]:
@@ -86,7 +87,13 @@ def list_findings(
         status=status,
         limit=limit,
         offset=offset,
+        village_code=village_code,
     )
+
+
+@router.get("/findings/villages", summary="A township's current findings per village")
+def finding_villages(work: ApiWork, insurance_year: Year, township_code: str) -> list[worklists.VillageCount]:
+    return worklists.village_counts(work.uow, work.principal, insurance_year, township_code)
 
 
 @router.get("/findings/export", summary="The worklist as xlsx or csv (ID numbers masked as the role requires)")

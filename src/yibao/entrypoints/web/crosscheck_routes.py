@@ -140,6 +140,7 @@ def findings(
     kind: str | None = None,
     township: str | None = None,
     status: str | None = None,
+    village: str | None = None,
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> Response:
     insurance_year = _year(work, year)
@@ -153,8 +154,11 @@ def findings(
         status=status or None,
         limit=size + 1,
         offset=(page_number - 1) * size,
+        village_code=village or None,
     )
-    query = urlencode({"year": insurance_year, **_filters(kind, township, status)})
+    filters = _filters(kind, township, status) | ({"village": village} if village else {})
+    query = urlencode({"year": insurance_year, **filters})
+    villages = worklists.village_counts(work.uow, work.principal, insurance_year, township) if township else []
     return page(
         request,
         work,
@@ -167,6 +171,8 @@ def findings(
         kind=kind or "",
         township=township or "",
         status=status or "",
+        village=village or "",
+        villages=villages,
         statuses=worklists.STATUS_NAMES,
         reasons=worklists.REASON_NAMES,
         unenrolled_kinds=worklists.UNENROLLED_KINDS,
