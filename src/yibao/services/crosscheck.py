@@ -131,7 +131,13 @@ def run_crosscheck(
     ) as tables:
         found = crosscheck_engines.execute(findings(tables, params, rules))
     progress("比对", 1, 1)
-    found = found.with_columns(pl.col("township_code").fill_null("")).unique(KEY, keep="first", maintain_order=False)
+    # One finding per (kind, person, township): where a rule finds a person twice (enrolled twice here and on the
+    # platform's list), the first by sub-code is kept, the same on every engine.
+    found = (
+        found.with_columns(pl.col("township_code").fill_null(""))
+        .sort([*KEY, "code"], nulls_last=True)
+        .unique(KEY, keep="first", maintain_order=True)
+    )
     run = CrosscheckRun(
         insurance_year=policy.insurance_year,
         district_code=principal.district,
