@@ -25,7 +25,8 @@ import polars as pl
 
 from yibao.adapters import crosscheck_engines
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, Snapshot
-from yibao.domain.crosscheck_rules import Params, findings, runnable
+from yibao.domain.crosscheck_inputs import Params
+from yibao.domain.crosscheck_rules import findings, runnable
 from yibao.services.synthetic_crosscheck import PlantedDistrict, planted_district
 
 GOAL_SECONDS, GOAL_RATIO = 20.0, 1.5

@@ -19,7 +19,8 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.crosscheck import CrosscheckRequest, run_crosscheck
-from yibao.services.worklists import finding_counts, list_findings, list_reasons, record_reason, set_status
+from yibao.services.reasons import list_reasons, record_reason
+from yibao.services.worklists import finding_counts, list_findings, set_status
 
 RUN_AT = datetime(2018, 3, 1, 10, 0, tzinfo=SHANGHAI)
 

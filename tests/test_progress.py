@@ -186,8 +186,8 @@ def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
 def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
     """The latest population register is the base of the coverage rates, per township and for the district; a
     reason that the person is insured elsewhere (or serving, or dead) takes them out of it, a refusal does not."""
+    from yibao.services.reasons import record_reason
     from yibao.services.reference_lists import ReferenceRequest, import_reference_list
-    from yibao.services.worklists import record_reason
 
     yuyang, bieshan = "120119100000", "120119106000"
     on = datetime(2017, 12, 20, 9, tzinfo=SHANGHAI)

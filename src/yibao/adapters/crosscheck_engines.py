@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Engine as SqlEngine
 
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, SCHEMAS, Snapshot
-from yibao.domain.crosscheck_rules import FINDING_COLUMNS, Tables
+from yibao.domain.crosscheck_inputs import FINDING_COLUMNS, Tables
 from yibao.domain.errors import YibaoError
 
 ENGINES = {"duckdb": "DuckDB（本机，读取 Parquet 快照）", "database": "业务数据库直接比对", "spark": "Apache Spark"}

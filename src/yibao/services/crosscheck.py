@@ -22,7 +22,8 @@ from yibao.adapters import crosscheck_engines, snapshot
 from yibao.adapters.db.bulk import bulk_insert, bulk_update
 from yibao.adapters.db.tables import CrosscheckRun, Finding, ReferenceList
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.domain.crosscheck_rules import RULES, Params, findings, runnable
+from yibao.domain.crosscheck_inputs import Params
+from yibao.domain.crosscheck_rules import RULES, findings, runnable
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.model import Policy
 from yibao.domain.reference_list import REFERENCE_KINDS

@@ -10,9 +10,8 @@ error. Enrollments already billed or paid are not re-assessed but reported for t
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
@@ -32,7 +31,14 @@ from yibao.services.access import Permission, Principal
 from yibao.services.assessment import REASSESSABLE, reassess_enrollments
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.enrollments import LIVE_STATES, STATE_NAMES
-from yibao.services.roster_report import Progress, RowProblem, chunks, no_progress, read_table, write_problems
+from yibao.services.roster_report import (
+    ListFileReport,
+    Progress,
+    RowProblem,
+    chunks,
+    no_progress,
+    read_table,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class ListRequest:
 
 
 @dataclass
-class ListReport:
+class ListReport(ListFileReport):
     list_id: int | None
     file_name: str
     department: str
@@ -63,18 +69,6 @@ class ListReport:
     problems: list[RowProblem]  # errors, and notes on rows not registered or needing review
     sheet: Sheet = field(repr=False)
     mapping: dict[str, str] = field(repr=False)
-
-    def write_error_file(self, target: Path) -> Path:
-        return write_problems(self.sheet, self.mapping, self.problems, target)
-
-    def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
-        problems = self.problems if shown_problems is None else self.problems[:shown_problems]
-        data = {key: value for key, value in asdict(self).items() if key not in ("problems", "sheet", "mapping")}
-        return data | {
-            "error_file": error_file,
-            "problems": [asdict(problem) for problem in problems],
-            "problems_total": len(self.problems),
-        }
 
 
 def department_of(key: str) -> Department:

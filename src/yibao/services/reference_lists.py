@@ -8,9 +8,8 @@ anyone's record. The same file again (same kind, same bytes) is the same list: n
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
@@ -26,7 +25,7 @@ from yibao.domain.reference_list import REFERENCE_KINDS, ReferenceKind, check_re
 from yibao.domain.roster import ERRORS, ROW, error_struct, with_errors
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal
-from yibao.services.roster_report import Progress, RowProblem, no_progress, read_table, write_problems
+from yibao.services.roster_report import ListFileReport, Progress, RowProblem, no_progress, read_table
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class ReferenceRequest:
 
 
 @dataclass
-class ReferenceReport:
+class ReferenceReport(ListFileReport):
     list_id: int | None
     kind: str
     file_name: str
@@ -54,18 +53,6 @@ class ReferenceReport:
     problems: list[RowProblem]
     sheet: Sheet = field(repr=False)
     mapping: dict[str, str] = field(repr=False)
-
-    def write_error_file(self, target: Path) -> Path:
-        return write_problems(self.sheet, self.mapping, self.problems, target)
-
-    def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
-        problems = self.problems if shown_problems is None else self.problems[:shown_problems]
-        data = {key: value for key, value in asdict(self).items() if key not in ("problems", "sheet", "mapping")}
-        return data | {
-            "error_file": error_file,
-            "problems": [asdict(problem) for problem in problems],
-            "problems_total": len(self.problems),
-        }
 
 
 def reference_kind(key: str) -> ReferenceKind:

@@ -70,6 +70,29 @@ def read_table(content: bytes, file_name: str, columns: Sequence[Column]) -> tup
     return sheet, mapping
 
 
+class ListFileReport:
+    """What the reports of a checked list share (a department's special-group list, a reference list): the error
+    file to correct and upload again, and the report as plain data. Mixed into dataclasses with these fields."""
+
+    problems: list[RowProblem]
+    sheet: Sheet
+    mapping: dict[str, str]  # header -> column key
+
+    def write_error_file(self, target: Path) -> Path:
+        return write_problems(self.sheet, self.mapping, self.problems, target)
+
+    def summary(self, error_file: str | None, shown_problems: int | None = None) -> dict[str, Any]:
+        """The report as plain data (CLI --json, the API, a job's result); ``shown_problems`` caps the list."""
+        problems = self.problems if shown_problems is None else self.problems[:shown_problems]
+        fields = asdict(self)  # type: ignore[call-overload]  # a dataclass, by the mixin's contract
+        data = {key: value for key, value in fields.items() if key not in ("problems", "sheet", "mapping")}
+        return data | {
+            "error_file": error_file,
+            "problems": [asdict(problem) for problem in problems],
+            "problems_total": len(self.problems),
+        }
+
+
 @dataclass
 class RosterReport:
     import_id: int | None

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.job_routes import JobOut, job_out
 from yibao.entrypoints.api.routes import Context
-from yibao.services import crosscheck, worklists
+from yibao.services import crosscheck, reasons, worklists
 from yibao.services.crosscheck_jobs import start_crosscheck_run, start_reference_import
 from yibao.services.findings_export import export_findings
 from yibao.services.reference_lists import ReferenceRequest
@@ -145,8 +145,8 @@ class ReasonIn(BaseModel):
 
 
 @router.post("/non-enrollment-reasons", status_code=201, summary="未参保原因登记 for a person and year")
-def record_reason(work: ApiWork, body: ReasonIn) -> worklists.ReasonView:
-    return worklists.record_reason(
+def record_reason(work: ApiWork, body: ReasonIn) -> reasons.ReasonView:
+    return reasons.record_reason(
         work.uow,
         work.principal,
         insurance_year=body.insurance_year,
@@ -159,10 +159,10 @@ def record_reason(work: ApiWork, body: ReasonIn) -> worklists.ReasonView:
 
 
 @router.get("/non-enrollment-reasons", summary="The register of reasons of a year")
-def list_reasons(work: ApiWork, insurance_year: Year, include_withdrawn: bool = False) -> list[worklists.ReasonView]:
-    return worklists.list_reasons(work.uow, work.principal, insurance_year, include_withdrawn=include_withdrawn)
+def list_reasons(work: ApiWork, insurance_year: Year, include_withdrawn: bool = False) -> list[reasons.ReasonView]:
+    return reasons.list_reasons(work.uow, work.principal, insurance_year, include_withdrawn=include_withdrawn)
 
 
 @router.delete("/non-enrollment-reasons/{reason_id}", summary="Withdraw a reason (kept in the register, marked)")
-def withdraw_reason(work: ApiWork, reason_id: int) -> worklists.ReasonView:
-    return worklists.withdraw_reason(work.uow, work.principal, reason_id)
+def withdraw_reason(work: ApiWork, reason_id: int) -> reasons.ReasonView:
+    return reasons.withdraw_reason(work.uow, work.principal, reason_id)

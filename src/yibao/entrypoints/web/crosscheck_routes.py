@@ -21,7 +21,7 @@ from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import crosscheck, worklists
+from yibao.services import crosscheck, reasons, worklists
 from yibao.services.access import Permission
 from yibao.services.crosscheck_jobs import start_crosscheck_run, start_reference_import
 from yibao.services.findings_export import export_findings
@@ -174,7 +174,7 @@ def findings(
         village=village or "",
         villages=villages,
         statuses=worklists.STATUS_NAMES,
-        reasons=worklists.REASON_NAMES,
+        reasons=reasons.REASON_NAMES,
         unenrolled_kinds=worklists.UNENROLLED_KINDS,
     )
 
@@ -201,7 +201,7 @@ def reason(
     back: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    worklists.record_reason_for_finding(work.uow, work.principal, finding_id, reason, note or None)
+    reasons.record_reason_for_finding(work.uow, work.principal, finding_id, reason, note or None)
     return RedirectResponse(_back(back, f"#finding-{finding_id}"), status_code=303)
 
 
