@@ -50,6 +50,10 @@ def test_cross_check_from_the_command_line(tmp_path: Path, monkeypatch: pytest.M
     assert isinstance(imported, dict)
     assert imported["stored"] == 1 and imported["error_counts"] == {"DATE_INVALID": 1}
     assert Path(imported["error_file"]).exists()
+    spoiled = tmp_path / "死亡名单（错）.csv"
+    spoiled.write_text(f"身份证号码,姓名,死亡日期\n{members[0].id_number},,2017-12-02\n", encoding="utf-8")
+    refused = runner.invoke(app, ["crosscheck", "import", str(spoiled), "--user", "quju", "--kind", "deaths", *CLOCK])
+    assert refused.exit_code == 1 and "保存 0 行" in refused.stdout  # no good row: no new version
     again = invoke("crosscheck", "import", str(deaths), "--user", "quju", "--kind", "deaths", *CLOCK)
     assert isinstance(again, dict) and again["already_imported"] and again["list_id"] == imported["list_id"]
 

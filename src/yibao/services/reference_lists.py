@@ -2,7 +2,8 @@
 
 Each row ends ``stored`` or an error (code, Chinese message, column) reported in an error file to correct and
 upload again; the rows that passed are kept even when others failed, since a list is evidence, not a change to
-anyone's record. The same file again (same kind, same bytes) is the same list: nothing is stored twice.
+anyone's record (a file with no good row at all is not kept). The same file again (same kind, same bytes) is the
+same list: nothing is stored twice.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def import_reference_list(
         sheet=sheet,
         mapping=mapping,
     )
-    if request.dry_run or earlier is not None:
+    # A file none of whose rows passed is not a new version: it would stand in for the last good list.
+    if request.dry_run or earlier is not None or failed.height == rows.height:
         return report
     progress("写入", 0, 1)
     batch = ReferenceList(

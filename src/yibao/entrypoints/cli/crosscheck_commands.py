@@ -53,8 +53,11 @@ def import_command(
     written = None
     if report.problems:
         written = report.write_error_file(file.with_name(f"{file.stem}-错误.{report.sheet.kind}"))
+    kept = report.list_id is not None or report.dry_run
     if as_json:
         print_json(report.summary(str(written) if written else None, shown_problems=100))
+        if not kept:
+            raise typer.Exit(1)  # no good row: nothing kept
         return
     again = "（该文件此前已导入，未重复保存）" if report.already_imported else ""
     counts = f"{report.rows} 行，保存 {report.stored} 行，错误 {report.errors} 行"
@@ -63,6 +66,8 @@ def import_command(
         console.print(f"  第{problem.row}行 {problem.header or ''}：{problem.message}", highlight=False)
     if written:
         console.print(f"错误文件：{written}", highlight=False)
+    if not kept:
+        raise typer.Exit(1)
 
 
 @app.command("run")
