@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from households import uow
 from principals import admin, operator
 from yibao.adapters.db.database import session_factory
-from yibao.adapters.db.tables import Enrollment, Resident
+from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.progress import band, project, ranked
@@ -246,3 +246,46 @@ def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
     assert (units[bieshan].base_population, units[bieshan].coverage) == (4, 1 / 4)  # 3 listed + 1 placed by registry
     assert report.base_population == 10 - 1 and report.base_excluded == 1
     assert report.coverage == 5 / 9
+
+
+def test_a_special_groups_coverage_goal(engine: Engine) -> None:
+    """静海 2022 wants every person in its hardship groups covered (困难群体参保率 100 %): counted over the people a
+    department certified for the year; a roster's own claim is not a certification."""
+    on = datetime(2022, 3, 1, 9, tzinfo=SHANGHAI)
+    town = "120118100000"
+    with uow(engine, "admin") as work:
+        seed_district(work, "120118")
+    with uow(engine, "sim") as work:
+        for index, (source, paid) in enumerate((("民政", True), ("民政", False), ("残联", True), ("名册", True))):
+            resident = Resident(
+                id_number=idnumber.make("120118", date(1950, 1, 1) + timedelta(days=index), 100 + index),
+                name=f"困难{index}",
+                sex="male",
+                birth_date=date(1950, 1, 1),
+                township_code=town,
+            )
+            work.session.add(resident)
+            work.session.flush()
+            identity = "severe_disability" if source == "残联" else "dibao"
+            work.session.add(IdentityFlag(resident_id=resident.id, identity=identity, source=source))
+            work.session.add(
+                Enrollment(
+                    resident_id=resident.id,
+                    insurance_year=2022,
+                    policy_id="tianjin-jinghai-2022",
+                    policy_hash="0" * 64,
+                    township_code=town,
+                    channel="department",
+                    state="effective" if paid else "assessed",
+                    category="adult",
+                    registered_at=on - timedelta(days=60),
+                    effective_at=on - timedelta(days=30) if paid else None,
+                )
+            )
+        work.commit()
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        report = progress_report(work, admin("120118000000"), on.date(), insurance_year=2022)
+    goals = {goal.id: goal for goal in report.goals}
+    special = goals["special-groups"]
+    assert (special.goal, special.base, special.covered, special.met) == (1.0, 3, 2, False)  # 名册 is not counted
+    assert goals["general"].base is None and goals["general"].met is None  # no register imported yet

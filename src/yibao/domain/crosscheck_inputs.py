@@ -11,6 +11,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from yibao.domain.roster import ROSTER_SOURCE
+
 FINDING_COLUMNS: dict[str, str] = {
     "kind": "string",
     "code": "string",  # a rule's sub-case: a mismatch's direction, an insurance type
@@ -26,7 +28,7 @@ FINDING_COLUMNS: dict[str, str] = {
 }
 
 # A roster's 特殊身份 column is the village's claim; only a department's list certifies an identity.
-UNCERTIFIED_SOURCES = ("名册",)
+UNCERTIFIED_SOURCES = (ROSTER_SOURCE,)
 ADULT_AGE = 18  # 年满十八周岁的按照成年居民身份办理参保登记 (滕州 2019, 荆河街道; the plans agree)
 ASSESSED_STATES = ("assessed", "notified", "paid", "effective")
 

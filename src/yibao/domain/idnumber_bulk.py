@@ -34,7 +34,8 @@ def _chunk_table(start: int, length: int) -> pl.Series:
     return pl.select(pl.sum_horizontal(digits).cast(pl.UInt16)).to_series()
 
 
-def _check_character(first17: pl.Expr) -> pl.Expr:
+def check_character_expr(first17: pl.Expr) -> pl.Expr:
+    """The GB 11643 check character of a column of 17-digit prefixes (synthetic data builds numbers with it)."""
     weighted = [
         pl.lit(_chunk_table(start, min(_CHUNK, 17 - start))).gather(
             first17.str.slice(start, _CHUNK).str.to_integer(strict=False, dtype=pl.UInt32)
@@ -69,7 +70,7 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
         _first17=first17,
         _is15=is15.fill_null(False),
         _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
-    ).with_columns(_expected=_check_character(pl.col("_first17")))
+    ).with_columns(_expected=check_character_expr(pl.col("_first17")))
     number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
     parsed = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     birth = pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed)

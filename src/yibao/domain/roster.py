@@ -19,6 +19,7 @@ from yibao.domain.idnumber_bulk import with_id_checks
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 
 ROW = "_row"  # the row's number in the sheet, as the clerk sees it in Excel
+ROSTER_SOURCE = "名册"  # the source of identities a roster's 特殊身份 column claims (a department certifies others)
 ERRORS = "errors"  # list of {code, column, value} per row
 ERROR_TYPE = pl.List(pl.Struct({"code": pl.String, "column": pl.String, "value": pl.String}))
 

@@ -13,10 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from pydantic import BaseModel
+from sqlalchemy import case, exists, func, or_, select
 
-from yibao.adapters.db.tables import NonEnrollmentReason, ReferenceList, ReferenceRow, Resident
+from yibao.adapters.db.tables import (
+    Enrollment,
+    IdentityFlag,
+    NonEnrollmentReason,
+    ReferenceList,
+    ReferenceRow,
+    Resident,
+)
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.crosscheck_inputs import UNCERTIFIED_SOURCES
+from yibao.domain.policy import Policy
+from yibao.domain.timeutil import end_of_day
 
 OUTSIDE_THE_BASE = ("insured_elsewhere", "employee_insurance", "military_service", "deceased")
 
@@ -69,3 +80,74 @@ def base_population(uow: UnitOfWork, district: str, insurance_year: int) -> Base
         by_township=counts,
         excluded=sum(people for _, people in excluded),
     )
+
+
+class GoalProgress(BaseModel):
+    """One of the plan's coverage goals (参保率目标) as of a day: the base, those of it covered, the rate."""
+
+    id: str
+    name: str
+    goal: float  # e.g. 0.96, or 1 for 应保尽保
+    population: str  # the base as the plan names it
+    base: int | None  # None: no base known yet (no register imported)
+    covered: int
+    rate: float | None
+    met: bool | None
+
+
+def goal_progress(
+    uow: UnitOfWork, policy: Policy, district: str, on: date, paid: int, base: BasePopulation | None
+) -> list[GoalProgress]:
+    """Each coverage goal of the plan: the general one over the register's base population; a special group's
+    over the people a department certified for the year in one of its identities (a roster's claim alone does
+    not count), covered when their enrollment of the year is paid by the end of ``on``."""
+    goals = []
+    for goal in policy.targets.coverage:
+        people: int | None
+        if goal.identities:
+            people, covered = _certified_coverage(uow, district, policy.insurance_year, goal.identities, on)
+        else:
+            people, covered = (base.total if base else None), paid
+        rate = covered / people if people else None
+        goals.append(
+            GoalProgress(
+                id=goal.id,
+                name=goal.name,
+                goal=float(goal.rate),
+                population=goal.population,
+                base=people,
+                covered=covered,
+                rate=rate,
+                met=None if rate is None else rate >= float(goal.rate),
+            )
+        )
+    return goals
+
+
+def _certified_coverage(uow: UnitOfWork, district: str, year: int, identities: list[str], on: date) -> tuple[int, int]:
+    moment = end_of_day(on)
+    certified = (
+        select(IdentityFlag.resident_id)
+        .join(Resident, Resident.id == IdentityFlag.resident_id)
+        .where(
+            Resident.township_code.startswith(district),
+            IdentityFlag.identity.in_(identities),
+            IdentityFlag.source.not_in(UNCERTIFIED_SOURCES),
+            or_(IdentityFlag.valid_from.is_(None), IdentityFlag.valid_from <= date(year, 12, 31)),
+            or_(IdentityFlag.valid_to.is_(None), IdentityFlag.valid_to >= date(year, 1, 1)),
+        )
+        .distinct()
+        .subquery()
+    )
+    paid = exists(
+        select(Enrollment.id).where(
+            Enrollment.resident_id == certified.c.resident_id,
+            Enrollment.insurance_year == year,
+            Enrollment.effective_at <= moment,
+            or_(Enrollment.cancelled_at.is_(None), Enrollment.cancelled_at > moment),
+        )
+    )
+    people, covered = uow.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((paid, 1), else_=0)), 0)).select_from(certified)
+    ).one()
+    return int(people), int(covered)

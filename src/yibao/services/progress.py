@@ -23,7 +23,7 @@ from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
 from yibao.domain.timeutil import end_of_day
 from yibao.services.access import Permission, Principal
-from yibao.services.coverage import base_population
+from yibao.services.coverage import GoalProgress, base_population, goal_progress
 from yibao.services.policies import campaign_policy, district_policies
 
 CATEGORIES = ("general", "students", "special_groups")
@@ -77,6 +77,7 @@ class ProgressReport(BaseModel):
     base_excluded: int = 0  # people out of the base for a recorded reason (insured elsewhere …)
     coverage: float | None = None
     coverage_goal: float | None = None  # the plan's general coverage goal (参保率), e.g. 0.96
+    goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
 
 
 def _category() -> ColumnElement[str]:
@@ -233,6 +234,7 @@ def progress_report(
         base_excluded=base.excluded if base else 0,
         coverage=completion(paid, base.total) if base else None,
         coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
+        goals=goal_progress(uow, policy, principal.district, on, paid, base),
     )
 
 

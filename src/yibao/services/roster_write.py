@@ -28,12 +28,11 @@ from yibao.adapters.db.tables import (
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.policy import Policy
+from yibao.domain.roster import ROSTER_SOURCE
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.assessment import frozen_columns, frozen_fields
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.roster_report import Progress, RosterReport, RosterRequest, chunks
-
-IDENTITY_SOURCE = "名册"
 
 
 def _table(model: type[Base]) -> Table:
@@ -246,7 +245,7 @@ def _identity_flags(connection: Connection, writing: pl.DataFrame) -> None:
         writing.select("resident_id", pl.col("identities").list.set_difference(pl.col("known_identities")))
         .explode("identities")
         .drop_nulls()
-        .select("resident_id", pl.col("identities").alias("identity"), pl.lit(IDENTITY_SOURCE).alias("source"))
+        .select("resident_id", pl.col("identities").alias("identity"), pl.lit(ROSTER_SOURCE).alias("source"))
     )
     bulk_insert(connection, _table(IdentityFlag), new)
 

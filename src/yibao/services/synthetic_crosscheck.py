@@ -16,7 +16,8 @@ import numpy as np
 import polars as pl
 
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, SCHEMAS
-from yibao.domain.idnumber_bulk import _check_character
+from yibao.domain.idnumber_bulk import check_character_expr
+from yibao.domain.roster import ROSTER_SOURCE
 
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
 GIVEN = list("建国秀英明丽华志强桂兰海燕文博雨涵子轩欣怡浩然佳琪俊杰")
@@ -45,7 +46,7 @@ def _ids(region: str, count: int, start: date) -> tuple[pl.Series, pl.Series]:
     frame = pl.DataFrame({"born": born, "seq": (index // days) % 1000}).with_columns(
         first17=pl.lit(region) + pl.col("born").dt.strftime("%Y%m%d") + pl.col("seq").cast(pl.String).str.zfill(3)
     )
-    numbers = frame.select(pl.col("first17") + _check_character(pl.col("first17"))).to_series()
+    numbers = frame.select(pl.col("first17") + check_character_expr(pl.col("first17"))).to_series()
     return numbers, born
 
 
@@ -171,7 +172,9 @@ def planted_district(
 
     flags = pl.concat(
         [
-            people_of("subsidy_uncertified").select(resident_id="id", identity=pl.lit(IDENTITY), source=pl.lit("名册")),
+            people_of("subsidy_uncertified").select(
+                resident_id="id", identity=pl.lit(IDENTITY), source=pl.lit(ROSTER_SOURCE)
+            ),
             people_of("subsidy_certified", "flag_unsubsidised", "special_unenrolled").select(
                 resident_id="id", identity=pl.lit(IDENTITY), source=pl.lit("民政")
             ),
