@@ -16,6 +16,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
+from yibao.domain.errors import YibaoError
 from yibao.domain.progress import band, project, ranked
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.progress import progress_report
@@ -289,3 +290,79 @@ def test_a_special_groups_coverage_goal(engine: Engine) -> None:
     special = goals["special-groups"]
     assert (special.goal, special.base, special.covered, special.met) == (1.0, 3, 2, False)  # 名册 is not counted
     assert goals["general"].base is None and goals["general"].met is None  # no register imported yet
+
+
+def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
+    """进度明细: a township's villages, the channels and the categories, to date and on the day itself, counted
+    independently; a township operator asking for another township is refused."""
+    from yibao.adapters.db.tables import Area
+    from yibao.services.progress_breakdown import progress_breakdown
+
+    yuyang, bieshan = "120119100000", "120119106000"
+    day = date(2017, 11, 20)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+        work.session.add_all(
+            [
+                Area(code="120119100201", name="西关村", level="village", parent_code=yuyang),
+                Area(code="120119100202", name="东关村", level="village", parent_code=yuyang),
+            ]
+        )
+        work.commit()
+    # (village, channel, category, assisted, paid: days before `day` or None, cancelled)
+    people = [
+        ("120119100201", "village", "adult", 0, 0, False),
+        ("120119100201", "village", "adult", 0, 1, False),
+        ("120119100201", "school", "student", 0, 0, False),
+        ("120119100202", "village", "adult", 18000, 3, False),
+        ("120119100202", "village", "adult", 0, None, False),
+        ("120119100202", "village", "adult", 0, 2, True),  # paid, then cancelled: not counted
+        (None, "individual", "adult", 0, 0, False),
+    ]
+    with uow(engine, "sim") as work:
+        for index, (village, channel, category, assisted, paid, cancelled) in enumerate(people):
+            resident = Resident(
+                id_number=idnumber.make("120119", date(1980, 1, 1) + timedelta(days=index), 700 + index),
+                name=f"明细{index}",
+                sex="male",
+                birth_date=date(1980, 1, 1),
+                township_code=yuyang,
+                village_code=village,
+            )
+            work.session.add(resident)
+            work.session.flush()
+            registered = datetime.combine(day - timedelta(days=10), time(9), tzinfo=SHANGHAI)
+            work.session.add(
+                Enrollment(
+                    resident_id=resident.id,
+                    insurance_year=2018,
+                    policy_id="tianjin-jizhou-2018",
+                    policy_hash="0" * 64,
+                    township_code=yuyang,
+                    channel=channel,
+                    state="cancelled" if cancelled else ("effective" if paid is not None else "assessed"),
+                    category=category,
+                    assisted_subsidy_fen=assisted,
+                    benefit_start=date(2018, 1, 1),
+                    registered_at=registered,
+                    assessed_at=registered,
+                    effective_at=None if paid is None else registered + timedelta(days=10 - paid, hours=2),
+                    cancelled_at=registered + timedelta(days=9) if cancelled else None,
+                )
+            )
+        work.commit()
+    with uow(engine, "admin") as work:
+        villages = progress_breakdown(work, operator(yuyang), day, "village", yuyang)
+        channels = progress_breakdown(work, admin(), day, "channel")
+        categories = progress_breakdown(work, admin(), day, "category")
+        with pytest.raises(YibaoError) as refused:
+            progress_breakdown(work, operator(yuyang), day, "village", bieshan)
+    assert refused.value.code == "AREA_UNKNOWN"
+    by_village = {row.name: (row.registered, row.paid, row.paid_on_day) for row in villages.rows}
+    assert by_village == {"西关村": (3, 3, 2), "东关村": (2, 1, 0), "（未登记）": (1, 1, 1)}
+    assert {row.key: (row.paid, row.paid_on_day) for row in channels.rows} == {
+        "village": (3, 1),
+        "school": (1, 1),
+        "individual": (1, 1),
+    }
+    assert {row.key: row.paid for row in categories.rows} == {"general": 3, "students": 1, "special_groups": 1}

@@ -31,6 +31,10 @@ def test_targets_progress_and_bulletin_over_http(site: Site) -> None:
     status, mine = site.call("op_yuyang", "GET", "/api/v1/progress?on=2017-11-20")
     assert status == 200 and mine["paid"] == report["paid"]  # type: ignore[index]
     assert site.call("department", "GET", "/api/v1/progress")[0] == 403
+    status, channels = site.call("admin", "GET", "/api/v1/progress/breakdown?by=channel&on=2017-11-20")
+    assert status == 200 and sum(row["paid"] for row in channels["rows"]) == report["paid"]  # type: ignore[index]
+    status, refused = site.call("op_yuyang", "GET", "/api/v1/progress/breakdown?by=village&township_code=120119106000")
+    assert status == 422 and refused["code"] == "AREA_UNKNOWN"  # type: ignore[index]
     headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
     workbook = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=xlsx", headers=headers)
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
@@ -57,6 +61,10 @@ def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert progress.exit_code == 0 and json.loads(progress.stdout)["rhythm"] == "weekly"
     shown = runner.invoke(app, ["report", "progress", "--user", "jhadmin", "--date", "2021-10-15"])
     assert shown.exit_code == 0 and "静海镇" in shown.output
+    villages = runner.invoke(
+        app, ["report", "breakdown", "--user", "jhadmin", "--by", "category", "--date", "2021-10-15"]
+    )
+    assert villages.exit_code == 0 and "参保进度明细" in villages.output
     written = runner.invoke(
         app, ["report", "bulletin", str(tmp_path / "通报.xlsx"), "--user", "jhadmin", "--date", "2021-10-15"]
     )

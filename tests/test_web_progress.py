@@ -37,6 +37,11 @@ def test_dashboard_and_bulletin_in_chromium(server: str, browser_page: object, t
     sign_in(page, server, "admin")  # the bureau's home page opens on the campaign's progress
     expect(page.locator("#progress-stats #paid-total")).to_have_text("2")
     expect(page.locator("svg[data-chart=cumulative]")).to_be_visible()
+    page.goto(server + "/progress")
+    page.click("#breakdown-link")  # 进度明细: by channel, the whole district
+    page.select_option("#b_by", "channel")
+    page.click("#breakdown-form button")
+    expect(page.locator("#breakdown tfoot th").nth(3)).to_have_text("2")
     page.goto(server + "/targets")
     page.select_option("#t_policy", "tianjin-jizhou-2018")
     page.click("#load-targets button")

@@ -378,6 +378,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "follow-up status '{status}' is unknown; one of {allowed}",
     ),
     "REASON_UNKNOWN": ("未参保原因“{reason}”无效，可选：{allowed}", "reason '{reason}' is unknown; one of {allowed}"),
+    "BREAKDOWN_UNKNOWN": ("明细维度“{value}”无效，可选：{allowed}", "breakdown '{value}' is unknown; one of {allowed}"),
     "WORKLIST_FORMAT": ("核查清单格式“{value}”无效：可选 xlsx 或 csv", "worklist format '{value}': xlsx or csv"),
     "REASON_NOTE_REQUIRED": ("原因为“其他”时须填写说明", "the reason 'other' needs a note"),
     "REASON_NOT_FOUND": ("没有编号为{reason_id}的未参保原因登记", "no non-enrollment reason {reason_id}"),

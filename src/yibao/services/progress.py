@@ -80,7 +80,8 @@ class ProgressReport(BaseModel):
     goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
 
 
-def _category() -> ColumnElement[str]:
+def category_of() -> ColumnElement[str]:
+    """The category a target counts an enrollment in: special groups (资助参保) first, then students."""
     return case(
         (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
         (Enrollment.category == "student", "students"),
@@ -95,7 +96,7 @@ def _counts(uow: UnitOfWork, district: str, year: int, on: date, before: date) -
     base = (
         select(
             Enrollment.township_code,
-            _category().label("category"),
+            category_of().label("category"),
             Enrollment.registered_at,
             Enrollment.assessed_at,
             Enrollment.effective_at,

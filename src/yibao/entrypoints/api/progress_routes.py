@@ -16,6 +16,7 @@ from yibao.entrypoints.api.context import ApiWork
 from yibao.services import targets
 from yibao.services.bulletin import write_bulletin
 from yibao.services.progress import ProgressReport, progress_report
+from yibao.services.progress_breakdown import ProgressBreakdown, progress_breakdown
 from yibao.services.targets import TargetView
 
 router = APIRouter(prefix="/api/v1", tags=["progress"])
@@ -55,6 +56,17 @@ def _on(work: ApiWork, on: date | None) -> date:
 @router.get("/progress", summary="Progress as of a day: per township and category, against the targets")
 def progress(work: ApiWork, on: date | None = None, insurance_year: int | None = None) -> ProgressReport:
     return progress_report(work.uow, work.principal, _on(work, on), insurance_year)
+
+
+@router.get("/progress/breakdown", summary="Progress by village, channel, category or township, as of a day")
+def breakdown(
+    work: ApiWork,
+    by: str = "village",
+    township_code: str | None = None,
+    on: date | None = None,
+    insurance_year: int | None = None,
+) -> ProgressBreakdown:
+    return progress_breakdown(work.uow, work.principal, _on(work, on), by, township_code, insurance_year)
 
 
 @router.get("/progress/bulletin", summary="The ranking bulletin (排名通报) as xlsx, csv or pdf")

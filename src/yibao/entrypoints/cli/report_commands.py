@@ -18,6 +18,7 @@ from yibao.services import targets
 from yibao.services.access import Principal
 from yibao.services.bulletin import headline, title, write_bulletin
 from yibao.services.progress import ProgressReport, progress_report
+from yibao.services.progress_breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
 
 app = typer.Typer(help="进度：参保进度、排名通报、任务指标。Progress and targets.", no_args_is_help=True)
 Day = Annotated[str | None, typer.Option("--date", help="as of this day (YYYY-MM-DD); default: today")]
@@ -30,6 +31,33 @@ def _day(value: str | None, as_json: bool) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(YibaoError("DATE_INVALID", field="date", value=value), as_json=as_json)
+
+
+@app.command("breakdown")
+def breakdown_command(
+    user: User,
+    by: Annotated[str, typer.Option(help="、".join(f"{k} {v}" for k, v in DIMENSIONS.items()))] = "village",
+    township: Annotated[str | None, typer.Option(help="one township's code")] = None,
+    day: Day = None,
+    year: Annotated[int | None, typer.Option()] = None,
+    as_json: Json = False,
+) -> None:
+    """参保进度明细 by village, channel or category (or township): to date and on the day itself."""
+    on = _day(day, as_json)
+    found: ProgressBreakdown = run_as(
+        user, None, as_json, lambda uow, who: progress_breakdown(uow, who, on, by, township, year)
+    )
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    table = Table(
+        found.by_name, "已登记", "已核定", "已缴费", "当日缴费", "待遇已开始", title=f"截至 {found.on} 参保进度明细"
+    )
+    for row in found.rows:
+        table.add_row(
+            row.name, str(row.registered), str(row.assessed), str(row.paid), str(row.paid_on_day), str(row.covered)
+        )
+    console.print(table)
 
 
 @app.command("progress")

@@ -19,10 +19,12 @@ from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.routes import campaign_year, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services import targets
-from yibao.services.access import Permission
+from yibao.services.access import Permission, Role
+from yibao.services.areas import list_areas
 from yibao.services.bulletin import headline, title, write_bulletin
 from yibao.services.policies import district_policies
 from yibao.services.progress import ProgressReport, progress_report
+from yibao.services.progress_breakdown import DIMENSIONS, progress_breakdown
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -40,6 +42,30 @@ def progress(request: Request, work: WebWork, on: date | None = None) -> Respons
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
     return page(request, work, "progress.html", **context)
+
+
+@router.get("/progress/breakdown")
+def breakdown(
+    request: Request, work: WebWork, by: str = "village", township: str = "", on: date | None = None
+) -> Response:
+    """参保进度明细: a township operator's own villages by default; the bureau picks the township."""
+    if not township and work.principal.role is Role.TOWNSHIP_OPERATOR:
+        township = work.principal.area_code
+    day = on or _today(work)
+    try:
+        found = progress_breakdown(work.uow, work.principal, day, by, township or None)
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    townships = [area for area in list_areas(work.uow, work.principal) if area.level == "township"]
+    return page(
+        request,
+        work,
+        "progress_breakdown.html",
+        found=found,
+        dimensions=DIMENSIONS,
+        townships=townships,
+        township=township,
+    )
 
 
 def _report(work: Any, on: date | None) -> ProgressReport:
