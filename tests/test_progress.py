@@ -297,6 +297,7 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     independently; a township operator asking for another township is refused."""
     from yibao.adapters.db.tables import Area
     from yibao.services.progress_breakdown import progress_breakdown
+    from yibao.services.targets import import_targets
 
     yuyang, bieshan = "120119100000", "120119106000"
     day = date(2017, 11, 20)
@@ -351,6 +352,13 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
                 )
             )
         work.commit()
+    sheet = "单位,村（居）,合计\n渔阳镇,西关村,4\n渔阳镇,,300\n".encode()  # a village's target beside its township's
+    with uow(engine, "admin") as work:
+        import_targets(work, admin(), 2018, "村级任务.csv", sheet)
+    with uow(engine, "admin") as work:
+        assert [unit.unit for unit in progress_report(work, admin(), day).units if unit.area_code == yuyang] == [
+            "渔阳镇"
+        ]  # the village's target is not a unit of the township ranking
     with uow(engine, "admin") as work:
         villages = progress_breakdown(work, operator(yuyang), day, "village", yuyang)
         channels = progress_breakdown(work, admin(), day, "channel")
@@ -360,6 +368,7 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     assert refused.value.code == "AREA_UNKNOWN"
     by_village = {row.name: (row.registered, row.paid, row.paid_on_day) for row in villages.rows}
     assert by_village == {"西关村": (3, 3, 2), "东关村": (2, 1, 0), "（未登记）": (1, 1, 1)}
+    assert [(row.name, row.target, row.completion) for row in villages.rows if row.target] == [("西关村", 4, 0.75)]
     assert {row.key: (row.paid, row.paid_on_day) for row in channels.rows} == {
         "village": (3, 1),
         "school": (1, 1),

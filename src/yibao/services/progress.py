@@ -247,7 +247,7 @@ def _units(rows: list[Any], targets: Any, names: dict[str, str], on: date, deadl
         per_township.setdefault(township, {})[category] = [int(v or 0) for v in values]
     by_unit: dict[str, dict[str, Any]] = {}
     for target in targets:
-        if target.unit_kind == "district":
+        if target.unit_kind in ("district", "village"):  # villages are ranked within their township's breakdown
             continue
         unit = by_unit.setdefault(
             target.unit,

@@ -10,9 +10,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from yibao.adapters.db.tables import Area, Enrollment, Resident
+from yibao.adapters.db.tables import Area, Enrollment, Resident, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
+from yibao.domain.progress import completion
 from yibao.domain.timeutil import end_of_day
 from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import Permission, Principal
@@ -37,6 +38,8 @@ class BreakdownRow(BaseModel):
     paid: int
     covered: int
     paid_on_day: int  # paid during the day itself (today's figure of a daily report)
+    target: int | None = None  # a village's target (all categories) where the bureau set one
+    completion: float | None = None
 
 
 class ProgressBreakdown(BaseModel):
@@ -102,6 +105,20 @@ def progress_breakdown(
         )
         for value, registered, assessed, paid, covered, paid_before in uow.session.execute(query).all()
     ]
+    if by == "village":
+        targets = dict(
+            uow.session.execute(
+                select(Target.area_code, Target.persons).where(
+                    Target.insurance_year == year,
+                    Target.district_code == principal.district,
+                    Target.unit_kind == "village",
+                    Target.category == "all",
+                )
+            ).all()
+        )
+        for row in rows:
+            row.target = targets.get(row.key)
+            row.completion = completion(row.paid, row.target)
     return ProgressBreakdown(
         insurance_year=year, on=on, by=by, by_name=DIMENSIONS[by], township_code=township_code, rows=rows
     )

@@ -27,7 +27,13 @@ from yibao.services.roster_report import read_table
 
 CATEGORY_NAMES = {"all": "合计", "general": "一般居民", "students": "学生", "special_groups": "特殊群体"}
 UNIT_SUFFIXES = ("办事处", "办", "党工委")  # 朝阳街道办 is the area 朝阳街道
-UNIT_KIND_NAMES = {"district": "全区", "township": "镇（街）", "institution": "单位", "unmatched": "未对应镇（街）"}
+UNIT_KIND_NAMES = {
+    "district": "全区",
+    "township": "镇（街）",
+    "village": "村（居）",
+    "institution": "单位",
+    "unmatched": "未对应镇（街）",
+}
 
 
 class TargetView(BaseModel):
@@ -46,6 +52,14 @@ def _areas(uow: UnitOfWork, district: str) -> dict[str, str]:
         select(Area.name, Area.code).where(Area.code.startswith(district), Area.level.in_(["district", "township"]))
     ).all()
     return {name: code for name, code in rows}
+
+
+def _villages(uow: UnitOfWork, district: str) -> dict[tuple[str, str], str]:
+    """(township code, village name) -> village code."""
+    rows = uow.session.execute(
+        select(Area.parent_code, Area.name, Area.code).where(Area.code.startswith(district), Area.level == "village")
+    ).all()
+    return {(parent or "", name): code for parent, name, code in rows}
 
 
 def _area_of(name: str, areas: dict[str, str]) -> str | None:
@@ -161,6 +175,7 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
 
 TARGET_COLUMNS: tuple[RosterColumn, ...] = (
     RosterColumn("unit", "单位", ("镇（街）", "镇街", "乡镇", "乡镇（街道）", "单位名称", "镇街名称"), True),
+    RosterColumn("village", "村（居）", ("村居", "村", "社区", "村（社区）", "村委会", "居委会")),
     RosterColumn("all", "合计", ("任务数", "总数", "参保任务", "任务指标", "指标", "小计")),
     RosterColumn("general", "一般居民", ("城乡居民", "普通居民", "居民")),
     RosterColumn("students", "学生", ("在校学生", "学生儿童", "中小学生")),
@@ -171,18 +186,28 @@ TARGET_COLUMNS: tuple[RosterColumn, ...] = (
 def import_targets(
     uow: UnitOfWork, principal: Principal, insurance_year: int, file_name: str, content: bytes
 ) -> list[TargetView]:
-    """A bureau's own target sheet: one row per unit (a township by name), a figure per category column present.
+    """A bureau's own target sheet: one row per unit (a township by name, or a village of it when the sheet has a
+    村（居） column and the row names one), a figure per category column present.
     Checked whole — a figure that is not a whole number refuses the sheet, naming row and column. The sheet's
     units replace their earlier targets of the year; other units keep theirs."""
     principal.require(Permission.MANAGE_TARGETS)
     sheet, mapping = read_table(content, file_name, TARGET_COLUMNS)
     frame = sheet.frame.select(ROW, *[pl.col(header).alias(key) for header, key in mapping.items()])
     areas = _areas(uow, principal.district)
+    villages = _villages(uow, principal.district)
     rows: list[tuple[str, str, int]] = []
+    village_of: dict[str, str] = {}  # unit -> village code, for the rows that name a village
     for record in frame.iter_rows(named=True):
         unit = str(record["unit"] or "").strip()
         if not unit or unit in ("合计", "小计", "总计"):
             continue
+        village = str(record.get("village") or "").strip()
+        if village:
+            code = villages.get((_area_of(unit, areas) or "", village))
+            if code is None:
+                raise YibaoError("VILLAGE_NAME_UNKNOWN", field="village", row=record[ROW], value=village, township=unit)
+            unit = f"{unit}{village}"
+            village_of[unit] = code
         for category in ("all", "general", "students", "special_groups"):
             text = str(record.get(category) or "").strip().replace(",", "")
             if not text or text in ("—", "-", "/"):
@@ -203,8 +228,11 @@ def import_targets(
     )
     district_name = next((name for name, code in areas.items() if code.endswith("000000")), None)
     for unit, category, persons in rows:
-        code = _area_of(unit, areas)
-        kind = "district" if unit == district_name else ("township" if code else "unmatched")
+        code = village_of.get(unit) or _area_of(unit, areas)
+        if unit in village_of:
+            kind = "village"
+        else:
+            kind = "district" if unit == district_name else ("township" if code else "unmatched")
         uow.session.add(
             Target(
                 insurance_year=insurance_year,
