@@ -42,6 +42,9 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_counter_http.py
 	$(BIN)/python bench/bench_roster_import.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_reconcile.py
+	$(BIN)/python bench/bench_crosscheck.py
+	$(BIN)/python bench/bench_progress.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
