@@ -184,6 +184,53 @@ def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
         assert len(list_targets(work, admin("120119000000"), 2018)) == len(rows)
 
 
+def add_enrolled(
+    work: UnitOfWork,
+    number: str,
+    township: str,
+    registered: datetime,
+    *,
+    paid: datetime | None = None,
+    cancelled: datetime | None = None,
+    policy: str = "tianjin-jizhou-2018",
+    channel: str = "village",
+    category: str = "adult",
+    assisted: int = 0,
+    village: str | None = None,
+) -> int:
+    """A resident and their enrollment written straight into the tables, as a campaign left them; the resident's
+    id. The state follows the moments given (cancelled, else paid, else assessed)."""
+    resident = Resident(
+        id_number=number,
+        name=f"居民{number[-4:]}",
+        sex="male",
+        birth_date=date(1970, 1, 1),
+        township_code=township,
+        village_code=village,
+    )
+    work.session.add(resident)
+    work.session.flush()
+    work.session.add(
+        Enrollment(
+            resident_id=resident.id,
+            insurance_year=int(policy[-4:]),
+            policy_id=policy,
+            policy_hash="0" * 64,
+            township_code=township,
+            channel=channel,
+            state="cancelled" if cancelled else ("effective" if paid else "assessed"),
+            category=category,
+            assisted_subsidy_fen=assisted,
+            benefit_start=date(int(policy[-4:]), 1, 1),
+            registered_at=registered,
+            assessed_at=registered,
+            effective_at=paid,
+            cancelled_at=cancelled,
+        )
+    )
+    return resident.id
+
+
 def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
     """The latest population register is the base of the coverage rates, per township and for the district; a
     reason that the person is insured elsewhere (or serving, or dead) takes them out of it, a refusal does not."""
@@ -196,27 +243,9 @@ def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
         seed_district(work, "120119")
     people = [(idnumber.make("120119", date(1970, 1, 1) + timedelta(days=i), 500 + i), f"人{i}") for i in range(10)]
     with uow(engine, "sim") as work:
-        for index, (number, name) in enumerate(people[:5]):  # 4 paid in 渔阳镇, 1 in 别山镇
+        for index, (number, _) in enumerate(people[:5]):  # 4 paid in 渔阳镇, 1 in 别山镇
             township = yuyang if index < 4 else bieshan
-            resident = Resident(
-                id_number=number, name=name, sex="male", birth_date=date(1970, 1, 1), township_code=township
-            )
-            work.session.add(resident)
-            work.session.flush()
-            work.session.add(
-                Enrollment(
-                    resident_id=resident.id,
-                    insurance_year=2018,
-                    policy_id="tianjin-jizhou-2018",
-                    policy_hash="0" * 64,
-                    township_code=township,
-                    channel="village",
-                    state="effective",
-                    category="adult",
-                    registered_at=on - timedelta(days=30),
-                    effective_at=on - timedelta(days=20),
-                )
-            )
+            add_enrolled(work, number, township, on - timedelta(days=30), paid=on - timedelta(days=20))
         work.commit()
     # The register: 6 people in 渔阳镇 (4 enrolled), 3 in 别山镇, and 别山镇's enrollee with no township (the
     # registry places them).
@@ -258,31 +287,18 @@ def test_a_special_groups_coverage_goal(engine: Engine) -> None:
         seed_district(work, "120118")
     with uow(engine, "sim") as work:
         for index, (source, paid) in enumerate((("民政", True), ("民政", False), ("残联", True), ("名册", True))):
-            resident = Resident(
-                id_number=idnumber.make("120118", date(1950, 1, 1) + timedelta(days=index), 100 + index),
-                name=f"困难{index}",
-                sex="male",
-                birth_date=date(1950, 1, 1),
-                township_code=town,
+            number = idnumber.make("120118", date(1950, 1, 1) + timedelta(days=index), 100 + index)
+            resident_id = add_enrolled(
+                work,
+                number,
+                town,
+                on - timedelta(days=60),
+                paid=on - timedelta(days=30) if paid else None,
+                policy="tianjin-jinghai-2022",
+                channel="department",
             )
-            work.session.add(resident)
-            work.session.flush()
             identity = "severe_disability" if source == "残联" else "dibao"
-            work.session.add(IdentityFlag(resident_id=resident.id, identity=identity, source=source))
-            work.session.add(
-                Enrollment(
-                    resident_id=resident.id,
-                    insurance_year=2022,
-                    policy_id="tianjin-jinghai-2022",
-                    policy_hash="0" * 64,
-                    township_code=town,
-                    channel="department",
-                    state="effective" if paid else "assessed",
-                    category="adult",
-                    registered_at=on - timedelta(days=60),
-                    effective_at=on - timedelta(days=30) if paid else None,
-                )
-            )
+            work.session.add(IdentityFlag(resident_id=resident_id, identity=identity, source=source))
         work.commit()
     with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
         report = progress_report(work, admin("120118000000"), on.date(), insurance_year=2022)
@@ -320,36 +336,20 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
         ("120119100202", "village", "adult", 0, 2, True),  # paid, then cancelled: not counted
         (None, "individual", "adult", 0, 0, False),
     ]
+    registered = datetime.combine(day - timedelta(days=10), time(9), tzinfo=SHANGHAI)
     with uow(engine, "sim") as work:
         for index, (village, channel, category, assisted, paid, cancelled) in enumerate(people):
-            resident = Resident(
-                id_number=idnumber.make("120119", date(1980, 1, 1) + timedelta(days=index), 700 + index),
-                name=f"明细{index}",
-                sex="male",
-                birth_date=date(1980, 1, 1),
-                township_code=yuyang,
-                village_code=village,
-            )
-            work.session.add(resident)
-            work.session.flush()
-            registered = datetime.combine(day - timedelta(days=10), time(9), tzinfo=SHANGHAI)
-            work.session.add(
-                Enrollment(
-                    resident_id=resident.id,
-                    insurance_year=2018,
-                    policy_id="tianjin-jizhou-2018",
-                    policy_hash="0" * 64,
-                    township_code=yuyang,
-                    channel=channel,
-                    state="cancelled" if cancelled else ("effective" if paid is not None else "assessed"),
-                    category=category,
-                    assisted_subsidy_fen=assisted,
-                    benefit_start=date(2018, 1, 1),
-                    registered_at=registered,
-                    assessed_at=registered,
-                    effective_at=None if paid is None else registered + timedelta(days=10 - paid, hours=2),
-                    cancelled_at=registered + timedelta(days=9) if cancelled else None,
-                )
+            add_enrolled(
+                work,
+                idnumber.make("120119", date(1980, 1, 1) + timedelta(days=index), 700 + index),
+                yuyang,
+                registered,
+                paid=None if paid is None else registered + timedelta(days=10 - paid, hours=2),
+                cancelled=registered + timedelta(days=9) if cancelled else None,
+                channel=channel,
+                category=category,
+                assisted=assisted,
+                village=village,
             )
         work.commit()
     sheet = "单位,村（居）,合计\n渔阳镇,西关村,4\n渔阳镇,,300\n".encode()  # a village's target beside its township's
