@@ -1,5 +1,6 @@
 """Progress of a campaign as of any day (参保进度): registered, assessed, paid and covered, per township and
-category, against the targets — always current: counted from the enrollments at request time, no nightly batch.
+category, against the targets — always current: read from counts the database keeps as enrollments change (see
+:mod:`yibao.adapters.db.progress_counts`), no nightly batch.
 
 Counted as of the end of a day in Shanghai: an enrollment counts as registered from ``registered_at``, assessed
 from ``assessed_at``, paid from ``effective_at`` (the payment moment that completed it), covered once its cover
@@ -13,15 +14,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, select
 
+from yibao.adapters.db import progress_counts
+from yibao.adapters.db.progress_counts import KeptCounts
+from yibao.adapters.db.progress_tables import MEASURES
 from yibao.adapters.db.tables import Area, Enrollment, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
-from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
-from yibao.domain.timeutil import end_of_day
+from yibao.domain.progress import BAND_NAMES, band, completion, project, ranked
 from yibao.services.access import Permission, Principal
 from yibao.services.coverage import GoalProgress, base_population, goal_progress
 from yibao.services.policies import campaign_policy, district_policies
@@ -81,7 +84,8 @@ class ProgressReport(BaseModel):
 
 
 def category_of() -> ColumnElement[str]:
-    """The category a target counts an enrollment in: special groups (资助参保) first, then students."""
+    """The category a target counts an enrollment in: special groups (资助参保) first, then students. (The kept
+    counts derive it alike, in the triggers of migration 0009.)"""
     return case(
         (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
         (Enrollment.category == "student", "students"),
@@ -89,81 +93,26 @@ def category_of() -> ColumnElement[str]:
     )
 
 
-def _counts(uow: UnitOfWork, district: str, year: int, on: date, before: date) -> list[Any]:
-    """Per township and category: registered, assessed, paid, covered (all as of the end of ``on``), paid at the
-    last report (``before``), and paid a week before ``on`` (the recent pace). Cancelled enrollments are read too:
-    each count asks whether the enrollment was alive at its own moment."""
-    base = (
-        select(
-            Enrollment.township_code,
-            category_of().label("category"),
-            Enrollment.registered_at,
-            Enrollment.assessed_at,
-            Enrollment.effective_at,
-            Enrollment.cancelled_at,
-            Enrollment.benefit_start,
-        )
-        .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(district))
-        .subquery()
-    )
-
-    def alive(at: Any) -> ColumnElement[bool]:
-        return or_(base.c.cancelled_at.is_(None), base.c.cancelled_at > at)
-
-    def counted(moment: Any, at: Any, *more: ColumnElement[bool]) -> Any:
-        return func.sum(case((and_(moment.is_not(None), moment <= at, alive(at), *more), 1), else_=0))
-
-    end, earlier = end_of_day(on), end_of_day(before)
-    week_ago = end_of_day(on - timedelta(days=PACE_DAYS))
-    return list(
-        uow.session.execute(
-            select(
-                base.c.township_code,
-                base.c.category,
-                counted(base.c.registered_at, end),
-                counted(base.c.assessed_at, end),
-                counted(base.c.effective_at, end),
-                counted(base.c.effective_at, end, base.c.benefit_start <= on),
-                counted(base.c.effective_at, earlier),
-                counted(base.c.effective_at, week_ago),
-            ).group_by(base.c.township_code, base.c.category)
-        ).all()
-    )
+def _counts(counts: KeptCounts) -> list[tuple[Any, ...]]:
+    """Per township and category: registered, assessed, paid, covered (all as of the end of the report's day),
+    paid at the last report, and paid a week before (the recent pace)."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for kept in counts.townships:
+        values = rows.setdefault((kept.township_code, kept.category), [0] * 6)
+        values[MEASURES.index(kept.measure)] = kept.on
+        if kept.measure == "paid":
+            values[4], values[5] = kept.before, kept.week_ago
+    return [(township, category, *values) for (township, category), values in sorted(rows.items())]
 
 
-def _alive(at: Any) -> ColumnElement[bool]:
-    return or_(Enrollment.cancelled_at.is_(None), Enrollment.cancelled_at > at)
-
-
-def _series(uow: UnitOfWork, district: str, year: int, start: date, on: date) -> list[DayPoint]:
-    """Cumulative paid per day of the campaign (Shanghai days)."""
-    dialect = uow.session.get_bind().dialect.name
-    moment = Enrollment.effective_at
-    day = (
-        func.date(func.timezone("Asia/Shanghai", moment)) if dialect == "postgresql" else func.date(moment, "+8 hours")
-    )
-    rows = uow.session.execute(
-        select(day, func.count())
-        .where(
-            Enrollment.insurance_year == year,
-            Enrollment.township_code.startswith(district),
-            moment.is_not(None),
-            moment <= end_of_day(on),
-            _alive(end_of_day(on)),
-        )
-        .group_by(day)
-    ).all()
-    per_day: dict[date, int] = {}
-    for value, count in rows:
-        key = value if isinstance(value, date) else date.fromisoformat(str(value))
-        per_day[key] = per_day.get(key, 0) + int(count)
-    before_start = sum(count for key, count in per_day.items() if key < start)
-    points, total, cursor = [], before_start, start
-    while cursor <= on:
-        total += per_day.get(cursor, 0)
+def _series(counts: KeptCounts, paid: int, start: date, on: date) -> list[DayPoint]:
+    """Cumulative paid per day of the campaign (Shanghai days): the day's count less the changes after it."""
+    points, total, cursor = [], paid, on
+    while cursor >= start:
         points.append(DayPoint(day=cursor, paid=total))
-        cursor += timedelta(days=1)
-    return points
+        total -= counts.paid_by_day.get(cursor, 0)
+        cursor -= timedelta(days=1)
+    return points[::-1]
 
 
 def campaign_dates(policy: Policy) -> tuple[date, date | None]:
@@ -194,7 +143,10 @@ def progress_report(
     rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
     last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
     start, deadline = campaign_dates(policy)
-    rows = _counts(uow, principal.district, year, on, last_report)
+    # Whoever reads folds the log of changes first; the counts are exact either way (see progress_counts).
+    progress_counts.fold(uow.session.get_bind())
+    kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, start)
+    rows = _counts(kept)
     names = dict(
         uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all()
     )
@@ -228,7 +180,7 @@ def progress_report(
         paid_since_last=paid - sum(int(row[6]) for row in rows),
         completion=completion(paid, district_target),
         units=units,
-        series=_series(uow, principal.district, year, start, on),
+        series=_series(kept, paid, start, on),
         slowest=slowest,
         base_population=base.total if base else None,
         base_source=base.source if base else None,

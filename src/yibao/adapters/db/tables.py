@@ -27,7 +27,7 @@ from yibao.adapters.db.base import NAMING as NAMING
 from yibao.adapters.db.base import Base as Base
 from yibao.adapters.db.base import Instant as Instant
 
-# The money and cross-check tables live in modules of their own; importing them here registers them on
+# The money, cross-check and progress tables live in modules of their own; importing them here registers them on
 # Base.metadata wherever the tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import
 # Payment` working.
 from yibao.adapters.db.crosscheck_tables import CrosscheckRun as CrosscheckRun
@@ -43,6 +43,9 @@ from yibao.adapters.db.money_tables import PaymentNotice as PaymentNotice
 from yibao.adapters.db.money_tables import PaymentNoticeItem as PaymentNoticeItem
 from yibao.adapters.db.money_tables import Statement as Statement
 from yibao.adapters.db.money_tables import StatementLine as StatementLine
+from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
+from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
+from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
 
 ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")

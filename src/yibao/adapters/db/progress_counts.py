@@ -1,0 +1,202 @@
+"""Reading the kept progress counts (:mod:`yibao.adapters.db.progress_tables`) as of any day, and folding the log
+of changes into them.
+
+A count as of day D is the sum of its deltas on days ≤ D: the total less the deltas after D. The few changes not
+yet folded are added in the same statement, so a report is exact whether or not anyone has folded (a payment
+shows in the next page load), and one statement sees one state of the tables on both databases.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, Date, Engine, Integer, String, bindparam, column, text
+from sqlalchemy.exc import OperationalError
+
+from yibao.adapters.db.progress_tables import MEASURES
+
+log = logging.getLogger(__name__)
+
+FOLD_LOCK = 7_361_011  # PostgreSQL advisory lock: one fold at a time; the others skip, they need not wait
+
+
+def contributions(source: str) -> str:
+    """SQL: each change of ``source`` (rows shaped like ``progress_changes``) as its deltas — +sign on the day a
+    measure begins, −sign on the day it was cancelled; nothing where it was cancelled before it began."""
+    parts = []
+    for measure in MEASURES:
+        begins = f"{measure}_on"
+        keys = f"insurance_year, township_code, category, '{measure}' AS measure"
+        parts.append(
+            f"SELECT {keys}, {begins} AS day, sign AS delta FROM {source} "
+            f"WHERE {begins} IS NOT NULL AND (cancelled_on IS NULL OR cancelled_on > {begins})"
+        )
+        parts.append(
+            f"SELECT {keys}, cancelled_on AS day, -sign AS delta FROM {source} "
+            f"WHERE {begins} IS NOT NULL AND cancelled_on > {begins}"
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+_UPSERT_DAYS = """
+INSERT INTO progress_days (insurance_year, measure, day, township_code, category, count)
+SELECT insurance_year, measure, day, township_code, category, sum(delta) FROM {deltas} WHERE true
+GROUP BY insurance_year, measure, day, township_code, category
+ON CONFLICT (insurance_year, measure, day, township_code, category)
+DO UPDATE SET count = progress_days.count + excluded.count
+"""
+_UPSERT_TOTALS = """
+INSERT INTO progress_totals (insurance_year, measure, township_code, category, count)
+SELECT insurance_year, measure, township_code, category, sum(delta) FROM {deltas} WHERE true
+GROUP BY insurance_year, measure, township_code, category
+ON CONFLICT (insurance_year, measure, township_code, category)
+DO UPDATE SET count = progress_totals.count + excluded.count
+"""
+
+
+def fold(engine: Engine) -> int:
+    """Move the logged changes into the kept counts; the number of changes folded. Never waits for a writer or
+    another fold: where the database is busy it folds nothing and the readers add the log themselves."""
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                return _fold_postgresql(connection)
+            return _fold_sqlite(connection)
+    except OperationalError as busy:  # SQLite: another writer holds the database; the next reader folds
+        log.info("progress fold skipped: %s", busy.orig)
+        return 0
+
+
+def _fold_postgresql(connection: Connection) -> int:
+    with connection.begin():
+        if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}).scalar():
+            return 0
+        # One statement: the rows deleted are exactly the rows counted, whatever commits meanwhile.
+        statement = f"""
+            WITH moved AS (DELETE FROM progress_changes RETURNING *),
+            deltas AS ({contributions("moved")}),
+            days AS ({_UPSERT_DAYS.format(deltas="deltas")}),
+            totals AS ({_UPSERT_TOTALS.format(deltas="deltas")})
+            SELECT count(*) FROM moved"""
+        return int(connection.execute(text(statement)).scalar_one())
+
+
+def _fold_sqlite(connection: Connection) -> int:
+    # SQLite has one writer at a time: rows up to the highest id committed now are a fixed set. Waiting for the
+    # lock would hold a page load behind an import, so the fold gives up at once instead.
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    driver.execute("PRAGMA busy_timeout = 0")
+    try:
+        with connection.begin():
+            last = connection.execute(text("SELECT max(id) FROM progress_changes")).scalar()
+            if last is None:
+                return 0
+            source = f"(SELECT * FROM progress_changes WHERE id <= {int(last)})"
+            deltas = f"({contributions(source)})"
+            connection.execute(text(_UPSERT_DAYS.format(deltas=deltas)))
+            connection.execute(text(_UPSERT_TOTALS.format(deltas=deltas)))
+            return connection.execute(text("DELETE FROM progress_changes WHERE id <= :last"), {"last": last}).rowcount
+    finally:
+        driver.execute("PRAGMA busy_timeout = 5000")  # as database.py sets it
+
+
+@dataclass(frozen=True)
+class TownshipCounts:
+    township_code: str
+    category: str
+    measure: str
+    on: int  # as of the end of the report's day
+    before: int  # as of the last report
+    week_ago: int  # as of seven days before the report's day
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    townships: list[TownshipCounts]
+    paid_by_day: dict[date, int]  # the change of paid on each day from the campaign's first
+
+
+_READ = """
+WITH pending_changes AS (
+    SELECT * FROM progress_changes WHERE insurance_year = :year AND township_code LIKE :area
+),
+pending AS ({pending}),
+per_unit AS (
+    SELECT township_code, category, measure, count AS total, 0 AS after_on, 0 AS after_before, 0 AS after_week
+    FROM progress_totals WHERE insurance_year = :year AND township_code LIKE :area
+    UNION ALL
+    SELECT township_code, category, measure, 0,
+        CASE WHEN day > :on THEN count ELSE 0 END,
+        CASE WHEN day > :before THEN count ELSE 0 END,
+        CASE WHEN day > :week_ago THEN count ELSE 0 END
+    FROM progress_days WHERE insurance_year = :year AND day > :low AND township_code LIKE :area
+    UNION ALL
+    SELECT township_code, category, measure, delta,
+        CASE WHEN day > :on THEN delta ELSE 0 END,
+        CASE WHEN day > :before THEN delta ELSE 0 END,
+        CASE WHEN day > :week_ago THEN delta ELSE 0 END
+    FROM pending
+),
+paid_days AS (
+    SELECT day, count AS delta FROM progress_days
+    WHERE insurance_year = :year AND measure = 'paid' AND day >= :start AND day <= :on AND township_code LIKE :area
+    UNION ALL
+    SELECT day, delta FROM pending WHERE measure = 'paid' AND day >= :start AND day <= :on
+)
+SELECT 'unit' AS kind, township_code, category, measure, NULL AS day,
+    sum(total) - sum(after_on) AS on_count, sum(total) - sum(after_before) AS before_count,
+    sum(total) - sum(after_week) AS week_count
+FROM per_unit GROUP BY township_code, category, measure
+UNION ALL
+SELECT 'day', NULL, NULL, 'paid', day, sum(delta), 0, 0 FROM paid_days GROUP BY day
+"""
+
+
+def read(connection: Connection, year: int, area: str, on: date, before: date, start: date) -> KeptCounts:
+    """The counts of the enrollments of ``year`` in the townships under ``area`` (a code prefix) as of the ends
+    of ``on``, ``before`` and a week before ``on``, and paid's change per day from ``start`` to ``on``."""
+    week_ago = on - timedelta(days=7)
+    statement = (
+        text(_READ.format(pending=contributions("pending_changes")))
+        .bindparams(
+            bindparam("on", type_=Date),
+            bindparam("before", type_=Date),
+            bindparam("week_ago", type_=Date),
+            bindparam("low", type_=Date),
+            bindparam("start", type_=Date),
+        )
+        .columns(
+            column("kind", String),
+            column("township_code", String),
+            column("category", String),
+            column("measure", String),
+            column("day", Date),
+            column("on_count", Integer),
+            column("before_count", Integer),
+            column("week_count", Integer),
+        )
+    )
+    rows = connection.execute(
+        statement,
+        {
+            "year": year,
+            "area": f"{area}%",
+            "on": on,
+            "before": before,
+            "week_ago": week_ago,
+            "low": min(before, week_ago),
+            "start": start,
+        },
+    ).all()
+    townships = [
+        TownshipCounts(
+            row.township_code, row.category, row.measure, int(row.on_count), int(row.before_count), int(row.week_count)
+        )
+        for row in rows
+        if row.kind == "unit"
+    ]
+    paid_by_day = {row.day: int(row.on_count) for row in rows if row.kind == "day"}
+    return KeptCounts(townships, paid_by_day)

@@ -1,0 +1,60 @@
+"""Progress counts kept as enrollments change, so a progress report reads a few thousand small rows instead of
+counting millions of enrollments (see :mod:`yibao.adapters.db.progress_counts`).
+
+Every figure of a report is "enrollments whose moment falls on or before day D and that were not cancelled by
+then", so each enrollment adds +1 on its moment's day and −1 on its cancellation's day, per measure. Triggers on
+``enrollments`` (migration 0009) append each change to :class:`ProgressChange`, a log that costs a writer one small
+insert and never makes two writers wait for each other; the log is folded into :class:`ProgressDay` (the deltas
+per day) and :class:`ProgressTotal` (their sums) by whoever reads next.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.adapters.db.base import Base
+
+MEASURES = ("registered", "assessed", "paid", "covered")
+
+
+class ProgressChange(Base):
+    """One enrollment entering (+1) or leaving (−1) the counts, with the days its measures begin and its
+    cancellation's day, in Shanghai. Written only by the triggers; emptied by the fold."""
+
+    __tablename__ = "progress_changes"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    township_code: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(16))  # general | students | special_groups
+    sign: Mapped[int] = mapped_column(SmallInteger)
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    assessed_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    covered_on: Mapped[date | None] = mapped_column(Date)  # the later of the payment's day and the cover's start
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ProgressDay(Base):
+    """The change of one measure on one day, per township and category (folded from the log)."""
+
+    __tablename__ = "progress_days"
+    insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProgressTotal(Base):
+    """The sum of a measure's changes over every day, per township and category: the count as of the last day."""
+
+    __tablename__ = "progress_totals"
+    insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
