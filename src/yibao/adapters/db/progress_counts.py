@@ -20,21 +20,22 @@ from yibao.adapters.db.progress_tables import MEASURES
 log = logging.getLogger(__name__)
 
 FOLD_LOCK = 7_361_011  # PostgreSQL advisory lock: one fold at a time; the others skip, they need not wait
+LARGE_FOLD = 100_000  # changes: after folding as many, the tables' statistics are refreshed (and the log vacuumed)
 
 
 def contributions(source: str) -> str:
-    """SQL: each change of ``source`` (rows shaped like ``progress_changes``) as its deltas — +sign on the day a
-    measure begins, −sign on the day it was cancelled; nothing where it was cancelled before it began."""
+    """SQL: each change of ``source`` (rows shaped like ``progress_changes``) as its deltas — +weight on the day a
+    measure begins, −weight on the day it was cancelled; nothing where it was cancelled before it began."""
     parts = []
     for measure in MEASURES:
         begins = f"{measure}_on"
         keys = f"insurance_year, township_code, category, '{measure}' AS measure"
         parts.append(
-            f"SELECT {keys}, {begins} AS day, sign AS delta FROM {source} "
+            f"SELECT {keys}, {begins} AS day, weight AS delta FROM {source} "
             f"WHERE {begins} IS NOT NULL AND (cancelled_on IS NULL OR cancelled_on > {begins})"
         )
         parts.append(
-            f"SELECT {keys}, cancelled_on AS day, -sign AS delta FROM {source} "
+            f"SELECT {keys}, cancelled_on AS day, -weight AS delta FROM {source} "
             f"WHERE {begins} IS NOT NULL AND cancelled_on > {begins}"
         )
     return "\nUNION ALL\n".join(parts)
@@ -61,9 +62,21 @@ def fold(engine: Engine) -> int:
     another fold: where the database is busy it folds nothing and the readers add the log themselves."""
     try:
         with engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                return _fold_postgresql(connection)
-            return _fold_sqlite(connection)
+            postgresql = connection.dialect.name == "postgresql"
+            folded = _fold_postgresql(connection) if postgresql else _fold_sqlite(connection)
+            if folded >= LARGE_FOLD:
+                # After a bulk load the planner's statistics still describe the empty tables, and PostgreSQL's log
+                # is left full of dead rows that every later read would scan until autovacuum came by.
+                tables = ("progress_changes", "progress_days", "progress_totals")
+                if postgresql:
+                    quiet = connection.execution_options(isolation_level="AUTOCOMMIT")
+                    for table in tables:
+                        quiet.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+                else:
+                    for table in tables:
+                        connection.exec_driver_sql(f"ANALYZE {table}")
+                    connection.commit()
+            return folded
     except OperationalError as busy:  # SQLite: another writer holds the database; the next reader folds
         log.info("progress fold skipped: %s", busy.orig)
         return 0

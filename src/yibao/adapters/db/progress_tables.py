@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.adapters.db.base import Base
@@ -21,15 +21,15 @@ MEASURES = ("registered", "assessed", "paid", "covered")
 
 
 class ProgressChange(Base):
-    """One enrollment entering (+1) or leaving (−1) the counts, with the days its measures begin and its
-    cancellation's day, in Shanghai. Written only by the triggers; emptied by the fold."""
+    """Enrollments entering or leaving the counts, with the days their measures begin and their cancellation's
+    day, in Shanghai. Written only by the triggers; emptied by the fold."""
 
     __tablename__ = "progress_changes"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     insurance_year: Mapped[int] = mapped_column(Integer)
     township_code: Mapped[str] = mapped_column(String(12))
     category: Mapped[str] = mapped_column(String(16))  # general | students | special_groups
-    sign: Mapped[int] = mapped_column(SmallInteger)
+    weight: Mapped[int] = mapped_column(Integer)  # enrollments entering (> 0) or leaving (< 0) the counts alike
     registered_on: Mapped[date | None] = mapped_column(Date)
     assessed_on: Mapped[date | None] = mapped_column(Date)
     paid_on: Mapped[date | None] = mapped_column(Date)
@@ -47,6 +47,7 @@ class ProgressDay(Base):
     township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_progress_days_year_day", "insurance_year", "day"),)  # the days after a report's
 
 
 class ProgressTotal(Base):

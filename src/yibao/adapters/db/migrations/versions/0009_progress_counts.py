@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("insurance_year", sa.Integer(), nullable=False),
         sa.Column("township_code", sa.String(length=12), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
-        sa.Column("sign", sa.SmallInteger(), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
         sa.Column("registered_on", sa.Date(), nullable=True),
         sa.Column("assessed_on", sa.Date(), nullable=True),
         sa.Column("paid_on", sa.Date(), nullable=True),
@@ -55,6 +55,7 @@ def upgrade() -> None:
             "insurance_year", "measure", "township_code", "category", name=op.f("pk_progress_totals")
         ),
     )
+    op.create_index("ix_progress_days_year_day", "progress_days", ["insurance_year", "day"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         for statement in _postgresql_triggers():
             op.execute(statement)
@@ -62,7 +63,10 @@ def upgrade() -> None:
         for statement in _sqlite_triggers():
             op.execute(statement)
     # The enrollments already stored enter the log as if just written; the first report folds them.
-    op.execute(f"INSERT INTO progress_changes ({', '.join(LOGGED)}, sign) SELECT {_derived('e')}, 1 FROM enrollments e")
+    op.execute(
+        f"INSERT INTO progress_changes ({', '.join(LOGGED)}, weight) "
+        f"SELECT {_derived('e')}, count(*) FROM enrollments e GROUP BY {_derived('e')}"
+    )
 
 
 def downgrade() -> None:
@@ -74,6 +78,7 @@ def downgrade() -> None:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER enrollments_progress_{event}")
     op.drop_table("progress_totals")
+    op.drop_index("ix_progress_days_year_day", table_name="progress_days")
     op.drop_table("progress_days")
     op.drop_table("progress_changes")
 
@@ -118,7 +123,7 @@ def _derived(row: str) -> str:
 
 
 def _sqlite_triggers() -> list[str]:
-    columns = f"{', '.join(LOGGED)}, sign"
+    columns = f"{', '.join(LOGGED)}, weight"
     old, new = _derived_columns("OLD", False), _derived_columns("NEW", False)
     changed = " OR ".join(f"({a}) IS NOT ({b})" for a, b in zip(old, new, strict=True))
     return [
@@ -134,16 +139,20 @@ def _sqlite_triggers() -> list[str]:
 
 def _postgresql_triggers() -> list[str]:
     """Statement-level triggers over the transition tables: a bulk load (COPY) or a bulk update logs its rows in
-    one set-based insert, not one call per row."""
-    columns = f"{', '.join(LOGGED)}, sign"
+    one set-based insert, not one call per row, alike rows as one change of their number (a village's roster,
+    registered on one day, is a few rows of the log)."""
+    columns = f"{', '.join(LOGGED)}, weight"
     old, new = ", ".join(_derived_columns("o", True)), ", ".join(_derived_columns("n", True))
+    logged = ", ".join(LOGGED)
     bodies = {
-        "insert": f"INSERT INTO progress_changes ({columns}) SELECT {new}, 1 FROM new_rows n",
-        "delete": f"INSERT INTO progress_changes ({columns}) SELECT {old}, -1 FROM old_rows o",
+        "insert": f"INSERT INTO progress_changes ({columns}) SELECT {new}, count(*) FROM new_rows n GROUP BY {new}",
+        "delete": f"INSERT INTO progress_changes ({columns}) SELECT {old}, -count(*) FROM old_rows o GROUP BY {old}",
         "update": (
-            f"INSERT INTO progress_changes ({columns}) SELECT v.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-            f"CROSS JOIN LATERAL (VALUES ({old}, -1), ({new}, 1)) AS v "
-            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+            f"INSERT INTO progress_changes ({columns}) SELECT {logged}, sum(weight) FROM ("
+            f"SELECT v.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+            f"CROSS JOIN LATERAL (VALUES ({old}, -1), ({new}, 1)) AS v ({logged}, weight) "
+            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})) AS changed "
+            f"GROUP BY {logged} HAVING sum(weight) <> 0"
         ),
     }
     referencing = {
