@@ -63,7 +63,9 @@ def live(engine: Engine, on: date) -> Counter[tuple[str, str, str]]:
 
 def kept(engine: Engine, on: date) -> tuple[Counter[tuple[str, str, str]], progress_counts.KeptCounts]:
     with engine.connect() as connection:
-        result = progress_counts.read(connection, 2018, "120119", on, on - timedelta(days=1), START)
+        result = progress_counts.read(
+            connection, 2018, "120119", on, on - timedelta(days=1), on - timedelta(days=7), START
+        )
     counts: Counter[tuple[str, str, str]] = Counter()
     for row in result.townships:
         if row.on:

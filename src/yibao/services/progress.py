@@ -24,7 +24,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
-from yibao.domain.progress import BAND_NAMES, band, completion, project, ranked
+from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
 from yibao.services.access import Permission, Principal
 from yibao.services.coverage import GoalProgress, base_population, goal_progress
 from yibao.services.policies import campaign_policy, district_policies
@@ -144,8 +144,9 @@ def progress_report(
     last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
     start, deadline = campaign_dates(policy)
     # Whoever reads folds the log of changes first; the counts are exact either way (see progress_counts).
-    progress_counts.fold(uow.session.get_bind())
-    kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, start)
+    progress_counts.fold(uow.session.get_bind().engine)
+    pace_from = on - timedelta(days=PACE_DAYS)
+    kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, pace_from, start)
     rows = _counts(kept)
     names = dict(
         uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all()

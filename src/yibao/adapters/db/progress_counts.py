@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Connection, Date, Engine, Integer, String, bindparam, column, text
 from sqlalchemy.exc import OperationalError
@@ -123,7 +123,7 @@ class TownshipCounts:
     measure: str
     on: int  # as of the end of the report's day
     before: int  # as of the last report
-    week_ago: int  # as of seven days before the report's day
+    week_ago: int  # as of the start of the recent pace (a week before the report's day)
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,11 @@ SELECT 'day', NULL, NULL, 'paid', day, sum(delta), 0, 0 FROM paid_days GROUP BY 
 """
 
 
-def read(connection: Connection, year: int, area: str, on: date, before: date, start: date) -> KeptCounts:
+def read(
+    connection: Connection, year: int, area: str, on: date, before: date, pace_from: date, start: date
+) -> KeptCounts:
     """The counts of the enrollments of ``year`` in the townships under ``area`` (a code prefix) as of the ends
-    of ``on``, ``before`` and a week before ``on``, and paid's change per day from ``start`` to ``on``."""
-    week_ago = on - timedelta(days=7)
+    of ``on``, ``before`` (the last report) and ``pace_from``, and paid's change per day from ``start`` to ``on``."""
     statement = (
         text(_READ.format(pending=contributions("pending_changes")))
         .bindparams(
@@ -199,8 +200,8 @@ def read(connection: Connection, year: int, area: str, on: date, before: date, s
             "area": f"{area}%",
             "on": on,
             "before": before,
-            "week_ago": week_ago,
-            "low": min(before, week_ago),
+            "week_ago": pace_from,
+            "low": min(before, pace_from),
             "start": start,
         },
     ).all()
