@@ -79,6 +79,20 @@ def create_app(context: AppContext) -> FastAPI:
     return app
 
 
+def settle_for_serving(app: FastAPI) -> FastAPI:
+    """Before a server process takes requests: the bundled plans parsed once, then everything alive so far moved
+    out of the garbage collector's reach (``gc.freeze``). Otherwise a full collection, set off by the objects a
+    large report makes, scans every module's objects again — measured at 150 ms added to one request in ten."""
+    import gc
+
+    from yibao.services.policies import list_policies
+
+    list_policies()
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 def app_from_environment() -> FastAPI:
     """An app factory for servers that start workers by import string (``uvicorn --factory --workers N``):
     the database from YIBAO_DATABASE_URL, the clock from YIBAO_CLOCK (ISO 8601) if set."""
@@ -90,4 +104,4 @@ def app_from_environment() -> FastAPI:
 
     clock_setting = os.environ.get("YIBAO_CLOCK")
     clock = campaign_clock(parse_instant(clock_setting)) if clock_setting else system_clock
-    return create_app(AppContext(session_factory(make_engine(pool_size=20)), clock=clock))
+    return settle_for_serving(create_app(AppContext(session_factory(make_engine(pool_size=20)), clock=clock)))

@@ -48,6 +48,13 @@ GROUP BY insurance_year, measure, day, township_code, category
 ON CONFLICT (insurance_year, measure, day, township_code, category)
 DO UPDATE SET count = progress_days.count + excluded.count
 """
+_UPSERT_DISTRICT_DAYS = """
+INSERT INTO progress_district_days (insurance_year, measure, district_code, day, count)
+SELECT insurance_year, measure, substr(township_code, 1, 6), day, sum(delta) FROM {deltas} WHERE true
+GROUP BY insurance_year, measure, substr(township_code, 1, 6), day
+ON CONFLICT (insurance_year, measure, district_code, day)
+DO UPDATE SET count = progress_district_days.count + excluded.count
+"""
 _UPSERT_TOTALS = """
 INSERT INTO progress_totals (insurance_year, measure, township_code, category, count)
 SELECT insurance_year, measure, township_code, category, sum(delta) FROM {deltas} WHERE true
@@ -67,7 +74,7 @@ def fold(engine: Engine) -> int:
             if folded >= LARGE_FOLD:
                 # After a bulk load the planner's statistics still describe the empty tables, and PostgreSQL's log
                 # is left full of dead rows that every later read would scan until autovacuum came by.
-                tables = ("progress_changes", "progress_days", "progress_totals")
+                tables = ("progress_changes", "progress_days", "progress_totals", "progress_district_days")
                 if postgresql:
                     quiet = connection.execution_options(isolation_level="AUTOCOMMIT")
                     for table in tables:
@@ -91,6 +98,7 @@ def _fold_postgresql(connection: Connection) -> int:
             WITH moved AS (DELETE FROM progress_changes RETURNING *),
             deltas AS ({contributions("moved")}),
             days AS ({_UPSERT_DAYS.format(deltas="deltas")}),
+            district_days AS ({_UPSERT_DISTRICT_DAYS.format(deltas="deltas")}),
             totals AS ({_UPSERT_TOTALS.format(deltas="deltas")})
             SELECT count(*) FROM moved"""
         return int(connection.execute(text(statement)).scalar_one())
@@ -110,6 +118,7 @@ def _fold_sqlite(connection: Connection) -> int:
             source = f"(SELECT * FROM progress_changes WHERE id <= {int(last)})"
             deltas = f"({contributions(source)})"
             connection.execute(text(_UPSERT_DAYS.format(deltas=deltas)))
+            connection.execute(text(_UPSERT_DISTRICT_DAYS.format(deltas=deltas)))
             connection.execute(text(_UPSERT_TOTALS.format(deltas=deltas)))
             return connection.execute(text("DELETE FROM progress_changes WHERE id <= :last"), {"last": last}).rowcount
     finally:
@@ -122,8 +131,8 @@ class TownshipCounts:
     category: str
     measure: str
     on: int  # as of the end of the report's day
-    before: int  # as of the last report
-    week_ago: int  # as of the start of the recent pace (a week before the report's day)
+    before: int  # paid only: as of the last report
+    week_ago: int  # paid only: as of the start of the recent pace (a week before the report's day)
 
 
 @dataclass(frozen=True)
@@ -132,36 +141,41 @@ class KeptCounts:
     paid_by_day: dict[date, int]  # the change of paid on each day from the campaign's first
 
 
+# Only the rows a report needs: every measure's changes after its day (the cover that begins on 1 January), and
+# paid's since the earlier of the last report and the pace's start; the daily series from the district's rows.
 _READ = """
 WITH pending_changes AS (
-    SELECT * FROM progress_changes WHERE insurance_year = :year AND township_code LIKE :area
+    SELECT * FROM progress_changes WHERE insurance_year = :year AND township_code LIKE :townships
 ),
 pending AS ({pending}),
 per_unit AS (
-    SELECT township_code, category, measure, count AS total, 0 AS after_on, 0 AS after_before, 0 AS after_week
-    FROM progress_totals WHERE insurance_year = :year AND township_code LIKE :area
+    SELECT township_code, category, measure, count AS total, 0 AS after_on, 0 AS after_before, 0 AS after_pace
+    FROM progress_totals WHERE insurance_year = :year AND township_code LIKE :townships
     UNION ALL
-    SELECT township_code, category, measure, 0,
-        CASE WHEN day > :on THEN count ELSE 0 END,
+    SELECT township_code, category, measure, 0, count, count, count
+    FROM progress_days WHERE insurance_year = :year AND day > :on AND township_code LIKE :townships
+    UNION ALL
+    SELECT township_code, category, measure, 0, 0,
         CASE WHEN day > :before THEN count ELSE 0 END,
-        CASE WHEN day > :week_ago THEN count ELSE 0 END
-    FROM progress_days WHERE insurance_year = :year AND day > :low AND township_code LIKE :area
+        CASE WHEN day > :pace_from THEN count ELSE 0 END
+    FROM progress_days
+    WHERE insurance_year = :year AND measure = 'paid' AND day > :low AND day <= :on AND township_code LIKE :townships
     UNION ALL
     SELECT township_code, category, measure, delta,
         CASE WHEN day > :on THEN delta ELSE 0 END,
         CASE WHEN day > :before THEN delta ELSE 0 END,
-        CASE WHEN day > :week_ago THEN delta ELSE 0 END
+        CASE WHEN day > :pace_from THEN delta ELSE 0 END
     FROM pending
 ),
 paid_days AS (
-    SELECT day, count AS delta FROM progress_days
-    WHERE insurance_year = :year AND measure = 'paid' AND day >= :start AND day <= :on AND township_code LIKE :area
+    SELECT day, count AS delta FROM progress_district_days
+    WHERE insurance_year = :year AND measure = 'paid' AND district_code = :district AND day >= :start AND day <= :on
     UNION ALL
     SELECT day, delta FROM pending WHERE measure = 'paid' AND day >= :start AND day <= :on
 )
 SELECT 'unit' AS kind, township_code, category, measure, NULL AS day,
     sum(total) - sum(after_on) AS on_count, sum(total) - sum(after_before) AS before_count,
-    sum(total) - sum(after_week) AS week_count
+    sum(total) - sum(after_pace) AS pace_count
 FROM per_unit GROUP BY township_code, category, measure
 UNION ALL
 SELECT 'day', NULL, NULL, 'paid', day, sum(delta), 0, 0 FROM paid_days GROUP BY day
@@ -169,16 +183,16 @@ SELECT 'day', NULL, NULL, 'paid', day, sum(delta), 0, 0 FROM paid_days GROUP BY 
 
 
 def read(
-    connection: Connection, year: int, area: str, on: date, before: date, pace_from: date, start: date
+    connection: Connection, year: int, district: str, on: date, before: date, pace_from: date, start: date
 ) -> KeptCounts:
-    """The counts of the enrollments of ``year`` in the townships under ``area`` (a code prefix) as of the ends
+    """The counts of the enrollments of ``year`` in the townships of ``district`` (its six digits) as of the ends
     of ``on``, ``before`` (the last report) and ``pace_from``, and paid's change per day from ``start`` to ``on``."""
     statement = (
         text(_READ.format(pending=contributions("pending_changes")))
         .bindparams(
             bindparam("on", type_=Date),
             bindparam("before", type_=Date),
-            bindparam("week_ago", type_=Date),
+            bindparam("pace_from", type_=Date),
             bindparam("low", type_=Date),
             bindparam("start", type_=Date),
         )
@@ -190,24 +204,25 @@ def read(
             column("day", Date),
             column("on_count", Integer),
             column("before_count", Integer),
-            column("week_count", Integer),
+            column("pace_count", Integer),
         )
     )
     rows = connection.execute(
         statement,
         {
             "year": year,
-            "area": f"{area}%",
+            "townships": f"{district}%",
+            "district": district,
             "on": on,
             "before": before,
-            "week_ago": pace_from,
+            "pace_from": pace_from,
             "low": min(before, pace_from),
             "start": start,
         },
     ).all()
     townships = [
         TownshipCounts(
-            row.township_code, row.category, row.measure, int(row.on_count), int(row.before_count), int(row.week_count)
+            row.township_code, row.category, row.measure, int(row.on_count), int(row.before_count), int(row.pace_count)
         )
         for row in rows
         if row.kind == "unit"

@@ -5,7 +5,8 @@ Every figure of a report is "enrollments whose moment falls on or before day D a
 then", so each enrollment adds +1 on its moment's day and −1 on its cancellation's day, per measure. Triggers on
 ``enrollments`` (migration 0009) append each change to :class:`ProgressChange`, a log that costs a writer one small
 insert and never makes two writers wait for each other; the log is folded into :class:`ProgressDay` (the deltas
-per day) and :class:`ProgressTotal` (their sums) by whoever reads next.
+per day), :class:`ProgressTotal` (their sums) and :class:`ProgressDistrictDay` (a district's per day) by whoever
+reads next.
 """
 
 from __future__ import annotations
@@ -58,4 +59,16 @@ class ProgressTotal(Base):
     measure: Mapped[str] = mapped_column(String(12), primary_key=True)
     township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProgressDistrictDay(Base):
+    """The change of one measure on one day in a whole district (the campaign's daily series, read without
+    summing a thousand townships' rows)."""
+
+    __tablename__ = "progress_district_days"
+    insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)

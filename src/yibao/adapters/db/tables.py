@@ -45,6 +45,7 @@ from yibao.adapters.db.money_tables import Statement as Statement
 from yibao.adapters.db.money_tables import StatementLine as StatementLine
 from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
+from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
 
 ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")

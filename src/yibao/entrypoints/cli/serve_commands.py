@@ -36,9 +36,9 @@ def serve_app(url: str, clock_setting: str | None, host: str, port: int, workers
     engine.dispose()
     console.print(f"[green]✓[/] 网页：http://{host}:{port}/   接口：http://{host}:{port}/api/v1 （/openapi.json）")
     if workers == 1:
-        from yibao.entrypoints.server import create_app
+        from yibao.entrypoints.server import create_app, settle_for_serving
 
-        app = create_app(AppContext(session_factory(make_engine(url)), clock=_clock(clock_setting)))
+        app = settle_for_serving(create_app(AppContext(session_factory(make_engine(url)), clock=_clock(clock_setting))))
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     os.environ["YIBAO_DATABASE_URL"] = url

@@ -55,6 +55,17 @@ def upgrade() -> None:
             "insurance_year", "measure", "township_code", "category", name=op.f("pk_progress_totals")
         ),
     )
+    op.create_table(
+        "progress_district_days",
+        sa.Column("insurance_year", sa.Integer(), nullable=False),
+        sa.Column("measure", sa.String(length=12), nullable=False),
+        sa.Column("district_code", sa.String(length=6), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "insurance_year", "measure", "district_code", "day", name=op.f("pk_progress_district_days")
+        ),
+    )
     op.create_index("ix_progress_days_year_day", "progress_days", ["insurance_year", "day"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         for statement in _postgresql_triggers():
@@ -77,6 +88,7 @@ def downgrade() -> None:
     else:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER enrollments_progress_{event}")
+    op.drop_table("progress_district_days")
     op.drop_table("progress_totals")
     op.drop_index("ix_progress_days_year_day", table_name="progress_days")
     op.drop_table("progress_days")
