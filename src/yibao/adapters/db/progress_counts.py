@@ -105,21 +105,27 @@ def _fold_postgresql(connection: Connection) -> int:
 
 
 def _fold_sqlite(connection: Connection) -> int:
-    # SQLite has one writer at a time: rows up to the highest id committed now are a fixed set. Waiting for the
-    # lock would hold a page load behind an import, so the fold gives up at once instead.
+    # SQLite has one writer at a time. Waiting for the lock would hold a page load behind an import, so the fold
+    # takes the lock at once (BEGIN IMMEDIATE) or gives up.
     driver = connection.connection.dbapi_connection
     assert driver is not None
     driver.execute("PRAGMA busy_timeout = 0")
     try:
         with connection.begin():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
             last = connection.execute(text("SELECT max(id) FROM progress_changes")).scalar()
             if last is None:
                 return 0
             source = f"(SELECT * FROM progress_changes WHERE id <= {int(last)})"
-            deltas = f"({contributions(source)})"
-            connection.execute(text(_UPSERT_DAYS.format(deltas=deltas)))
-            connection.execute(text(_UPSERT_DISTRICT_DAYS.format(deltas=deltas)))
-            connection.execute(text(_UPSERT_TOTALS.format(deltas=deltas)))
+            # The deltas computed once, summed per key, for the three tables they go into.
+            connection.exec_driver_sql(
+                "CREATE TEMPORARY TABLE progress_fold AS "
+                "SELECT insurance_year, township_code, category, measure, day, sum(delta) AS delta "
+                f"FROM ({contributions(source)}) GROUP BY insurance_year, township_code, category, measure, day"
+            )
+            for upsert in (_UPSERT_DAYS, _UPSERT_DISTRICT_DAYS, _UPSERT_TOTALS):
+                connection.execute(text(upsert.format(deltas="temp.progress_fold")))
+            connection.exec_driver_sql("DROP TABLE temp.progress_fold")  # in the transaction: undone with it
             return connection.execute(text("DELETE FROM progress_changes WHERE id <= :last"), {"last": last}).rowcount
     finally:
         driver.execute("PRAGMA busy_timeout = 5000")  # as database.py sets it
