@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Date, Engine, Integer, String, bindparam, column, text
 from sqlalchemy.exc import OperationalError
@@ -131,8 +132,7 @@ def _fold_sqlite(connection: Connection) -> int:
         driver.execute("PRAGMA busy_timeout = 5000")  # as database.py sets it
 
 
-@dataclass(frozen=True)
-class TownshipCounts:
+class TownshipCounts(NamedTuple):  # a few thousand per report: a tuple is the cheapest to make
     township_code: str
     category: str
     measure: str

@@ -66,7 +66,12 @@ def upgrade() -> None:
             "insurance_year", "measure", "district_code", "day", name=op.f("pk_progress_district_days")
         ),
     )
-    op.create_index("ix_progress_days_year_day", "progress_days", ["insurance_year", "day"], unique=False)
+    op.create_index(
+        "ix_progress_days_year_day",
+        "progress_days",
+        ["insurance_year", "day", "measure", "township_code", "category", "count"],
+        unique=False,
+    )
     if op.get_bind().dialect.name == "postgresql":
         for statement in _postgresql_triggers():
             op.execute(statement)
