@@ -20,6 +20,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores foreign keys unless asked, per connection
     cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the one writer
     cursor.execute("PRAGMA busy_timeout = 5000")
+    # Temporary tables (staged keys, bulk updates) and the statement journals that each row of a bulk insert
+    # opens once enrollments have triggers, kept in memory instead of temporary files: a bulk insert into
+    # enrollments ran 60 % slower with them on disk. Set at connect: changing it later drops temporary tables.
+    cursor.execute("PRAGMA temp_store = MEMORY")
     cursor.close()
 
 
