@@ -94,6 +94,10 @@ def test_reconcile_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Mon
     command = ["reconcile", "import", str(statement), "--user", "caiwu", "--channel", "tax", *columns, *CLOCK]
     report = invoke(*command)
     assert report["state_counts"] == {"matched": 1, "no_such_notice": 1} and not report["replayed"]
+    engine = make_engine(url)
+    with engine.connect() as connection:  # the command folded the payment into the progress counts
+        assert connection.exec_driver_sql("SELECT count(*) FROM progress_changes").scalar_one() == 0
+    engine.dispose()
     assert invoke(*command)["replayed"]  # the same file again: the same statement, nothing new
     lines = invoke("reconcile", "lines", "--user", "caiwu")
     assert [line["transaction_id"] for line in lines] == ["T2"]

@@ -15,12 +15,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from db_fixtures import postgres_engine, sqlite_engine
 from households import BIESHAN, NOW, YUYANG, uow
 from principals import operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.progress_tables import ProgressChange
 from yibao.adapters.job_files import JobFiles, JobRecord
 from yibao.adapters.roster_files import ERROR_COLUMN, read_sheet
 from yibao.domain.errors import YibaoError
@@ -30,6 +32,7 @@ from yibao.entrypoints.server import create_app
 from yibao.services.access import Principal, Role
 from yibao.services.jobs import JobRunner, JobState
 from yibao.services.policies import get_policy
+from yibao.services.progress import FOLD_STEP
 from yibao.services.registry import seed_district
 from yibao.services.synthetic import roster
 from yibao.services.users import NewUser, add_user, login
@@ -73,6 +76,12 @@ def finished(client: TestClient, auth: str, job: dict[str, object]) -> dict[str,
     raise AssertionError(f"job {job['id']} did not finish")
 
 
+def _logged_changes(client: TestClient) -> int:
+    context: AppContext = client.app.state.context  # type: ignore[attr-defined]
+    with context.session_factory() as session:
+        return int(session.execute(select(func.count()).select_from(ProgressChange)).scalar_one())
+
+
 def upload(client: TestClient, auth: str, name: str, content: bytes, **form: str) -> dict[str, object]:
     response = client.post(
         "/api/v1/roster-imports",
@@ -97,6 +106,8 @@ def test_upload_poll_download_the_error_file_and_upload_the_fix(api: tuple[TestC
     expected = {row: code for row, code in planted.planted.items() if code not in NEEDS_DATABASE}
     assert {problem["row"]: problem["code"] for problem in result["problems"]} == expected
     assert result["created"] == len(planted.rows) - len(expected) and result["errors"] == len(expected)
+    # The job's last step folded what it wrote into the kept progress counts: no report has to.
+    assert done["step"] == FOLD_STEP and _logged_changes(client) == 0
 
     # The error file: the csv again with the error column; another township's operator cannot see the job.
     file_url = str(done["file_url"])

@@ -28,6 +28,7 @@ from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, proje
 from yibao.services.access import Permission, Principal
 from yibao.services.coverage import GoalProgress, base_population, goal_progress
 from yibao.services.policies import campaign_policy, district_policies
+from yibao.services.roster_report import Progress, no_progress
 
 CATEGORIES = ("general", "students", "special_groups")
 
@@ -124,6 +125,20 @@ def campaign_dates(policy: Policy) -> tuple[date, date | None]:
     if policy.targets.total is not None:
         return start, policy.targets.total.by
     return start, max(instant_closes(w.closes).date() for w in windows)
+
+
+FOLD_STEP = "更新进度统计"
+
+
+def fold_after_write(uow: UnitOfWork, progress: Progress = no_progress) -> int:
+    """Fold what a large write just committed (a roster, a department list, a statement) into the kept counts, as
+    the last step of that write's job: otherwise the first progress report after it would fold it inside a
+    clerk's request (seconds for a district's roster on SQLite). The number of changes folded; none where the
+    database is busy (the next reader folds them)."""
+    progress(FOLD_STEP, 0, 1)
+    folded = progress_counts.fold(uow.session.get_bind().engine)
+    progress(FOLD_STEP, 1, 1)
+    return folded
 
 
 def progress_report(

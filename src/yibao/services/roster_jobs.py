@@ -15,6 +15,7 @@ from yibao.services.department_lists import ListReport, ListRequest, department_
 from yibao.services.jobs import Job, JobRunner, JobView
 from yibao.services.payments import check_channel
 from yibao.services.policies import campaign_policy
+from yibao.services.progress import fold_after_write
 from yibao.services.reconciliation import StatementRequest, import_statement
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest
@@ -58,7 +59,9 @@ def start_roster_import(
 
     def run(job: Job) -> RosterReport:
         with unit_of_work(principal.username) as uow:
-            return import_roster(uow, principal, request, job.progress)
+            report = import_roster(uow, principal, request, job.progress)
+            fold_after_write(uow, job.progress)
+            return report
 
     params = {
         "file_name": request.file_name,
@@ -86,7 +89,9 @@ def start_list_import(
 
     def run(job: Job) -> ListReport:
         with unit_of_work(principal.username) as uow:
-            return import_department_list(uow, principal, request, job.progress)
+            report = import_department_list(uow, principal, request, job.progress)
+            fold_after_write(uow, job.progress)
+            return report
 
     params = {
         "file_name": request.file_name,
@@ -114,6 +119,7 @@ def start_statement_import(
     def work(job: Job) -> dict[str, Any]:
         with unit_of_work(principal.username) as uow:
             report = import_statement(uow, principal, request, job.progress)
+            fold_after_write(uow, job.progress)
         error_file = None
         if report.problems and report.sheet is not None:
             error_file = f"{Path(request.file_name).stem}-错误.{report.sheet.kind}"

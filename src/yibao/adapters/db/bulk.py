@@ -49,10 +49,39 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
             for part in stored.iter_slices(SLICE):
                 copy.write(part.write_csv(include_header=False))
         return
-    statement = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * stored.width)})"
     with _large_cache(connection):
-        for part in stored.iter_slices(SLICE):
-            connection.exec_driver_sql(statement, part.rows())
+        if _has_triggers(connection, table.name):
+            _insert_through_stage(connection, table.name, columns, stored)
+            return
+        _executemany(connection, table.name, columns, stored)
+
+
+def _executemany(connection: Connection, name: str, columns: str, stored: pl.DataFrame) -> None:
+    statement = f"INSERT INTO {name} ({columns}) VALUES ({', '.join('?' * stored.width)})"
+    for part in stored.iter_slices(SLICE):
+        connection.exec_driver_sql(statement, part.rows())
+
+
+def _has_triggers(connection: Connection, name: str) -> bool:
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? LIMIT 1", (name,)
+        ).first()
+    )
+
+
+def _insert_through_stage(connection: Connection, name: str, columns: str, stored: pl.DataFrame) -> None:
+    """SQLite runs a table's row triggers once per row either way, but under ``executemany`` each row is a
+    statement of its own, and every statement sets the trigger programs up again: loading the rows into a bare
+    temporary table first (in memory: ``temp_store``), then one ``INSERT … SELECT``, makes the triggers' share of
+    a bulk insert several times smaller."""
+    stage = f"stage_{uuid.uuid4().hex[:12]}"
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {stage} AS SELECT {columns} FROM {name} WHERE 0")
+    try:
+        _executemany(connection, stage, columns, stored)
+        connection.exec_driver_sql(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {stage} ORDER BY rowid")
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE {stage}")
 
 
 @contextmanager

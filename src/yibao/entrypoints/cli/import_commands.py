@@ -20,6 +20,7 @@ from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.department_lists import ListRequest, import_department_list
 from yibao.services.policies import campaign_policy
+from yibao.services.progress import fold_after_write
 from yibao.services.roster_import import import_roster
 from yibao.services.roster_report import RosterReport, RosterRequest, RowProblem
 from yibao.services.roster_template import roster_template
@@ -65,6 +66,7 @@ def roster_command(
             policy_id = policy or campaign_policy(township[:6], now.date()).id
             request = RosterRequest(file.name, file.read_bytes(), township, policy_id, channel, organization, dry_run)
             report = import_roster(uow, principal, request, progress)
+            fold_after_write(uow, progress)
         except YibaoError as error:
             fail(error, as_json=as_json)
     written = None
@@ -112,6 +114,7 @@ def list_command(
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             report = import_department_list(uow, acting_as(uow, user), request, progress)
+            fold_after_write(uow, progress)
         except YibaoError as error:
             fail(error, as_json=as_json)
     written = None

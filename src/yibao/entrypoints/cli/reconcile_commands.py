@@ -20,6 +20,7 @@ from yibao.entrypoints.cli.money_commands import Clock, Json, User, instant_opti
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services import statement_worklist
+from yibao.services.progress import fold_after_write
 from yibao.services.reconciliation import StatementRequest, import_statement
 from yibao.services.statement_worklist import LineView, ReconciliationReport
 from yibao.services.users import acting_as
@@ -58,6 +59,7 @@ def import_command(
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             report = import_statement(uow, acting_as(uow, user), request, progress)
+            fold_after_write(uow, progress)
         except YibaoError as error:
             fail(error, as_json=as_json)
     written = None
