@@ -129,6 +129,12 @@ SELECT 'enrolled_twice', 'here', en.id_number, en.name, en.resident_id, en.towns
        NULL, NULL, NULL, NULL
 FROM enrolled en WHERE en.id_number IN (SELECT id_number FROM enrolled GROUP BY id_number HAVING count(*) > 1)
 UNION ALL
+SELECT 'enrolled_twice', 'same_person', en.id_number, en.name, en.resident_id, en.township_code, en.village_code,
+       NULL, NULL, NULL, NULL
+FROM enrolled en JOIN (
+  SELECT name, birth_date FROM enrolled WHERE name IS NOT NULL AND birth_date IS NOT NULL
+  GROUP BY name, birth_date HAVING min(id_number) <> max(id_number)) alike USING (name, birth_date)
+UNION ALL
 SELECT 'deceased_enrolled', NULL, en.id_number, en.name, en.resident_id, en.township_code, en.village_code,
        d.list_id, d.event_date, NULL, NULL
 FROM enrolled en JOIN deaths d USING (id_number)

@@ -61,6 +61,14 @@ def test_every_planted_finding_is_found_exactly_on_every_engine(engine: Engine, 
             sorted(results[name] - expected)[:5],
         )
         assert sum(report.counts.values()) == len(expected)
+    with at(engine) as work:
+        suspected = [row for row in list_findings(work, admin(), YEAR, limit=None) if row.code == "same_person"]
+    pairs: dict[tuple[str, str], int] = {}
+    for row in suspected:  # each suspected person is found with the one who shares name and birth date
+        key = (row.name, row.id_number[6:14])
+        pairs[key] = pairs.get(key, 0) + 1
+        assert "疑似一人多号" in row.evidence
+    assert suspected and set(pairs.values()) == {2}
     # The first run opened them all; the later ones found the same and cleared none.
     with at(engine) as work:
         again = run_crosscheck(work, admin(), CrosscheckRequest(), data_directory=tmp_path)

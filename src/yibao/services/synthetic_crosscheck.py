@@ -35,19 +35,34 @@ class PlantedDistrict:
         return {(kind, code, number) for (kind, code), numbers in self.expected.items() for number in numbers}
 
 
+DAYS = 80 * 365  # the birth days of a synthetic district
+
+
+def _numbers(region: str, born: pl.Series, seq: pl.Series) -> pl.Series:
+    frame = pl.DataFrame({"born": born, "seq": seq}).with_columns(
+        first17=pl.lit(region) + pl.col("born").dt.strftime("%Y%m%d") + pl.col("seq").cast(pl.String).str.zfill(3)
+    )
+    return frame.select(pl.col("first17") + check_character_expr(pl.col("first17"))).to_series()
+
+
 def _ids(region: str, count: int, start: date) -> tuple[pl.Series, pl.Series]:
     """``count`` distinct valid ID numbers born over 80 years before ``start``, and their birth dates."""
     index = np.arange(count)
-    days = 80 * 365
     # A prime stride spreads even a small district over every age (29,200 days and 7,919 share no factor, so
-    # the first 29,200 people are born on distinct days; the sequence number tells the next ones apart).
-    offsets = (index * 7919) % days
-    born = pl.Series(np.datetime64(start - timedelta(days=days)) + offsets.astype("timedelta64[D]")).cast(pl.Date)
-    frame = pl.DataFrame({"born": born, "seq": (index // days) % 1000}).with_columns(
-        first17=pl.lit(region) + pl.col("born").dt.strftime("%Y%m%d") + pl.col("seq").cast(pl.String).str.zfill(3)
-    )
-    numbers = frame.select(pl.col("first17") + check_character_expr(pl.col("first17"))).to_series()
-    return numbers, born
+    # the first 29,200 people are born on distinct days; the sequence number — the cohort, index // DAYS — tells
+    # the next ones apart).
+    offsets = (index * 7919) % DAYS
+    born = pl.Series(np.datetime64(start - timedelta(days=DAYS)) + offsets.astype("timedelta64[D]")).cast(pl.Date)
+    return _numbers(region, born, pl.Series((index // DAYS) % 1000)), born
+
+
+def _names(rng: np.random.Generator, count: int) -> pl.Series:
+    """Names that look drawn at random but never repeat among people born on the same day (up to 600 a day, a
+    district of 17.5 million), so that no one is taken for someone else by name and birth date unless planted."""
+    index = np.arange(count)
+    shift = rng.integers(0, len(SURNAMES) * len(GIVEN), DAYS)  # each birth day starts somewhere else in the names
+    which = (index // DAYS + shift[(index * 7919) % DAYS]) % (len(SURNAMES) * len(GIVEN))
+    return pl.Series(np.array(SURNAMES)[which % len(SURNAMES)]) + pl.Series(np.array(GIVEN)[which // len(SURNAMES)])
 
 
 def planted_district(
@@ -69,7 +84,7 @@ def planted_district(
     age = pl.select(
         (year - born.dt.year()) - ((born.dt.month().cast(pl.Int32) * 100 + born.dt.day()) > 101).cast(pl.Int32)
     ).to_series()
-    names = pl.Series(rng.choice(SURNAMES, people)) + pl.Series(rng.choice(GIVEN, people))
+    names = _names(rng, people)
     town_index = rng.integers(0, len(townships), people)
     township = pl.Series(np.array(townships)[town_index])
     village = _villages(rng, townships, villages, town_index)
@@ -110,6 +125,7 @@ def planted_district(
         "tax_ok": pick(adults),
         "tax_missing": pick(adults),
         "tax_cash": pick(adults),
+        "same_person": pick(adults),
     }
     roles["never"] += pick(order, int(people * unenrolled_share))
     unenrolled = {*roles["lapsed"], *roles["never"], *roles["reason"], *roles["dead_unenrolled"]}
@@ -127,6 +143,18 @@ def planted_district(
             "age": age,
         }
     )
+    # Each "same_person" is enrolled a second time under a mistyped number: the same name and birth date, a
+    # sequence number no one born that day has (999 less the cohort; cohorts stay under 343 up to 10 million).
+    originals = person[roles["same_person"]]
+    cohort = pl.Series(np.array(roles["same_person"], dtype=np.int64) // DAYS)
+    twins = originals.with_columns(
+        id=pl.int_range(people + 1, people + 1 + originals.height, dtype=pl.Int64),
+        id_number=_numbers(region, originals["birth_date"], 999 - cohort),
+    )
+    roles["same_person_twin"] = list(range(people, people + twins.height))
+    person = pl.concat([person.with_columns(pl.col("id").cast(pl.Int64)), twins])
+    total = person.height
+    enrolled_mask = np.concatenate([enrolled_mask, np.ones(twins.height, dtype=bool)])
     registered = enrolled_mask.copy()
     registered[roles["special_unenrolled"]] = True
     residents = person.filter(pl.Series(registered)).select(
@@ -135,7 +163,7 @@ def planted_district(
     )
 
     def role(name: str) -> pl.Series:
-        mask = np.zeros(people, dtype=bool)
+        mask = np.zeros(total, dtype=bool)
         mask[roles[name]] = True
         return pl.Series(mask)
 
@@ -220,7 +248,7 @@ def planted_district(
     students = people_of("student_ok", "student_as_adult")
     tax_listed = people_of("tax_ok", "tax_unenrolled", "tax_cash")
     lists = {
-        "population": listed(person),
+        "population": listed(person[:people]),  # a mistyped number is in no register
         "deaths": pl.concat(
             [
                 listed(dead_before, event_date=death_dates(dead_before, date(year - 1, 10, 5))),
@@ -247,6 +275,7 @@ def planted_district(
         ("special_group_unenrolled", IDENTITY): numbers_of("special_unenrolled"),
         ("enrolled_twice", "310"): numbers_of("twice_310"),
         ("enrolled_twice", "390"): numbers_of("twice_390"),
+        ("enrolled_twice", "same_person"): numbers_of("same_person", "same_person_twin"),
         ("deceased_enrolled", None): numbers_of("dead_before"),
         ("subsidy_without_identity", None): numbers_of("subsidy_uncertified"),
         ("identity_without_subsidy", IDENTITY): numbers_of("flag_unsubsidised"),
