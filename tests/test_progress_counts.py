@@ -12,7 +12,9 @@ from time import monotonic
 from typing import cast
 
 import polars as pl
+from pytest import MonkeyPatch
 from sqlalchemy import Engine, Table, select
+from sqlalchemy.exc import OperationalError
 
 from households import uow
 from test_progress import add_enrolled
@@ -21,6 +23,7 @@ from yibao.adapters.db.bulk import bulk_insert, bulk_update, reserve_ids
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI, end_of_day
+from yibao.services.progress import FOLD_STEP, fold_after_write
 from yibao.services.registry import seed_district
 
 TOWNSHIPS = ["120119100000", "120119101000", "120119106000"]
@@ -223,6 +226,26 @@ def test_a_busy_writer_does_not_hold_the_report(engine: Engine) -> None:
         assert counts == live(engine, date(2018, 2, 1)) and sum(counts.values()) == 2  # registered, assessed
         holder.rollback()
     assert progress_counts.fold(engine) == 1
+
+
+def test_a_failed_fold_after_an_import_leaves_the_import_done(engine: Engine, monkeypatch: MonkeyPatch) -> None:
+    """The fold an import job runs last is a courtesy to the next report: if it fails, the job still succeeds
+    (its write is committed) and the report counts the log itself."""
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+        add_enrolled(work, idnumber.make("120119", date(1970, 1, 1), 14), TOWNSHIPS[0], moment(random.Random(2)))
+        work.commit()
+
+    def broken(_engine: Engine) -> int:
+        raise OperationalError("fold", {}, Exception("server closed the connection"))
+
+    steps: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(progress_counts, "fold", broken)
+    with uow(engine, "admin") as work:
+        assert fold_after_write(work, lambda *step: steps.append(step)) == 0
+    assert steps == [(FOLD_STEP, 0, 1), (FOLD_STEP, 1, 1)]
+    counts, _ = kept(engine, date(2018, 2, 1))
+    assert counts == live(engine, date(2018, 2, 1)) and sum(counts.values()) == 2
 
 
 def test_a_day_boundary_in_shanghai(engine: Engine) -> None:
