@@ -32,6 +32,8 @@ from yibao.services.coverage import GoalProgress, base_population, goal_progress
 from yibao.services.policies import campaign_policy, district_policies
 from yibao.services.roster_report import Progress, no_progress
 
+log = logging.getLogger(__name__)
+
 CATEGORIES = ("general", "students", "special_groups")
 
 
@@ -128,8 +130,6 @@ def campaign_dates(policy: Policy) -> tuple[date, date | None]:
         return start, policy.targets.total.by
     return start, max(instant_closes(w.closes).date() for w in windows)
 
-
-log = logging.getLogger(__name__)
 
 FOLD_STEP = "更新进度统计"
 
