@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.domain.idnumber_bulk import mask_column, validate_id_numbers
+from yibao.domain.idnumber_bulk import mask_column, region_status_expr, validate_id_numbers
+from yibao.domain.region_codes_data import CURRENT, HISTORICAL
 
 ON = date(2024, 1, 1)
 
@@ -98,12 +99,12 @@ def test_any_other_check_character_is_rejected(region: str, birth: date, sequenc
         assert not idnumber.is_valid(number[:-1] + last, on=ON)
 
 
-def _scalar_outcome(raw: str) -> tuple[str | None, str | None]:
+def _scalar_outcome(raw: str) -> tuple[str | None, str | None, str | None]:
     try:
         resident = idnumber.parse(raw, on=ON)
     except YibaoError as error:
-        return error.code, None
-    return None, resident.number
+        return error.code, None, None
+    return None, resident.number, resident.region_status.value
 
 
 id_like = st.one_of(
@@ -122,11 +123,24 @@ id_like = st.one_of(
 @given(st.lists(id_like, min_size=1, max_size=40))
 def test_bulk_check_agrees_with_scalar_check(numbers: list[str]) -> None:
     frame = validate_id_numbers(pl.DataFrame({"raw": numbers}), "raw", on=ON)
-    for raw, (error, number) in zip(numbers, frame.select("id_error", "id_number").rows(), strict=True):
-        expected_error, expected_number = _scalar_outcome(raw)
+    outcomes = frame.select("id_error", "id_number", "region_status").rows()
+    for raw, (error, number, status) in zip(numbers, outcomes, strict=True):
+        expected_error, expected_number, expected_status = _scalar_outcome(raw)
         assert error == expected_error, raw
         if expected_error is None:
-            assert number == expected_number
+            assert (number, status) == (expected_number, expected_status)
+
+
+def test_region_status_of_every_code_as_the_scalar_check_gives_it() -> None:
+    codes = sorted({*CURRENT, *HISTORICAL, "000000", "120100", "999999", "110199"})
+    bulk = pl.DataFrame({"code": codes}).select(region_status_expr(pl.col("code"))).to_series().to_list()
+    assert bulk == [idnumber.region_status(code).value for code in codes]
+    assert {"current", "historical", "unknown"} <= set(bulk)
+
+
+def test_region_status_of_what_is_no_code_is_null() -> None:
+    frame = pl.DataFrame({"code": ["12A119", "", None, "-12345", "１２０１１９"]}, schema={"code": pl.String})
+    assert frame.select(region_status_expr(pl.col("code"))).to_series().to_list() == [None] * 5
 
 
 @given(st.lists(st.text(alphabet="0123456789X*电话-", max_size=20), max_size=30))

@@ -17,8 +17,7 @@ from yibao.domain.region_codes_data import CURRENT, HISTORICAL
 _FULL_WIDTH = [chr(0xFF10 + d) for d in range(10)] + ["Ｘ", "ｘ"]
 _ASCII = [str(d) for d in range(10)] + ["X", "X"]
 _CHECK_SERIES = pl.Series(list(CHECK_CHARACTERS), dtype=pl.String)
-_CURRENT_CODES = pl.Series(list(CURRENT), dtype=pl.String)
-_HISTORICAL_CODES = pl.Series(list(HISTORICAL), dtype=pl.String)
+_REGION_STATUSES = pl.Series(["unknown", "historical", "current"], dtype=pl.String)
 
 ID_COLUMNS = ("id_number", "id_error", "birth_date", "sex", "region_code", "region_status", "id_upgraded")
 
@@ -32,6 +31,25 @@ def _chunk_table(start: int, length: int) -> pl.Series:
     values = pl.int_range(0, 10**length, dtype=pl.UInt32, eager=True)
     digits = [(values // 10 ** (length - 1 - j) % 10) * WEIGHTS[start + j] for j in range(length)]
     return pl.select(pl.sum_horizontal(digits).cast(pl.UInt16)).to_series()
+
+
+@cache
+def _region_status_table() -> pl.Series:
+    """The status of every six-digit region code, index = the code's integer value (0 unknown, 1 historical,
+    2 current): a lookup by position costs the same for three rows as for a million, where ``is_in`` over the
+    ~3,000 codes builds a hash set at every run — most of the ID check's time on a counter household."""
+    status = [0] * 10**6
+    for code in HISTORICAL:
+        status[int(code)] = 1
+    for code in CURRENT:  # a code both current and historical is current
+        status[int(code)] = 2
+    return pl.Series(status, dtype=pl.UInt8)
+
+
+def region_status_expr(region: pl.Expr) -> pl.Expr:
+    """``current``, ``historical`` or ``unknown`` for a column of six-digit region codes."""
+    index = pl.lit(_region_status_table()).gather(region.str.to_integer(strict=False, dtype=pl.UInt32))
+    return pl.lit(_REGION_STATUSES).gather(index)
 
 
 def check_character_expr(first17: pl.Expr) -> pl.Expr:
@@ -98,13 +116,7 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
                 .otherwise(pl.lit("female"))
             ),
             region_code=pl.when(ok).then(region),
-            region_status=pl.when(ok).then(
-                pl.when(region.is_in(_CURRENT_CODES.implode()))
-                .then(pl.lit("current"))
-                .when(region.is_in(_HISTORICAL_CODES.implode()))
-                .then(pl.lit("historical"))
-                .otherwise(pl.lit("unknown"))
-            ),
+            region_status=pl.when(ok).then(region_status_expr(region)),
             id_upgraded=pl.col("_is15") & ok,
         )
         .drop("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
