@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import cast
 
 import polars as pl
-from sqlalchemy import JSON, Column, Engine, MetaData, String, Table, func, select, text
+from sqlalchemy import JSON, Engine, String, Table, func, select, text
 
-from bench_roster_import import NOW, POLICY, database  # the script's own folder
+from bench_roster_import import NOW, POLICY, bare_table, database  # the script's own folder
 from yibao.adapters.db.bulk import bulk_insert, bulk_update
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.money_tables import Payment, PaymentAllocation, StatementLine
@@ -182,7 +182,7 @@ def floor(engine: Engine, audit_from: int) -> dict[str, tuple[float, int]]:
             query = select(*columns)
             if model is AuditEntry:
                 query = query.where(AuditEntry.id > audit_from)
-            frames.append((_bare(table), pl.read_database(query, connection, infer_schema_length=None)))
+            frames.append((bare_table(table, "floor_"), pl.read_database(query, connection, infer_schema_length=None)))
         enrollments = cast(Table, Enrollment.__table__)
         covered = pl.read_database(
             select(*[enrollments.c[name] for name in COVERED]).where(Enrollment.state == "effective"), connection
@@ -194,15 +194,11 @@ def floor(engine: Engine, audit_from: int) -> dict[str, tuple[float, int]]:
             bulk_insert(connection, table, frame)
             spent[table.name] = (time.perf_counter() - started, frame.height)
         started = time.perf_counter()
-        bulk_update(connection, _bare(enrollments), covered)
+        bulk_update(connection, bare_table(enrollments, "floor_"), covered)
         spent["enrollments (update)"] = (time.perf_counter() - started, covered.height)
         started = time.perf_counter()
     spent["commit"] = (time.perf_counter() - started, 0)
     return spent
-
-
-def _bare(table: Table) -> Table:
-    return Table(f"floor_{table.name}", MetaData(), *[Column(column.name, column.type) for column in table.columns])
 
 
 def main() -> None:

@@ -158,7 +158,13 @@ def raw_load(source: Engine, kind: str, folder: Path) -> tuple[float, float, int
 def _bare(connection: Connection, table: Table) -> Table:
     """An empty copy of ``table``'s columns and nothing else (``CREATE TABLE … AS`` copies no key or index)."""
     connection.exec_driver_sql(f"CREATE TABLE bare_{table.name} AS SELECT * FROM {table.name} WHERE 1 = 0")
-    return Table(f"bare_{table.name}", MetaData(), *[Column(column.name, column.type) for column in table.columns])
+    return bare_table(table, "bare_")
+
+
+def bare_table(table: Table, prefix: str) -> Table:
+    """``table``'s columns under ``prefix`` + its name, with no key, index or constraint: for bulk writes into a
+    bare copy made with ``CREATE TABLE … AS``."""
+    return Table(f"{prefix}{table.name}", MetaData(), *[Column(column.name, column.type) for column in table.columns])
 
 
 def main() -> None:
