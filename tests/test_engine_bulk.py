@@ -93,3 +93,26 @@ def test_invalid_id_numbers_are_rows_not_crashes() -> None:
     assert not [name for name in result.columns if name.startswith("_")]  # no helper columns leak out
     assert result["reason"].to_list() == ["id_number_invalid", "id_number_invalid", None]
     assert result["id_error"].to_list() == ["ID_NUMBER_CHECK_DIGIT", "ID_NUMBER_FORMAT", None]
+
+
+def test_rules_sharing_a_condition_share_one_term_and_keep_their_bits() -> None:
+    for policy_id in (
+        "tianjin-jizhou-2018",
+        "tengzhou-jinghe-2019",
+        "tianjin-ninghe-2023",
+        "tianjin-jinghai-2022",
+        "kunming-songming-2018",
+    ):
+        policy = get_policy(policy_id)
+        rules = fired.rule_bits(policy)
+        words = fired._word_terms(policy)
+        assert len(words) == len(fired.mask_names(policy))
+        for word, terms in enumerate(words):
+            in_word = rules[word * fired.BITS_PER_WORD : (word + 1) * fired.BITS_PER_WORD]
+            bits = [bits for _, bits in terms]
+            assert sum(bits) == (1 << len(in_word)) - 1  # every rule's bit once, in one term
+            assert all(a & b == 0 for i, a in enumerate(bits) for b in bits[i + 1 :])
+            for condition, term_bits in terms:
+                for position, (rule_id, rule_condition) in enumerate(in_word):
+                    assert bool(term_bits >> position & 1) == rule_condition.meta.eq(condition), rule_id
+        assert sum(len(terms) for terms in words) < len(rules)  # some rules do share a condition

@@ -72,7 +72,21 @@ def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr)
 
 
 def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> pl.LazyFrame:
-    """:func:`validate_id_numbers` as a step of a larger lazy query (the policy engine's first step)."""
+    """:func:`validate_id_numbers` as a step of a larger lazy query."""
+    for step in id_check_steps(column, on=on):
+        frame = frame.with_columns(step)
+    return frame.drop(ID_TEMPORARIES).drop(column if column != "id_number" else [])
+
+
+# Working columns of the check; a caller running :func:`id_check_steps` itself drops them when done.
+ID_TEMPORARIES = ("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
+
+
+def id_check_steps(column: str, *, on: date | pl.Expr) -> list[list[pl.Expr]]:
+    """The check as successive ``with_columns`` steps, each seeing the columns of the steps before.
+
+    For a caller that builds the steps once and runs them many times (the policy engine, whose counter
+    households cost more to describe than to compute). The working columns are :data:`ID_TEMPORARIES`."""
     on_expr = on if isinstance(on, pl.Expr) else pl.lit(on, dtype=pl.Date)
     given = pl.col(column).cast(pl.String)
     # Most numbers arrive clean; only the others pay for full-width conversion, trimming and upper-casing.
@@ -83,16 +97,8 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
     )
     is15 = raw.str.contains(r"^[0-9]{15}$")
     first17 = pl.when(is15).then(raw.str.slice(0, 6) + "19" + raw.str.slice(6, 9)).otherwise(raw.str.slice(0, 17))
-    checked = frame.with_columns(
-        _raw=raw,
-        _first17=first17,
-        _is15=is15.fill_null(False),
-        _well_formed=(is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False),
-    ).with_columns(_expected=check_character_expr(pl.col("_first17")))
     number = pl.when(pl.col("_is15")).then(pl.col("_first17") + pl.col("_expected")).otherwise(pl.col("_raw"))
     parsed = pl.col("_first17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    birth = pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed)
-    checked = checked.with_columns(_number=number, _birth=birth)
     error = (
         pl.when(~pl.col("_well_formed"))
         .then(pl.lit("ID_NUMBER_FORMAT"))
@@ -105,23 +111,31 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
     )
     region = pl.col("_number").str.slice(0, 6)
     ok = pl.col("id_error").is_null()
-    return (
-        checked.with_columns(id_error=error)
-        .with_columns(
-            id_number=pl.when(pl.col("_well_formed")).then(pl.col("_number")).otherwise(pl.col("_raw")),
-            birth_date=pl.when(ok).then(pl.col("_birth")),
-            sex=pl.when(ok).then(
+    return [
+        [
+            raw.alias("_raw"),
+            first17.alias("_first17"),
+            is15.fill_null(False).alias("_is15"),
+            (is15 | raw.str.contains(r"^[0-9]{17}[0-9X]$")).fill_null(False).alias("_well_formed"),
+        ],
+        [check_character_expr(pl.col("_first17")).alias("_expected")],
+        [number.alias("_number"), pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed).alias("_birth")],
+        [error.alias("id_error")],
+        [
+            pl.when(pl.col("_well_formed")).then(pl.col("_number")).otherwise(pl.col("_raw")).alias("id_number"),
+            pl.when(ok).then(pl.col("_birth")).alias("birth_date"),
+            pl.when(ok)
+            .then(
                 pl.when(pl.col("_number").str.slice(16, 1).cast(pl.Int8) % 2 == 1)
                 .then(pl.lit("male"))
                 .otherwise(pl.lit("female"))
-            ),
-            region_code=pl.when(ok).then(region),
-            region_status=pl.when(ok).then(region_status_expr(region)),
-            id_upgraded=pl.col("_is15") & ok,
-        )
-        .drop("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
-        .drop(column if column != "id_number" else [])
-    )
+            )
+            .alias("sex"),
+            pl.when(ok).then(region).alias("region_code"),
+            pl.when(ok).then(region_status_expr(region)).alias("region_status"),
+            (pl.col("_is15") & ok).alias("id_upgraded"),
+        ],
+    ]
 
 
 def mask_column(number: pl.Expr) -> pl.Expr:

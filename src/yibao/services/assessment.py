@@ -19,7 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.engine import fired
 from yibao.domain.engine.assess import assess
-from yibao.domain.engine.inputs import SHANGHAI_DATETIME
+from yibao.domain.engine.inputs import RESIDENT_SCHEMA
 from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.timeutil import as_shanghai
@@ -57,18 +57,16 @@ def _assess_now(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any
         {
             "id_number": [item.id_number for item in inputs],
             "registered_at": [as_shanghai(item.registered_at) for item in inputs],
+            "paid_at": [as_shanghai(item.paid_at) if item.paid_at else None for item in inputs],
             "category": [item.category for item in inputs],
             "tier": [item.tier for item in inputs],
             "identities": [list(item.identities) for item in inputs],
+            "employee_insurance_ended": [None] * len(inputs),
             "channel": [item.channel for item in inputs],
-            "paid_at": [as_shanghai(item.paid_at) if item.paid_at else None for item in inputs],
+            "residency": [None] * len(inputs),
+            "in_employee_insurance": [None] * len(inputs),
         },
-        schema_overrides={
-            "identities": pl.List(pl.String),
-            "category": pl.String,
-            "tier": pl.String,
-            "paid_at": SHANGHAI_DATETIME,
-        },
+        schema=RESIDENT_SCHEMA,
     )
     return list(assess(policy, frame).iter_rows(named=True))
 

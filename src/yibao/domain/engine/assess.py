@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from yibao.domain.engine import benefit, enrollment, fired, subsidy
+from yibao.domain.engine.common import lookup
 from yibao.domain.engine.inputs import SHANGHAI_DATETIME, conform
-from yibao.domain.idnumber_bulk import with_id_checks
+from yibao.domain.idnumber_bulk import id_check_steps
 from yibao.domain.policy.memo import per_policy
 from yibao.domain.policy.model import Policy
 
@@ -42,8 +43,7 @@ def assess(policy: Policy, residents: pl.DataFrame) -> pl.DataFrame:
     ID-number columns (``id_error``, ``birth_date``, ``sex``, ``region_status``…).
     """
     frame = conform(residents)
-    checked = with_id_checks(frame.lazy(), "id_number", on=pl.col("registered_at").dt.date())
-    query = _plan(policy).apply(enrollment.with_dates(checked))
+    query = _plan(policy).apply(frame.lazy())
     # A counter household is a few rows: there the optimizer costs more than it saves; a township's renewals
     # gain from it (common subexpressions are many).
     small = frame.height <= SMALL_FRAME_ROWS
@@ -69,6 +69,8 @@ def _plan(policy: Policy) -> _Plan:
     group_ids = [group.id for group in policy.assisted.groups]
     extras = policy.benefit_period.extras
     steps: tuple[list[pl.Expr], ...] = (
+        *id_check_steps("id_number", on=pl.col("registered_at").dt.date()),
+        *enrollment.date_steps(),
         [enrollment.newborn_qualifies(policy).alias("newborn_qualifies")],
         enrollment.with_category(policy),
         subsidy.match_columns(policy),
@@ -98,11 +100,7 @@ def _plan(policy: Policy) -> _Plan:
             pl.when(pl.col("eligible")).then(pl.col("benefit_start")).alias("benefit_start"),
             pl.when(pl.col("eligible")).then(pl.lit(policy.benefit_period.end, dtype=pl.Date)).alias("benefit_end"),
             pl.when(pl.col("eligible") & (pl.col("assisted_subsidy_fen") > 0))
-            .then(
-                pl.col("assisted_group_index").replace_strict(
-                    dict(enumerate(group_ids)), default=None, return_dtype=pl.String
-                )
-            )
+            .then(lookup(pl.col("assisted_group_index"), dict(enumerate(group_ids)), pl.String()))
             .alias("assisted_group"),
             (
                 pl.concat_list([pl.when(pl.col(f"_extra_{e.id}")).then(pl.lit(e.id)) for e in extras]).list.drop_nulls()
@@ -114,6 +112,5 @@ def _plan(policy: Policy) -> _Plan:
     )
     unfinished = _Plan(steps, ())
     empty = conform(pl.DataFrame(schema={"id_number": pl.String, "registered_at": SHANGHAI_DATETIME}))
-    dated = with_id_checks(empty.lazy(), "id_number", on=pl.col("registered_at").dt.date())
-    names = unfinished.apply(enrollment.with_dates(dated)).collect_schema().names()  # the inputs' names do not matter
+    names = unfinished.apply(empty.lazy()).collect_schema().names()  # the inputs' names do not matter
     return _Plan(steps, tuple(name for name in names if name.startswith("_")))

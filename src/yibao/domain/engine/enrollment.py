@@ -14,17 +14,21 @@ from yibao.domain.policy.model import Policy, Window
 INDIVIDUAL = "individual"
 
 
-def with_dates(frame: pl.LazyFrame) -> pl.LazyFrame:
+def date_steps() -> list[list[pl.Expr]]:
+    """The dates and defaults every later step reads, as ``with_columns`` steps."""
     paid_at = pl.coalesce(pl.col("paid_at"), pl.col("registered_at"))
-    return frame.with_columns(
-        paid_at=paid_at,
-        registered_on=pl.col("registered_at").dt.date(),
-        paid_on=paid_at.dt.date(),
-        channel=pl.col("channel").fill_null(INDIVIDUAL),
-        residency=pl.col("residency").fill_null("local_hukou"),
-        in_employee_insurance=pl.col("in_employee_insurance").fill_null(False),
-        identities=pl.col("identities").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    ).with_columns(age=age_on(pl.col("birth_date"), pl.col("registered_on")))
+    return [
+        [
+            paid_at.alias("paid_at"),
+            pl.col("registered_at").dt.date().alias("registered_on"),
+            paid_at.dt.date().alias("paid_on"),
+            pl.col("channel").fill_null(INDIVIDUAL).alias("channel"),
+            pl.col("residency").fill_null("local_hukou").alias("residency"),
+            pl.col("in_employee_insurance").fill_null(False).alias("in_employee_insurance"),
+            pl.col("identities").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("identities"),
+        ],
+        [age_on(pl.col("birth_date"), pl.col("registered_on")).alias("age")],
+    ]
 
 
 def newborn_qualifies(policy: Policy) -> pl.Expr:
