@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 
-from yibao.adapters.db.tables import Area, AuditEntry, Enrollment, Resident
+from yibao.adapters.db.tables import Area, Enrollment, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
@@ -254,25 +254,8 @@ def _insert_renewals(uow: UnitOfWork, policy: Policy, township_code: str, rows: 
 
 
 def _audit_many(uow: UnitOfWork, action: str, entries: list[tuple[int, dict[str, Any]]]) -> None:
-    """One audit entry per enrollment, in one executemany (the bulk paths create records, so no "before")."""
-    if not entries:
-        return
-    at = uow.now.astimezone(UTC)
-    uow.session.execute(
-        insert(AuditEntry),
-        [
-            {
-                "at": at,
-                "actor": uow.actor,
-                "action": action,
-                "entity": "enrollment",
-                "entity_id": str(entity_id),
-                "before": None,
-                "after": after,
-            }
-            for entity_id, after in entries
-        ],
-    )
+    """One audit entry per enrollment, in one statement (the bulk paths create records, so no "before")."""
+    uow.audit_many([(action, "enrollment", entity_id, None, after) for entity_id, after in entries])
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
@@ -297,46 +297,82 @@ def _write(
     residents: list[Resident],
     assessed: list[dict[str, Any]],
 ) -> list[_Written]:
-    """A few set-wise INSERTs whatever the household's size: the household with its new residents, then the
-    members, identity flags and enrollments, then the audit entries (flushed at commit)."""
+    """One INSERT per table whatever the household's size (household, new residents, members, identity flags,
+    enrollments, audit entries), each returning the rows it wrote where the answer needs them.
+
+    Bulk INSERT … RETURNING rather than the session's unit of work: on the counter's busiest path the unit of
+    work's bookkeeping for a dozen new objects cost more than the statements themselves."""
     session = uow.session
-    household = Household(
-        township_code=request.township_code,
-        village_code=request.village_code,
-        number=request.household_number,
-        address=request.address,
+    household = session.scalars(
+        insert(Household).returning(Household),
+        [
+            {
+                "township_code": request.township_code,
+                "village_code": request.village_code,
+                "number": request.household_number,
+                "address": request.address,
+            }
+        ],
+    ).one()
+    new_rows = [
+        {key: getattr(resident, key) for key in _NEW_RESIDENT_FIELDS} for resident in residents if resident.id is None
+    ]
+    created = (
+        session.scalars(insert(Resident).returning(Resident, sort_by_parameter_order=True), new_rows).all()
+        if new_rows
+        else []
     )
-    created = [resident for resident in residents if resident.id is None]
-    session.add_all([household, *created])
-    session.flush()
-    uow.audit("create", "household", household.id, None, {"township_code": request.township_code})
-    for resident in created:
-        uow.audit("create", "resident", resident.id, None, resident_record(resident))
+    stored = {resident.id_number: resident for resident in created}
+    residents = [stored.get(resident.id_number, resident) for resident in residents]
+    session.execute(
+        insert(HouseholdMember),
+        [
+            {"household_id": household.id, "resident_id": resident.id, "relation": member.relation}
+            for member, resident in zip(request.members, residents, strict=True)
+        ],
+    )
+    flags = [
+        {"resident_id": resident.id, "identity": identity, "source": "counter"}
+        for member, resident in zip(request.members, residents, strict=True)
+        for identity in member.identities
+    ]
+    if flags:
+        session.execute(insert(IdentityFlag), flags)
     organization_id = principal.organization_id if principal.role is Role.INSTITUTION else request.organization_id
-    written = []
-    for member, resident, result in zip(request.members, residents, assessed, strict=True):
-        session.add(HouseholdMember(household_id=household.id, resident_id=resident.id, relation=member.relation))
-        session.add_all(
-            IdentityFlag(resident_id=resident.id, identity=identity, source="counter") for identity in member.identities
-        )
-        enrollment = Enrollment(
-            resident_id=resident.id,
-            household_id=household.id,
-            insurance_year=policy.insurance_year,
-            township_code=request.township_code,
-            channel=request.channel,
-            organization_id=organization_id,
-            state="assessed",
-            registered_at=as_shanghai(request.registered_at),
-            assessed_at=uow.now,
-            **frozen_fields(policy, result),
-        )
-        session.add(enrollment)
-        written.append(_Written(member, resident, enrollment, household))
-    session.flush()
-    for item in written:
-        uow.audit("enroll", "enrollment", item.enrollment.id, None, summary(item.enrollment))
+    enrollments = session.scalars(
+        insert(Enrollment).returning(Enrollment, sort_by_parameter_order=True),
+        [
+            {
+                "resident_id": resident.id,
+                "household_id": household.id,
+                "insurance_year": policy.insurance_year,
+                "township_code": request.township_code,
+                "channel": request.channel,
+                "organization_id": organization_id,
+                "state": "assessed",
+                "registered_at": as_shanghai(request.registered_at),
+                "assessed_at": uow.now,
+                **frozen_fields(policy, result),
+            }
+            for resident, result in zip(residents, assessed, strict=True)
+        ],
+    ).all()
+    written = [
+        _Written(member, resident, enrollment, household)
+        for member, resident, enrollment in zip(request.members, residents, enrollments, strict=True)
+    ]
+    uow.audit_many(
+        [
+            ("create", "household", household.id, None, {"township_code": request.township_code}),
+            *[("create", "resident", resident.id, None, resident_record(resident)) for resident in created],
+            *[("enroll", "enrollment", item.enrollment.id, None, summary(item.enrollment)) for item in written],
+        ]
+    )
     return written
+
+
+# The columns a new resident is written with (the others take their defaults).
+_NEW_RESIDENT_FIELDS = ("id_number", "name", "sex", "birth_date", "phone", "address", "township_code", "village_code")
 
 
 def enroll_household_view(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> EnrolledHouseholdView:
