@@ -10,6 +10,10 @@ the same use case called in-process (no HTTP, one thread), to show what the HTTP
 Ceiling in the same run: as many ``GET /api/v1/me`` — a request that authenticates its bearer token and does
 nothing else — through the same server from the same clients. No counter registration, which authenticates the
 same way and then checks, assesses and writes a household, can be answered faster on this machine than that.
+
+Where the CPU goes, for both: the CPU time the server's workers, PostgreSQL's processes and the client used during
+the run (from /proc), per request. Their sum against the machine's cores bounds the rate: at 200 households/s
+on 2 cores, everything a household costs must fit in 10 ms of CPU.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx2 as httpx
 from sqlalchemy import text
@@ -85,8 +91,55 @@ def in_process_baseline(url: str, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def hammer(send: Callable[[int], None], numbers: range) -> tuple[float, float]:
-    """``send`` for every number, from the bench's clients at once: requests per second and p95 in ms."""
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(name: str) -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == name:
+                pids.append(int(comm.parent.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return pids
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
+    ]
+
+
+@dataclass(frozen=True)
+class Run:
+    rate: float  # requests per second
+    p95_ms: float
+    server_cpu_ms: float  # per request: the server's worker processes
+    database_cpu_ms: float  # PostgreSQL's processes
+    client_cpu_ms: float  # this process: the client threads
+
+    @property
+    def total_cpu_ms(self) -> float:
+        return self.server_cpu_ms + self.database_cpu_ms + self.client_cpu_ms
+
+    def cpu_line(self) -> str:
+        cores = os.cpu_count() or 1
+        return (
+            f"CPU per request: server {self.server_cpu_ms:.1f} ms + PostgreSQL {self.database_cpu_ms:.1f} ms + "
+            f"client {self.client_cpu_ms:.1f} ms = {self.total_cpu_ms:.1f} ms; {cores} cores at full use: "
+            f"at most {cores * 1000 / self.total_cpu_ms:.0f}/s"
+        )
+
+
+def hammer(send: Callable[[int], None], numbers: range, server_pid: int | None = None) -> Run:
+    """``send`` for every number, from the bench's clients at once: the rate, p95 and CPU used per request."""
     latencies: list[float] = []
 
     def timed(number: int) -> None:
@@ -94,11 +147,28 @@ def hammer(send: Callable[[int], None], numbers: range) -> tuple[float, float]:
         send(number)
         latencies.append(time.perf_counter() - started)
 
+    workers = _children(server_pid) if server_pid else []
+    databases = _processes("postgres")
+    before = {pid: _cpu_seconds(pid) for pid in [*workers, *databases]}
+    client_before = os.times()
     start = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(timed, numbers))
     elapsed = time.perf_counter() - start
-    return len(numbers) / elapsed, statistics.quantiles(latencies, n=100)[94] * 1000
+    client_after = os.times()
+    databases = sorted({*databases, *_processes("postgres")})  # connections opened during the run count too
+
+    def per_request(pids: list[int]) -> float:
+        return sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids) / len(numbers) * 1000
+
+    client = (client_after.user + client_after.system) - (client_before.user + client_before.system)
+    return Run(
+        len(numbers) / elapsed,
+        statistics.quantiles(latencies, n=100)[94] * 1000,
+        per_request(workers),
+        per_request(databases),
+        client / len(numbers) * 1000,
+    )
 
 
 def main() -> None:
@@ -154,18 +224,20 @@ def main() -> None:
 
         for number in range(50):  # warm-up: imports, connection pools, policy caches in both workers
             register(number)
-        rate, p95 = hammer(register, range(50, 50 + HOUSEHOLDS))
-        ceiling, ceiling_p95 = hammer(authenticate, range(HOUSEHOLDS))
+        counter = hammer(register, range(50, 50 + HOUSEHOLDS), server.pid)
+        ceiling = hammer(authenticate, range(HOUSEHOLDS), server.pid)
         baseline = in_process_baseline(url, 300)
         print(f"HTTP counter registrations (household of 3, assessed), PostgreSQL, 2 workers, {CLIENTS} clients:")
-        print(f"  {rate:8.0f} households/s   (goal ≥ 200)   p95 {p95:6.1f} ms (goal < 100)")
+        print(f"  {counter.rate:8.0f} households/s   (goal ≥ 200)   p95 {counter.p95_ms:6.1f} ms (goal < 100)")
+        print(f"    {counter.cpu_line()}")
         print(
-            f"  ceiling, an authenticated request doing nothing else (GET /api/v1/me): {ceiling:8.0f} requests/s   "
-            f"p95 {ceiling_p95:6.1f} ms"
+            f"  ceiling, an authenticated request doing nothing else (GET /api/v1/me): {ceiling.rate:8.0f} "
+            f"requests/s   p95 {ceiling.p95_ms:6.1f} ms"
         )
+        print(f"    {ceiling.cpu_line()}")
         print(
             f"  in-process, one thread, same use case: {baseline:8.0f} households/s   ratio HTTP/in-process "
-            f"{rate / baseline:.2f}"
+            f"{counter.rate / baseline:.2f}"
         )
     finally:
         if server is not None:
