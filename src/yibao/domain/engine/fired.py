@@ -108,11 +108,9 @@ def rule_bits(policy: Policy) -> list[tuple[str, pl.Expr]]:
 def mask_columns(policy: Policy) -> list[pl.Expr]:
     words = []
     for word, conditions in enumerate(_word_terms(policy)):
-        terms = [
-            pl.when(condition.fill_null(False)).then(pl.lit(bits, dtype=pl.Int64)).otherwise(0)
-            for condition, bits in conditions
-        ]
-        words.append(pl.sum_horizontal(terms).alias(f"rules_mask_{word}"))
+        # A null condition gives a null term, which the sum skips: the rule did not fire.
+        terms = [condition.cast(pl.Int64) * pl.lit(bits, dtype=pl.Int64) for condition, bits in conditions]
+        words.append(pl.sum_horizontal(terms, ignore_nulls=True).alias(f"rules_mask_{word}"))
     return words
 
 
