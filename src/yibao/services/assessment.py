@@ -53,25 +53,29 @@ def assess_inputs(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, A
 
 
 def _assess_now(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any]]:
+    # Built from rows: for a counter household that costs a fifth of building it from columns.
     frame = pl.DataFrame(
-        {
-            "id_number": [item.id_number for item in inputs],
-            "registered_at": [as_shanghai(item.registered_at) for item in inputs],
-            "paid_at": [as_shanghai(item.paid_at) if item.paid_at else None for item in inputs],
-            "category": [item.category for item in inputs],
-            "tier": [item.tier for item in inputs],
-            "identities": [list(item.identities) for item in inputs],
-            "employee_insurance_ended": [None] * len(inputs),
-            "channel": [item.channel for item in inputs],
-            "residency": [None] * len(inputs),
-            "in_employee_insurance": [None] * len(inputs),
-        },
+        [tuple(map(row.get, RESIDENT_SCHEMA)) for row in map(_resident_row, inputs)],
         schema=RESIDENT_SCHEMA,
+        orient="row",
     )
     return list(assess(policy, frame).iter_rows(named=True))
 
 
 _group = AssessmentGroup(_assess_now)
+
+
+def _resident_row(item: AssessInput) -> dict[str, Any]:
+    """The engine's input columns for one resident; those left out are null (see RESIDENT_SCHEMA)."""
+    return {
+        "id_number": item.id_number,
+        "registered_at": as_shanghai(item.registered_at),
+        "paid_at": as_shanghai(item.paid_at) if item.paid_at else None,
+        "category": item.category,
+        "tier": item.tier,
+        "identities": list(item.identities),
+        "channel": item.channel,
+    }
 
 
 def frozen_fields(policy: Policy, result: dict[str, Any]) -> dict[str, Any]:
