@@ -117,9 +117,9 @@ def mask_columns(policy: Policy) -> list[pl.Expr]:
 def _word_terms(policy: Policy) -> list[list[tuple[pl.Expr, int]]]:
     """Per mask word, each distinct condition once with the bits of every rule it fires.
 
-    Many rules fire on the same condition (a group's subsidy, its share, its payers); evaluating that
-    condition once per word instead of once per rule halves the expressions, whose fixed cost is most of the
-    engine's time on a counter household."""
+    Many rules fire on the same condition (a group's subsidy, its share, its payers): evaluated once instead of
+    once per rule, the bundled plans' 24–45 rules need 19–31 conditions. Each expression has a fixed cost that
+    is most of the engine's time on a counter household."""
     bits = rule_bits(policy)
     words: list[list[tuple[pl.Expr, int]]] = []
     for start in range(0, len(bits), BITS_PER_WORD):
