@@ -14,7 +14,7 @@ from households import BIESHAN, NOW, YUYANG, family, uow
 from principals import admin, operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
-from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident
+from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
@@ -54,6 +54,21 @@ def test_enroll_a_family_of_four(district: Engine) -> None:
         assert {row.state for row in rows} == {"assessed"}
         assert all(len(row.policy_hash) == 64 and row.rules for row in rows)
         assert session.scalar(select(func.count()).select_from(Household)) == 1
+        # What is stored links each figure, relation and identity to the right person, as the answer does.
+        stored = session.execute(
+            select(Resident.name, Enrollment.individual_due_fen, HouseholdMember.relation)
+            .join(Enrollment, Enrollment.resident_id == Resident.id)
+            .join(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+        ).all()
+        assert {name: due for name, due, _ in stored} == dues
+        assert {name: relation for name, _, relation in stored} == {m.name: m.relation for m in enrolled}
+        assert {member.name: member.resident_id for member in enrolled} == dict(
+            session.execute(select(Resident.name, Resident.id)).tuples().all()
+        )
+        flagged = session.scalars(
+            select(Resident.name).join(IdentityFlag, IdentityFlag.resident_id == Resident.id)
+        ).all()
+        assert flagged == ["李秀英"]
 
 
 def test_the_household_is_checked_whole(district: Engine) -> None:
