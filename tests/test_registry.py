@@ -62,9 +62,8 @@ def test_enroll_a_family_of_four(district: Engine) -> None:
         ).all()
         assert {name: due for name, due, _ in stored} == dues
         assert {name: relation for name, _, relation in stored} == {m.name: m.relation for m in enrolled}
-        assert {member.name: member.resident_id for member in enrolled} == dict(
-            session.execute(select(Resident.name, Resident.id)).tuples().all()
-        )
+        resident_ids = {name: resident_id for name, resident_id in session.execute(select(Resident.name, Resident.id))}
+        assert {member.name: member.resident_id for member in enrolled} == resident_ids
         flagged = session.scalars(
             select(Resident.name).join(IdentityFlag, IdentityFlag.resident_id == Resident.id)
         ).all()
