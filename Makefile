@@ -29,6 +29,7 @@ test: $(BIN)/.installed lint typecheck unit
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

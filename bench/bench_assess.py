@@ -22,8 +22,8 @@ from yibao.domain import idnumber
 from yibao.domain.engine.assess import assess
 from yibao.domain.idnumber_bulk import validate_id_numbers
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.policies import get_policy
-from yibao.services.quotes import QuoteRequest, quote
+from yibao.services.policy.plans import get_policy
+from yibao.services.policy.quotes import QuoteRequest, quote
 
 IDENTITIES = ["dibao", "tekun", "severe_disability", "youfu", "orphan", "student_loan", "poverty", "family_planning"]
 

@@ -40,7 +40,8 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.timeutil import parse_instant
 from yibao.services.access import Principal, Role
-from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
 from yibao.services.users import NewUser, add_user, login
 
 URL = os.environ.get("YIBAO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -6,7 +6,7 @@ in local mode (``--spark``; needs Java 17).
 
     python bench/bench_crosscheck.py [--people 10000000] [--spark]
 
-The district is synthetic (:mod:`yibao.services.synthetic_crosscheck`): 5 % of the register never enrolled, and
+The district is synthetic (:mod:`yibao.synthetic.crosscheck_district`): 5 % of the register never enrolled, and
 1,000 people planted for each kind of finding and each look-alike. It is written as the snapshot's Parquet files
 (not timed); both runs read those files, and both results are checked against what was planted.
 """
@@ -25,9 +25,9 @@ import polars as pl
 
 from yibao.adapters import crosscheck_engines
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, Snapshot
-from yibao.domain.crosscheck_inputs import Params
-from yibao.domain.crosscheck_rules import findings, runnable
-from yibao.services.synthetic_crosscheck import PlantedDistrict, planted_district
+from yibao.domain.crosscheck.inputs import Params
+from yibao.domain.crosscheck.rules import findings, runnable
+from yibao.synthetic.crosscheck_district import PlantedDistrict, planted_district
 
 GOAL_SECONDS, GOAL_RATIO = 20.0, 1.5
 YEAR, AS_OF = 2018, date(2018, 3, 1)

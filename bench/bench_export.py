@@ -26,7 +26,7 @@ from bench_roster_import import NOW, database, roster_file, timed_import  # the 
 from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.services.access import Principal, Role
-from yibao.services.exports import ExportKind, ExportRequest, export, export_statement
+from yibao.services.registry.exports import ExportKind, ExportRequest, export, export_statement
 
 ADMIN = Principal(1, "bench", "区医保局", Role.DISTRICT_ADMIN, "120119000000")
 GOAL_SECONDS = 60.0

@@ -41,8 +41,8 @@ from yibao.domain import idnumber
 from yibao.domain.idnumber_bulk import check_character_expr
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Role
-from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields
-from yibao.services.policies import get_policy
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields
 from yibao.services.users import NewUser, add_user, login
 
 POLICY = "tianjin-jizhou-2018"

@@ -39,9 +39,9 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.payments import notice_number
 from yibao.services.access import Principal, Role
-from yibao.services.assessment import AssessInput, assess_inputs, frozen_fields
-from yibao.services.policies import get_policy
-from yibao.services.reconciliation import StatementRequest, import_statement
+from yibao.services.money.reconciliation import StatementRequest, import_statement
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields
 
 FINANCE = Principal(1, "bench", "区财务", Role.FINANCE, "120119000000")
 GOAL_SECONDS, GOAL_RATIO = 30.0, 2.0

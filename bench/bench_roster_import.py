@@ -43,13 +43,13 @@ from yibao.adapters.db.tables import (
     RosterImport,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.roster_files import write_sheet
+from yibao.adapters.sheet_files import write_sheet
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
-from yibao.services.registry import seed_district
-from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterRequest
-from yibao.services.synthetic import roster
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.registry.areas import seed_district
+from yibao.synthetic.rosters import roster
 
 POSTGRES_URL = os.environ.get("YIBAO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2017, 11, 15, 9, 0, tzinfo=SHANGHAI)  # inside the 2018 campaign of 蓟州区

@@ -19,7 +19,7 @@ from yibao.adapters.db.tables import Organization
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
-from yibao.services.registry import seed_district
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user, login
 
 PASSWORD = "correct-horse-9"

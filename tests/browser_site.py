@@ -24,7 +24,7 @@ from yibao.domain import idnumber
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
-from yibao.services.registry import seed_district
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,4 +1,4 @@
-"""A planted district (:mod:`yibao.services.synthetic_crosscheck`) stored in a test database: the system of record
+"""A planted district (:mod:`yibao.synthetic.crosscheck_district`) stored in a test database: the system of record
 written in bulk as the import paths write it, and each department's list imported through the service as the
 CSV file a department would hand in."""
 
@@ -26,9 +26,9 @@ from yibao.adapters.db.tables import (
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.reference_lists import ReferenceRequest, import_reference_list
-from yibao.services.registry import seed_district
-from yibao.services.synthetic_crosscheck import PlantedDistrict, planted_district
+from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
+from yibao.services.registry.areas import seed_district
+from yibao.synthetic.crosscheck_district import PlantedDistrict, planted_district
 
 JIZHOU = "120119"
 YEAR = 2018

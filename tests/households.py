@@ -11,7 +11,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.registry import HouseholdEnrollment, Member
+from yibao.services.registry.households import HouseholdEnrollment, Member
 
 NOW = datetime(2017, 10, 25, 9, 30, tzinfo=SHANGHAI)
 YUYANG, BIESHAN = "120119100000", "120119106000"  # 渔阳镇, 别山镇

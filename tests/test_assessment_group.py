@@ -13,9 +13,9 @@ import pytest
 from yibao.domain import idnumber
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import parse_instant
-from yibao.services.assessment import AssessInput, _assess_now, assess_inputs
-from yibao.services.assessment_group import AssessmentGroup
-from yibao.services.policies import get_policy
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.assessment import AssessInput, _assess_now, assess_inputs
+from yibao.services.registry.assessment_group import AssessmentGroup
 
 REGISTERED = parse_instant("2017-11-15T09:00:00+08:00")
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from yibao.domain import idnumber
 from yibao.entrypoints.cli.app import app
-from yibao.services.policies import get_policy
+from yibao.services.policy.plans import get_policy
 
 runner = CliRunner()
 QUOTE_KEYS = {

@@ -23,7 +23,7 @@ from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import Enrollment
 from yibao.domain import idnumber
 from yibao.services.access import Role
-from yibao.services.registry import seed_district
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user, login
 
 PEOPLE = 12

@@ -18,9 +18,9 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.crosscheck import CrosscheckRequest, run_crosscheck
-from yibao.services.reasons import list_reasons, record_reason
-from yibao.services.worklists import finding_counts, list_findings, set_status
+from yibao.services.crosscheck.reasons import list_reasons, record_reason
+from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
+from yibao.services.crosscheck.worklists import finding_counts, list_findings, set_status
 
 RUN_AT = datetime(2018, 3, 1, 10, 0, tzinfo=SHANGHAI)
 
@@ -125,8 +125,8 @@ def test_a_parquet_list_is_checked_like_a_sheet(engine: Engine, tmp_path: Path) 
     import polars as pl
 
     from yibao.domain import idnumber
-    from yibao.services.reference_lists import ReferenceRequest, import_reference_list
-    from yibao.services.registry import seed_district
+    from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
+    from yibao.services.registry.areas import seed_district
 
     with at(engine) as work:
         seed_district(work, "120119")

@@ -14,7 +14,7 @@ from api_site import Site
 from households import family, uow
 from principals import operator
 from yibao.domain import idnumber
-from yibao.services.registry import enroll_household
+from yibao.services.registry.households import enroll_household
 
 YUYANG, BIESHAN = "120119100000", "120119106000"
 UNENROLLED = [

@@ -13,7 +13,7 @@ from households import YUYANG, family, uow
 from principals import operator
 from yibao.adapters.db.database import make_engine
 from yibao.entrypoints.cli.app import app
-from yibao.services.registry import enroll_household
+from yibao.services.registry.households import enroll_household
 
 runner = CliRunner()
 CLOCK = ["--clock", "2018-03-01T10:00:00+08:00"]

@@ -25,12 +25,12 @@ from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
-from yibao.services.department_lists import ListRequest, import_department_list
-from yibao.services.registry import seed_district
-from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterRequest
-from yibao.services.synthetic import roster
+from yibao.services.intake.department_lists import ListRequest, import_department_list
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user, login
+from yibao.synthetic.rosters import roster
 
 POLICY = "tianjin-jizhou-2018"
 HEADERS = ["序号", "姓名", "身份证号码", "身份类别", "认定日期"]

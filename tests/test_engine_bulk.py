@@ -12,8 +12,8 @@ from yibao.domain.engine import fired
 from yibao.domain.engine.assess import RESULT_COLUMNS, assess
 from yibao.domain.idnumber_bulk import ID_COLUMNS
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.policies import get_policy
-from yibao.services.quotes import QuoteRequest, quote
+from yibao.services.policy.plans import get_policy
+from yibao.services.policy.quotes import QuoteRequest, quote
 
 IDENTITIES = ["dibao", "tekun", "severe_disability", "family_planning", "youfu", "student_loan", "poverty"]
 

@@ -21,18 +21,18 @@ from principals import admin, of_role, operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
-from yibao.adapters.roster_files import read_sheet
+from yibao.adapters.sheet_files import read_sheet
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
-from yibao.services.enrollments import assess_township
-from yibao.services.exports import ExportKind, ExportRequest, export
-from yibao.services.registry import seed_district
-from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterRequest
-from yibao.services.synthetic import roster
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.enrollments import assess_township
+from yibao.services.registry.exports import ExportKind, ExportRequest, export
 from yibao.services.users import NewUser, add_user, login
+from yibao.synthetic.rosters import roster
 
 POLICY = "tianjin-jizhou-2018"
 

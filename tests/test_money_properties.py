@@ -27,11 +27,13 @@ from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, PaymentNotice
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Role
-from yibao.services.collections import collections
-from yibao.services.payments import PaymentRequest
-from yibao.services.registry import Member, enroll_household, seed_district
+from yibao.services.money import notices, payments, reversals
+from yibao.services.money.collections import collections
+from yibao.services.money.payments import PaymentRequest
+from yibao.services.registry import enrollments
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import Member, enroll_household
 
 CLERK = operator(YUYANG)
 FINANCE = of_role(Role.FINANCE)

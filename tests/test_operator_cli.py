@@ -63,9 +63,9 @@ def test_demo_prepares_a_district(tmp_path: Path) -> None:
 def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    from yibao.adapters.roster_files import read_sheet
+    from yibao.adapters.sheet_files import read_sheet
     from yibao.domain.roster import resolve_headers
-    from yibao.services.synthetic import roster
+    from yibao.synthetic.rosters import roster
 
     url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)

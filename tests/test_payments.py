@@ -19,10 +19,12 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import BatchLine
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Role
-from yibao.services.payments import CollectionBatchRequest, PaymentRequest
-from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
+from yibao.services.money import notices, payments, reversals
+from yibao.services.money.payments import CollectionBatchRequest, PaymentRequest
+from yibao.services.registry import enrollments
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
 
 CLERK = operator(YUYANG)
 FINANCE = of_role(Role.FINANCE)

@@ -11,7 +11,7 @@ import pytest
 from yibao.adapters.policy_files import bundled_ids
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import parse_policy
-from yibao.services.policies import check_bundled, get_policy
+from yibao.services.policy.plans import check_bundled, get_policy
 
 Loader = Callable[[str], dict[str, Any]]
 PLANS = [

@@ -19,9 +19,9 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.progress import band, project, ranked
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.progress import progress_report
-from yibao.services.registry import seed_district
-from yibao.services.targets import load_policy_targets
+from yibao.services.progress.report import progress_report
+from yibao.services.progress.targets import load_policy_targets
+from yibao.services.registry.areas import seed_district
 
 
 def totals(rows: list, **where: object) -> int:  # type: ignore[type-arg]
@@ -163,7 +163,7 @@ def test_bands_ranks_and_projections() -> None:
 
 def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
     from yibao.domain.errors import YibaoError
-    from yibao.services.targets import import_targets, list_targets
+    from yibao.services.progress.targets import import_targets, list_targets
 
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
@@ -234,8 +234,8 @@ def add_enrolled(
 def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
     """The latest population register is the base of the coverage rates, per township and for the district; a
     reason that the person is insured elsewhere (or serving, or dead) takes them out of it, a refusal does not."""
-    from yibao.services.reasons import record_reason
-    from yibao.services.reference_lists import ReferenceRequest, import_reference_list
+    from yibao.services.crosscheck.reasons import record_reason
+    from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
 
     yuyang, bieshan = "120119100000", "120119106000"
     on = datetime(2017, 12, 20, 9, tzinfo=SHANGHAI)
@@ -312,8 +312,8 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     """进度明细: a township's villages, the channels and the categories, to date and on the day itself, counted
     independently; a township operator asking for another township is refused."""
     from yibao.adapters.db.tables import Area
-    from yibao.services.progress_breakdown import progress_breakdown
-    from yibao.services.targets import import_targets
+    from yibao.services.progress.breakdown import progress_breakdown
+    from yibao.services.progress.targets import import_targets
 
     yuyang, bieshan = "120119100000", "120119106000"
     day = date(2017, 11, 20)

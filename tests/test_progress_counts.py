@@ -23,8 +23,8 @@ from yibao.adapters.db.bulk import bulk_insert, bulk_update, reserve_ids
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI, end_of_day
-from yibao.services.progress import FOLD_STEP, fold_after_write
-from yibao.services.registry import seed_district
+from yibao.services.progress.counts import FOLD_STEP, fold_after_write
+from yibao.services.registry.areas import seed_district
 
 TOWNSHIPS = ["120119100000", "120119101000", "120119106000"]
 START = date(2017, 11, 1)

@@ -18,11 +18,12 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, StatementLine
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.services import collections, notices, payments, statement_worklist
 from yibao.services.access import Role
-from yibao.services.payments import PaymentRequest
-from yibao.services.reconciliation import StatementRequest, import_statement
-from yibao.services.registry import Member, enroll_household, seed_district
+from yibao.services.money import collections, notices, payments, statement_worklist
+from yibao.services.money.payments import PaymentRequest
+from yibao.services.money.reconciliation import StatementRequest, import_statement
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import Member, enroll_household
 
 CLERK = operator(YUYANG)
 FINANCE = of_role(Role.FINANCE)

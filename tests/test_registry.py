@@ -18,7 +18,8 @@ from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Househol
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.registry import Member, enroll_household, seed_district
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import Member, enroll_household
 
 
 @pytest.fixture

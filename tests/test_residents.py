@@ -19,10 +19,11 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Role
-from yibao.services.changes import ResidentChangeRequest, change_resident
-from yibao.services.enrollments import assess_township, cancel_enrollment, get_enrollment, renew_township
-from yibao.services.registry import Member, enroll_household, seed_district
-from yibao.services.residents import SearchQuery, get_resident, history, resident_record, search
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.changes import ResidentChangeRequest, change_resident
+from yibao.services.registry.enrollments import assess_township, cancel_enrollment, get_enrollment, renew_township
+from yibao.services.registry.households import Member, enroll_household
+from yibao.services.registry.residents import SearchQuery, get_resident, history, resident_record, search
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

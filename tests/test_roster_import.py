@@ -21,13 +21,14 @@ from principals import admin, operator
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, IdentityFlag, Resident, RosterImport
-from yibao.adapters.roster_files import ERROR_COLUMN
+from yibao.adapters.sheet_files import ERROR_COLUMN
 from yibao.domain.errors import YibaoError
-from yibao.services.registry import HouseholdEnrollment, Member, enroll_household, seed_district
-from yibao.services.residents import ResidentRegistration, register_resident
-from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterRequest
-from yibao.services.synthetic import Roster, roster
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.registry.areas import seed_district
+from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
+from yibao.services.registry.residents import ResidentRegistration, register_resident
+from yibao.synthetic.rosters import Roster, roster
 
 POLICY = "tianjin-jizhou-2018"
 

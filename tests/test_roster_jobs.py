@@ -24,18 +24,18 @@ from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.progress_tables import ProgressChange
 from yibao.adapters.job_files import JobFiles, JobRecord
-from yibao.adapters.roster_files import ERROR_COLUMN, read_sheet
+from yibao.adapters.sheet_files import ERROR_COLUMN, read_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import resolve_headers
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Principal, Role
 from yibao.services.jobs import JobRunner, JobState
-from yibao.services.policies import get_policy
-from yibao.services.progress import FOLD_STEP
-from yibao.services.registry import seed_district
-from yibao.services.synthetic import roster
+from yibao.services.policy.plans import get_policy
+from yibao.services.progress.counts import FOLD_STEP
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user, login
+from yibao.synthetic.rosters import roster
 
 PASSWORD = "roster-clerk-1"
 OWNER = Principal(9, "clerk", "经办员", Role.TOWNSHIP_OPERATOR, YUYANG)

@@ -19,9 +19,9 @@ from yibao.adapters.db import migrate
 from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident, RosterImport
 from yibao.services.access import Role
-from yibao.services.registry import seed_district
-from yibao.services.synthetic import roster
+from yibao.services.registry.areas import seed_district
 from yibao.services.users import NewUser, add_user
+from yibao.synthetic.rosters import roster
 
 HOUSEHOLDS = 167_000  # about 500,000 rows
 

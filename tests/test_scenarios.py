@@ -11,8 +11,8 @@ import yaml
 
 from yibao.domain import idnumber
 from yibao.domain.timeutil import parse_instant
-from yibao.services.policies import get_policy
-from yibao.services.quotes import QuoteRequest, quote
+from yibao.services.policy.plans import get_policy
+from yibao.services.policy.quotes import QuoteRequest, quote
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 

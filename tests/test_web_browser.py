@@ -137,8 +137,8 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
     import openpyxl
     from playwright.sync_api import Page, expect
 
-    from yibao.adapters.roster_files import ERROR_COLUMN
-    from yibao.services.synthetic import roster
+    from yibao.adapters.sheet_files import ERROR_COLUMN
+    from yibao.synthetic.rosters import roster
 
     page = browser_page
     assert isinstance(page, Page)

@@ -1,4 +1,4 @@
-"""Where the cross-checks run: the same Ibis rules (:mod:`yibao.domain.crosscheck_rules`) on one of three
+"""Where the cross-checks run: the same Ibis rules (:mod:`yibao.domain.crosscheck.rules`) on one of three
 backends, chosen by configuration (``YIBAO_CROSSCHECK_ENGINE``, or the CLI's ``--engine``):
 
 * ``duckdb`` (the default): DuckDB in process, over the Parquet snapshot (:mod:`yibao.adapters.snapshot`);
@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Engine as SqlEngine
 
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, SCHEMAS, Snapshot
-from yibao.domain.crosscheck_inputs import FINDING_COLUMNS, Tables
+from yibao.domain.crosscheck.inputs import FINDING_COLUMNS, Tables
 from yibao.domain.errors import YibaoError
 
 ENGINES = {"duckdb": "DuckDB（本机，读取 Parquet 快照）", "database": "业务数据库直接比对", "spark": "Apache Spark"}

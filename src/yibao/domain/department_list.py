@@ -1,6 +1,6 @@
 """A department's list of a special group (民政's 低保 and 特困, 残联's 重度残疾 …), checked whole: who is on it,
 with which identity and from when to when. Keyed by ID number and name; what the registry knows is added by the
-import service (:mod:`yibao.services.department_lists`).
+import service (:mod:`yibao.services.intake.department_lists`).
 """
 
 from __future__ import annotations

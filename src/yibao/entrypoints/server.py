@@ -85,7 +85,7 @@ def settle_for_serving(app: FastAPI) -> FastAPI:
     large report makes, scans every module's objects again — measured at 150 ms added to one request in ten."""
     import gc
 
-    from yibao.services.policies import list_policies
+    from yibao.services.policy.plans import list_policies
 
     list_policies()
     gc.collect()

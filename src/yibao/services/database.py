@@ -9,7 +9,7 @@ from yibao.adapters.db.database import database_url, make_engine, session_factor
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain.errors import YibaoError
-from yibao.services.registry import seed_district
+from yibao.services.registry.areas import seed_district
 
 
 def upgrade_database(url: str | None = None) -> str:

@@ -29,6 +29,12 @@ WORKERS = 2  # jobs at once per server process: each holds a whole file in memor
 KEEP_FOR = timedelta(days=7)  # a job's folder (and its error or export file) is removed after this
 SAVE_EVERY = 0.25  # seconds between progress writes within one step
 
+Progress = Callable[[str, int, int], None]  # step, done, total: long work reports it, a bar or a job shows it
+
+
+def no_progress(_step: str, _done: int, _total: int) -> None:
+    """The progress of a caller that shows none."""
+
 
 class JobState(StrEnum):
     QUEUED = "queued"

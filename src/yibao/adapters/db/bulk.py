@@ -9,13 +9,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import Column, Connection, MetaData, String, Table
 
+T = TypeVar("T")
+
+CHUNK = 5000  # rows per statement or lookup: well under every database's bound-parameter limit
 SLICE = 100_000  # rows per COPY write or executemany call: bounds the Python objects alive at once
 SQLITE_BULK_CACHE_KIB = 256 * 1024
+
+
+def chunks(values: list[T]) -> list[list[T]]:
+    """``values`` in slices of :data:`CHUNK`, one statement's worth each."""
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
 
 
 def reserve_ids(connection: Connection, table: Table, count: int) -> pl.Series:

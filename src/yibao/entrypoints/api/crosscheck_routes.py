@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.job_routes import JobOut, job_out
 from yibao.entrypoints.api.routes import Context
-from yibao.services import crosscheck, reasons, worklists
-from yibao.services.crosscheck_jobs import start_crosscheck_run, start_reference_import
-from yibao.services.findings_export import export_findings
-from yibao.services.reference_lists import ReferenceRequest
+from yibao.services.crosscheck import reasons, worklists
+from yibao.services.crosscheck import runs as crosscheck
+from yibao.services.crosscheck.findings_export import export_findings
+from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
+from yibao.services.crosscheck.reference_lists import ReferenceRequest
 
 router = APIRouter(prefix="/api/v1", tags=["cross-checks"])
 Year = Annotated[int, Query(ge=2000, le=2100, description="insurance year (参保年度)")]

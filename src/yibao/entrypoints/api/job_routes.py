@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork, AppContext
 from yibao.entrypoints.api.routes import Context
-from yibao.services.department_lists import ListRequest
-from yibao.services.export_jobs import start_export
-from yibao.services.exports import ExportKind, ExportRequest
+from yibao.services.intake.department_lists import ListRequest
+from yibao.services.intake.jobs import start_list_import, start_roster_import
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.intake.roster_template import roster_template
 from yibao.services.jobs import JobState, JobView
-from yibao.services.roster_jobs import start_list_import, start_roster_import
-from yibao.services.roster_report import RosterRequest
-from yibao.services.roster_template import roster_template
+from yibao.services.registry.export_jobs import start_export
+from yibao.services.registry.exports import ExportKind, ExportRequest
 
 router = APIRouter(prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,12 +15,11 @@ from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.job_routes import JobOut, job_out
 from yibao.entrypoints.api.routes import Context
-from yibao.services import notices, payments, reversals
-from yibao.services.collections import CollectionReport, collections, refunds_to_issue
-from yibao.services.money_views import NoticeView, PaymentView
-from yibao.services.reconciliation import StatementRequest
-from yibao.services.roster_jobs import start_statement_import
-from yibao.services.statement_worklist import (
+from yibao.services.money import notices, payments, reversals
+from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
+from yibao.services.money.reconciliation import StatementRequest
+from yibao.services.money.statement_jobs import start_statement_import
+from yibao.services.money.statement_worklist import (
     LineView,
     ReconciliationReport,
     assign_line,
@@ -28,6 +27,7 @@ from yibao.services.statement_worklist import (
     reconciliation_report,
     reject_line,
 )
+from yibao.services.money.views import NoticeView, PaymentView
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 

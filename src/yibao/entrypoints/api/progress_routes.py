@@ -14,11 +14,11 @@ from pydantic import BaseModel
 
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
-from yibao.services import targets
-from yibao.services.bulletin import write_bulletin
-from yibao.services.progress import ProgressReport, progress_report
-from yibao.services.progress_breakdown import ProgressBreakdown, progress_breakdown
-from yibao.services.targets import TargetView
+from yibao.services.progress import targets
+from yibao.services.progress.breakdown import ProgressBreakdown, progress_breakdown
+from yibao.services.progress.bulletin import write_bulletin
+from yibao.services.progress.report import ProgressReport, progress_report
+from yibao.services.progress.targets import TargetView
 
 router = APIRouter(prefix="/api/v1", tags=["progress"])
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -20,12 +20,14 @@ from yibao.entrypoints.api.schemas import (
     UserIn,
     UserOut,
 )
-from yibao.services import changes, enrollments, registry, residents, users
+from yibao.services import users
 from yibao.services.access import GRANTS, ROLE_NAMES, Principal
-from yibao.services.areas import list_areas
-from yibao.services.policies import list_policies
-from yibao.services.quotes import QuoteRequest, quote
-from yibao.services.views import (
+from yibao.services.policy.plans import list_policies
+from yibao.services.policy.quotes import QuoteRequest, quote
+from yibao.services.registry import changes, enrollments, residents
+from yibao.services.registry import households as registry
+from yibao.services.registry.areas import list_areas
+from yibao.services.registry.views import (
     AreaView,
     AuditView,
     EnrolledHouseholdView,

@@ -1,4 +1,4 @@
-"""Request bodies of the API. Responses are the services' views (:mod:`yibao.services.views`)."""
+"""Request bodies of the API. Responses are the services' views (:mod:`yibao.services.registry.views`)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from yibao.entrypoints.cli import (
 )
 from yibao.entrypoints.cli.demo import run_demo
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
-from yibao.services.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
+from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
 
 app = typer.Typer(
     help="yibao：城乡居民基本医疗保险参保缴费工作系统。Residents' medical insurance campaigns.",

@@ -13,16 +13,16 @@ from rich.table import Table
 
 from yibao.adapters.crosscheck_engines import ENGINES
 from yibao.adapters.job_files import data_directory
+from yibao.domain.crosscheck.findings import FINDING_KINDS
+from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
-from yibao.domain.findings import FINDING_KINDS
-from yibao.domain.reference_list import REFERENCE_KINDS
 from yibao.entrypoints.cli.money_commands import Clock, Json, User, _acting, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
-from yibao.services.crosscheck import CrosscheckRequest, run_crosscheck
-from yibao.services.reasons import REASON_NAMES, list_reasons, record_reason
-from yibao.services.reference_lists import ReferenceRequest, import_reference_list
-from yibao.services.worklists import STATUS_NAMES, finding_counts, list_findings, set_status
+from yibao.services.crosscheck.reasons import REASON_NAMES, list_reasons, record_reason
+from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
+from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
+from yibao.services.crosscheck.worklists import STATUS_NAMES, finding_counts, list_findings, set_status
 
 app = typer.Typer(
     help="信息比对：导入部门名单，运行比对，核查结果，登记未参保原因。Cross-checks.", no_args_is_help=True

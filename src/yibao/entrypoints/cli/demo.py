@@ -10,8 +10,8 @@ from rich.table import Table
 from yibao.domain import idnumber
 from yibao.domain.timeutil import parse_instant
 from yibao.entrypoints.cli.output import yuan
-from yibao.services.policies import list_policies
-from yibao.services.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
+from yibao.services.policy.plans import list_policies
+from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
 
 # (policy, who, region code, birth date, registered, paid, options)
 EXAMPLES: list[tuple[str, str, str, date, str, str | None, dict[str, object]]] = [

@@ -15,7 +15,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.entrypoints.cli.output import console, fail
 from yibao.entrypoints.cli.progress import progress_bar
-from yibao.services.exports import ExportKind, ExportRequest, export
+from yibao.services.registry.exports import ExportKind, ExportRequest, export
 from yibao.services.users import acting_as
 
 app = typer.Typer(help="导出：参保登记名册、核定缴费清单。Exports.", no_args_is_help=True)

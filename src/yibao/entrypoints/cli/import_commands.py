@@ -13,19 +13,20 @@ from rich.table import Table
 
 from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.roster_files import write_sheet
+from yibao.adapters.sheet_files import write_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
-from yibao.services.department_lists import ListRequest, import_department_list
-from yibao.services.policies import campaign_policy
-from yibao.services.progress import fold_after_write
-from yibao.services.roster_import import import_roster
-from yibao.services.roster_report import RosterReport, RosterRequest, RowProblem
-from yibao.services.roster_template import roster_template
-from yibao.services.synthetic import roster
+from yibao.services.intake.department_lists import ListRequest, import_department_list
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterReport, RosterRequest
+from yibao.services.intake.roster_template import roster_template
+from yibao.services.policy.plans import campaign_policy
+from yibao.services.progress.counts import fold_after_write
+from yibao.services.sheets import RowProblem
 from yibao.services.users import acting_as
+from yibao.synthetic.rosters import roster
 
 app = typer.Typer(help="批量导入：电子名册、部门名单。Bulk imports: rosters, department lists.", no_args_is_help=True)
 SHOWN_PROBLEMS = 30

@@ -21,10 +21,10 @@ from yibao.domain.money import yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.timeutil import SHANGHAI, as_shanghai, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
-from yibao.services import notices, payments, reversals
 from yibao.services.access import Principal
-from yibao.services.collections import CollectionReport, collections, refunds_to_issue
-from yibao.services.money_views import NoticeView, PaymentView
+from yibao.services.money import notices, payments, reversals
+from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
+from yibao.services.money.views import NoticeView, PaymentView
 from yibao.services.users import acting_as
 
 app = typer.Typer(help="缴费：缴费通知单、收款、代收批次、冲正、退费、收款汇总。Payments.", no_args_is_help=True)

@@ -11,7 +11,7 @@ from rich.table import Table
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.policy_view import render_policy
-from yibao.services import policies
+from yibao.services.policy import plans as policies
 
 app = typer.Typer(help="参保政策（实施方案）：查看与校验。Policies: list, show, check.", no_args_is_help=True)
 

@@ -19,10 +19,10 @@ from yibao.domain.timeutil import SHANGHAI, as_shanghai
 from yibao.entrypoints.cli.money_commands import Clock, Json, User, instant_option, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.entrypoints.cli.progress import progress_bar
-from yibao.services import statement_worklist
-from yibao.services.progress import fold_after_write
-from yibao.services.reconciliation import StatementRequest, import_statement
-from yibao.services.statement_worklist import LineView, ReconciliationReport
+from yibao.services.money import statement_worklist
+from yibao.services.money.reconciliation import StatementRequest, import_statement
+from yibao.services.money.statement_worklist import LineView, ReconciliationReport
+from yibao.services.progress.counts import fold_after_write
 from yibao.services.users import acting_as
 
 app = typer.Typer(
@@ -68,7 +68,7 @@ def import_command(
             file.with_name(f"{file.stem}-错误.{report.sheet.kind if report.sheet else 'csv'}")
         )
     if as_json:
-        print_json(report.summary() | {"error_file": str(written) if written else None})
+        print_json(report.summary(str(written) if written else None))
     elif report.statement_id is None:
         console.print(
             f"[bold red]对账单有 {len({p.row for p in report.problems})} 行错误，未导入[/]；错误文件：{written}"

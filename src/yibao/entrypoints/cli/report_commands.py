@@ -14,11 +14,11 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.money_commands import Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
-from yibao.services import targets
 from yibao.services.access import Principal
-from yibao.services.bulletin import headline, title, write_bulletin
-from yibao.services.progress import ProgressReport, progress_report
-from yibao.services.progress_breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
+from yibao.services.progress import targets
+from yibao.services.progress.breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
+from yibao.services.progress.bulletin import headline, title, write_bulletin
+from yibao.services.progress.report import ProgressReport, progress_report
 
 app = typer.Typer(help="进度：参保进度、排名通报、任务指标。Progress and targets.", no_args_is_help=True)
 Day = Annotated[str | None, typer.Option("--date", help="as of this day (YYYY-MM-DD); default: today")]

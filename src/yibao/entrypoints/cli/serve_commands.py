@@ -15,7 +15,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.timeutil import parse_instant
 from yibao.entrypoints.api.context import AppContext, Clock, campaign_clock, system_clock
 from yibao.entrypoints.cli.output import console
-from yibao.services.demo_data import DEMO_PASSWORD, build_demo
+from yibao.synthetic.demo import DEMO_PASSWORD, build_demo
 
 # The demo district runs the bundled 2018 plan of 蓟州区, so its clock is set inside that campaign.
 DEMO_CLOCK = "2017-11-15T09:00:00+08:00"

@@ -14,19 +14,20 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from yibao.adapters.crosscheck_engines import ENGINES, configured_engine
+from yibao.domain.crosscheck.findings import FINDING_KINDS
+from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
-from yibao.domain.findings import FINDING_KINDS
-from yibao.domain.reference_list import REFERENCE_KINDS
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import crosscheck, reasons, worklists
 from yibao.services.access import Permission
-from yibao.services.crosscheck_jobs import start_crosscheck_run, start_reference_import
-from yibao.services.findings_export import export_findings
-from yibao.services.policies import campaign_policy
-from yibao.services.reference_lists import ReferenceRequest
+from yibao.services.crosscheck import reasons, worklists
+from yibao.services.crosscheck import runs as crosscheck
+from yibao.services.crosscheck.findings_export import export_findings
+from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
+from yibao.services.crosscheck.reference_lists import ReferenceRequest
+from yibao.services.policy.plans import campaign_policy
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

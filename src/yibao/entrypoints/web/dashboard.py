@@ -7,7 +7,7 @@ from typing import Any
 
 from yibao.entrypoints.web.charts import category_chart, cumulative_chart, ranking_chart
 from yibao.services.access import Role
-from yibao.services.progress import progress_report
+from yibao.services.progress.report import progress_report
 
 
 def dashboard_context(work: Any, on: date) -> dict[str, Any]:

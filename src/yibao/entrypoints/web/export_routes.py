@@ -14,9 +14,9 @@ from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
-from yibao.services.areas import list_areas
-from yibao.services.export_jobs import EXPORT, start_export
-from yibao.services.exports import EXPORT_NAMES, ExportKind, ExportRequest
+from yibao.services.registry.areas import list_areas
+from yibao.services.registry.export_jobs import EXPORT, start_export
+from yibao.services.registry.exports import EXPORT_NAMES, ExportKind, ExportRequest
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,8 +16,8 @@ from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
-from yibao.services.department_lists import ListRequest
-from yibao.services.roster_jobs import LIST_IMPORT, start_list_import
+from yibao.services.intake.department_lists import ListRequest
+from yibao.services.intake.jobs import LIST_IMPORT, start_list_import
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,10 +24,11 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.web.routes import campaign_year, form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import enrollments, notices, payments, reversals
 from yibao.services.access import Permission
-from yibao.services.collections import collections, refunds_to_issue
-from yibao.services.payments import OWN_RECORD_CHANNELS
+from yibao.services.money import notices, payments, reversals
+from yibao.services.money.collections import collections, refunds_to_issue
+from yibao.services.money.payments import OWN_RECORD_CHANNELS
+from yibao.services.registry import enrollments
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[dict[str, str], Depends(form_fields)]

@@ -18,13 +18,13 @@ from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.routes import campaign_year, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import targets
 from yibao.services.access import Permission, Role
-from yibao.services.areas import list_areas
-from yibao.services.bulletin import headline, title, write_bulletin
-from yibao.services.policies import district_policies
-from yibao.services.progress import ProgressReport, progress_report
-from yibao.services.progress_breakdown import DIMENSIONS, progress_breakdown
+from yibao.services.policy.plans import district_policies
+from yibao.services.progress import targets
+from yibao.services.progress.breakdown import DIMENSIONS, progress_breakdown
+from yibao.services.progress.bulletin import headline, title, write_bulletin
+from yibao.services.progress.report import ProgressReport, progress_report
+from yibao.services.registry.areas import list_areas
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

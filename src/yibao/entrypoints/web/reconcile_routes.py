@@ -17,9 +17,9 @@ from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import statement_worklist
-from yibao.services.reconciliation import StatementRequest
-from yibao.services.roster_jobs import start_statement_import
+from yibao.services.money import statement_worklist
+from yibao.services.money.reconciliation import StatementRequest
+from yibao.services.money.statement_jobs import start_statement_import
 
 router = APIRouter(include_in_schema=False)
 

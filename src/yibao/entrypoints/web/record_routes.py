@@ -15,9 +15,10 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import changes, enrollments, notices, residents
 from yibao.services.access import Permission
-from yibao.services.areas import list_areas
+from yibao.services.money import notices
+from yibao.services.registry import changes, enrollments, residents
+from yibao.services.registry.areas import list_areas
 
 router = APIRouter(include_in_schema=False)
 CHANGEABLE = ("name", "id_number", "address", "phone", "township_code", "village_code", "survival_status")

@@ -1,5 +1,5 @@
 """Roster pages: download the template, upload a roster, watch the job run, read its report, download the error
-file and upload the corrected one. The import itself runs in the background (:mod:`yibao.services.roster_jobs`)."""
+file and upload the corrected one. The import itself runs in the background (:mod:`yibao.services.intake.jobs`)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
-from yibao.services.areas import list_areas
-from yibao.services.roster_jobs import ROSTER_IMPORT, start_roster_import
-from yibao.services.roster_report import RosterRequest
-from yibao.services.roster_template import roster_template
+from yibao.services.intake.jobs import ROSTER_IMPORT, start_roster_import
+from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.intake.roster_template import roster_template
+from yibao.services.registry.areas import list_areas
 
 router = APIRouter(include_in_schema=False)
 ROSTER_CHANNELS = ("village", "community", "school", "kindergarten", "welfare_institution", "department")

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.errors import YibaoError
-from yibao.domain.findings import FINDING_KINDS
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import SHANGHAI
@@ -22,11 +22,13 @@ from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_S
 from yibao.entrypoints.api.context import AppContext, app_context
 from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
-from yibao.services import enrollments, registry, residents, users
+from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
-from yibao.services.areas import list_areas
-from yibao.services.enrollments import STATE_NAMES
-from yibao.services.policies import campaign_policy, district_policies, get_policy
+from yibao.services.policy.plans import campaign_policy, district_policies, get_policy
+from yibao.services.registry import enrollments, residents
+from yibao.services.registry import households as registry
+from yibao.services.registry.areas import list_areas
+from yibao.services.registry.enrollments import STATE_NAMES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)

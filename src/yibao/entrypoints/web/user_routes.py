@@ -13,7 +13,7 @@ from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services import users
 from yibao.services.access import DISTRICT_ROLES, Role
-from yibao.services.areas import list_areas, list_organizations
+from yibao.services.registry.areas import list_areas, list_organizations
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,0 +1,148 @@
+"""Progress broken down (参保进度明细) by village, channel or category, for the district or one township, as of
+any day: registered, assessed, paid and covered to date, and paid on that day itself — counted from the
+enrollments at request time, as the main report is (:mod:`yibao.services.progress.report`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+
+from yibao.adapters.db.tables import Area, Enrollment, Resident, Target
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.progress import completion
+from yibao.domain.timeutil import end_of_day
+from yibao.domain.vocabulary import CHANNELS
+from yibao.services.access import Permission, Principal
+from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.progress.report import category_of
+
+Dimension = Literal["township", "village", "channel", "category"]
+DIMENSIONS: dict[str, str] = {
+    "township": "镇（街）",
+    "village": "村（居）",
+    "channel": "参保渠道",
+    "category": "人员类别",
+}
+CATEGORY_NAMES = {"general": "一般居民", "students": "学生儿童", "special_groups": "特殊群体（资助参保）"}
+
+
+class BreakdownRow(BaseModel):
+    key: str  # a code (township, village), a channel or a category; "" where none is recorded
+    name: str
+    registered: int
+    assessed: int
+    paid: int
+    covered: int
+    paid_on_day: int  # paid during the day itself (today's figure of a daily report)
+    target: int | None = None  # a village's target (all categories) where the bureau set one
+    completion: float | None = None
+
+
+class ProgressBreakdown(BaseModel):
+    insurance_year: int
+    on: date
+    by: str
+    by_name: str
+    township_code: str | None
+    rows: list[BreakdownRow]
+
+
+def progress_breakdown(
+    uow: UnitOfWork,
+    principal: Principal,
+    on: date,
+    by: str,
+    township_code: str | None = None,
+    insurance_year: int | None = None,
+) -> ProgressBreakdown:
+    principal.require(Permission.READ_RESIDENTS)
+    if by not in DIMENSIONS:
+        allowed = "、".join(f"{key}（{name}）" for key, name in DIMENSIONS.items())
+        raise YibaoError("BREAKDOWN_UNKNOWN", field="by", value=by, allowed=allowed)
+    if township_code is not None:
+        principal.require_township(township_code)
+    year = _year(principal.district, on, insurance_year)
+    key = _dimension(by)
+    end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
+
+    def alive(at: Any) -> ColumnElement[bool]:
+        return or_(Enrollment.cancelled_at.is_(None), Enrollment.cancelled_at > at)
+
+    def counted(moment: Any, at: Any, *more: ColumnElement[bool]) -> Any:
+        return func.sum(case((and_(moment.is_not(None), moment <= at, alive(at), *more), 1), else_=0))
+
+    query = (
+        select(
+            key,
+            counted(Enrollment.registered_at, end),
+            counted(Enrollment.assessed_at, end),
+            counted(Enrollment.effective_at, end),
+            counted(Enrollment.effective_at, end, Enrollment.benefit_start <= on),
+            counted(Enrollment.effective_at, day_before),
+        )
+        .select_from(Enrollment)
+        .join(Resident, Resident.id == Enrollment.resident_id)
+        .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(principal.district))
+        .group_by(key)
+        .order_by(key)
+    )
+    if township_code is not None:
+        query = query.where(Enrollment.township_code == township_code)
+    names = _names(uow, principal.district, by)
+    rows = [
+        BreakdownRow(
+            key=value or "",
+            name=names.get(value or "", value or "（未登记）"),
+            registered=int(registered or 0),
+            assessed=int(assessed or 0),
+            paid=int(paid or 0),
+            covered=int(covered or 0),
+            paid_on_day=int(paid or 0) - int(paid_before or 0),
+        )
+        for value, registered, assessed, paid, covered, paid_before in uow.session.execute(query).all()
+    ]
+    if by == "village":
+        targets = dict(
+            uow.session.execute(
+                select(Target.area_code, Target.persons).where(
+                    Target.insurance_year == year,
+                    Target.district_code == principal.district,
+                    Target.unit_kind == "village",
+                    Target.category == "all",
+                )
+            ).all()
+        )
+        for row in rows:
+            row.target = targets.get(row.key)
+            row.completion = completion(row.paid, row.target)
+    return ProgressBreakdown(
+        insurance_year=year, on=on, by=by, by_name=DIMENSIONS[by], township_code=township_code, rows=rows
+    )
+
+
+def _dimension(by: str) -> Any:
+    if by == "township":
+        return Enrollment.township_code.label("key")
+    if by == "village":
+        return Resident.village_code.label("key")
+    if by == "channel":
+        return Enrollment.channel.label("key")
+    return category_of().label("key")
+
+
+def _names(uow: UnitOfWork, district: str, by: str) -> dict[str, str]:
+    if by in ("township", "village"):
+        return dict(uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(district))).all())
+    return dict(CHANNELS) if by == "channel" else dict(CATEGORY_NAMES)
+
+
+def _year(district: str, on: date, insurance_year: int | None) -> int:
+    if insurance_year is None:
+        return campaign_policy(district, on).insurance_year
+    if not any(policy.insurance_year == insurance_year for policy in district_policies(district)):
+        raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=district)
+    return insurance_year

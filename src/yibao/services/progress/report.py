@@ -1,0 +1,258 @@
+"""Progress of a campaign as of any day (参保进度): registered, assessed, paid and covered, per township and
+category, against the targets — always current: read from counts the database keeps as enrollments change (see
+:mod:`yibao.adapters.db.progress_counts`), no nightly batch.
+
+Counted as of the end of a day in Shanghai: an enrollment counts as registered from ``registered_at``, assessed
+from ``assessed_at``, paid from ``effective_at`` (the payment moment that completed it), covered once its cover
+has begun, and none of it after ``cancelled_at``. Categories, for targets split by them: ``special_groups`` (the
+enrollment carries an assisted subsidy: 资助参保), else ``students`` (category 在校学生), else ``general``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, case, func, select
+
+from yibao.adapters.db import progress_counts
+from yibao.adapters.db.progress_counts import KeptCounts
+from yibao.adapters.db.progress_tables import MEASURES
+from yibao.adapters.db.tables import Area, Enrollment, Target
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
+from yibao.domain.policy.checks import instant_closes, instant_opens
+from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
+from yibao.services.access import Permission, Principal
+from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.progress.coverage import GoalProgress, base_population, goal_progress
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("general", "students", "special_groups")
+
+
+class UnitProgress(BaseModel):
+    unit: str
+    unit_kind: str  # township | institution | unmatched | untargeted
+    area_code: str | None
+    measured: str  # the category the target counts: all, or general (蓟州: special groups and students excluded)
+    target: int | None
+    registered: int
+    assessed: int
+    paid: int
+    covered: int
+    paid_by_category: dict[str, int]
+    paid_since_last: int  # since the last report (the day before, or the week before: the plan's rhythm)
+    completion: float | None
+    band: str | None
+    band_name: str | None
+    rank: int | None
+    pace_per_day: float
+    reached_on: date | None
+    needed_per_day: float | None
+    base_population: int | None = None  # the register's people of the unit (see services.coverage)
+    coverage: float | None = None  # paid (every category) over the base population
+
+
+class DayPoint(BaseModel):
+    day: date
+    paid: int  # cumulative, all categories
+
+
+class ProgressReport(BaseModel):
+    insurance_year: int
+    policy_id: str
+    on: date
+    rhythm: str  # daily | weekly
+    last_report: date
+    deadline: date | None
+    target: int | None  # the district's (all categories), where the plan gives one
+    registered: int
+    paid: int
+    paid_since_last: int
+    completion: float | None
+    units: list[UnitProgress]
+    series: list[DayPoint]
+    slowest: list[str]  # the three least complete units with a target (named in the bulletin)
+    base_population: int | None = None  # the district's, where a population register has been imported
+    base_source: str | None = None
+    base_excluded: int = 0  # people out of the base for a recorded reason (insured elsewhere …)
+    coverage: float | None = None
+    coverage_goal: float | None = None  # the plan's general coverage goal (参保率), e.g. 0.96
+    goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
+
+
+def category_of() -> ColumnElement[str]:
+    """The category a target counts an enrollment in: special groups (资助参保) first, then students. (The kept
+    counts derive it alike, in the triggers of migration 0009.)"""
+    return case(
+        (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
+        (Enrollment.category == "student", "students"),
+        else_="general",
+    )
+
+
+def _counts(counts: KeptCounts) -> list[tuple[Any, ...]]:
+    """Per township and category: registered, assessed, paid, covered (all as of the end of the report's day),
+    paid at the last report, and paid a week before (the recent pace)."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for kept in counts.townships:
+        values = rows.setdefault((kept.township_code, kept.category), [0] * 6)
+        values[MEASURES.index(kept.measure)] = kept.on
+        if kept.measure == "paid":
+            values[4], values[5] = kept.before, kept.week_ago
+    return [(township, category, *values) for (township, category), values in sorted(rows.items())]
+
+
+def _series(counts: KeptCounts, paid: int, start: date, on: date) -> list[DayPoint]:
+    """Cumulative paid per day of the campaign (Shanghai days): the day's count less the changes after it."""
+    points, total, cursor = [], paid, on
+    while cursor >= start:
+        points.append(DayPoint(day=cursor, paid=total))
+        total -= counts.paid_by_day.get(cursor, 0)
+        cursor -= timedelta(days=1)
+    return points[::-1]
+
+
+def campaign_dates(policy: Policy) -> tuple[date, date | None]:
+    """The first day of the campaign and its deadline (the plan's date for the total, else its last window)."""
+    windows = policy.enrollment.windows
+    start = min(instant_opens(w.opens).date() for w in windows)
+    if policy.targets.reporting is not None and policy.targets.reporting.starts is not None:
+        start = min(start, policy.targets.reporting.starts)
+    if policy.targets.total is not None:
+        return start, policy.targets.total.by
+    return start, max(instant_closes(w.closes).date() for w in windows)
+
+
+def progress_report(
+    uow: UnitOfWork, principal: Principal, on: date, insurance_year: int | None = None
+) -> ProgressReport:
+    """Progress as of the end of ``on`` for the campaign under way (or the plan of ``insurance_year``). The counts
+    are district-wide for every role that reads residents: a bulletin names townships, never people."""
+    principal.require(Permission.READ_RESIDENTS)
+    if insurance_year is None:
+        policy = campaign_policy(principal.district, on)
+    else:
+        policies = [p for p in district_policies(principal.district) if p.insurance_year == insurance_year]
+        if not policies:
+            raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=principal.district)
+        policy = policies[0]
+    year = policy.insurance_year
+    rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
+    last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
+    start, deadline = campaign_dates(policy)
+    # Whoever reads folds the log of changes first; the counts are exact either way (see progress_counts).
+    progress_counts.fold(uow.session.get_bind().engine)
+    pace_from = on - timedelta(days=PACE_DAYS)
+    kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, pace_from, start)
+    rows = _counts(kept)
+    names = dict(
+        uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all()
+    )
+    targets = uow.session.scalars(
+        select(Target).where(Target.insurance_year == year, Target.district_code == principal.district)
+    ).all()
+    units = _units(rows, targets, names, on, deadline)
+    base = base_population(uow, principal.district, year)
+    if base is not None:
+        for unit in units:
+            codes = [unit.area_code, *next((t.includes for t in targets if t.unit == unit.unit), [])]
+            people = sum(base.by_township.get(code, 0) for code in codes if code)
+            unit.base_population = people or None
+            unit.coverage = completion(sum(unit.paid_by_category.values()), people or None)
+    district_target = next((t.persons for t in targets if t.unit_kind == "district" and t.category == "all"), None)
+    paid = sum(int(row[4]) for row in rows)
+    rates = {unit.unit: unit.completion for unit in units}
+    slowest = [
+        name for name, _ in sorted(((k, v) for k, v in rates.items() if v is not None), key=lambda kv: kv[1])[:3]
+    ]
+    return ProgressReport(
+        insurance_year=year,
+        policy_id=policy.id,
+        on=on,
+        rhythm=rhythm,
+        last_report=last_report,
+        deadline=deadline,
+        target=district_target,
+        registered=sum(int(row[2]) for row in rows),
+        paid=paid,
+        paid_since_last=paid - sum(int(row[6]) for row in rows),
+        completion=completion(paid, district_target),
+        units=units,
+        series=_series(kept, paid, start, on),
+        slowest=slowest,
+        base_population=base.total if base else None,
+        base_source=base.source if base else None,
+        base_excluded=base.excluded if base else 0,
+        coverage=completion(paid, base.total) if base else None,
+        coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
+        goals=goal_progress(uow, policy, principal.district, on, paid, base),
+    )
+
+
+def _units(rows: list[Any], targets: Any, names: dict[str, str], on: date, deadline: date | None) -> list[UnitProgress]:
+    """One row per target unit (a township with the areas counted with it, an institution, an unmatched name) and
+    per township with enrollments but no target."""
+    per_township: dict[str, dict[str, list[int]]] = {}
+    for township, category, *values in rows:
+        per_township.setdefault(township, {})[category] = [int(v or 0) for v in values]
+    by_unit: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        if target.unit_kind in ("district", "village"):  # villages are ranked within their township's breakdown
+            continue
+        unit = by_unit.setdefault(
+            target.unit,
+            {"kind": target.unit_kind, "area": target.area_code, "codes": [], "targets": {}},
+        )
+        unit["codes"] = [code for code in [target.area_code, *target.includes] if code]
+        unit["targets"][target.category] = target.persons
+    covered_codes = {code for unit in by_unit.values() for code in unit["codes"]}
+    for code in sorted(per_township):
+        if code not in covered_codes:
+            by_unit[names.get(code, code)] = {"kind": "untargeted", "area": code, "codes": [code], "targets": {}}
+    result = []
+    for name, unit in by_unit.items():
+        measured = "all" if "all" in unit["targets"] or not unit["targets"] else next(iter(unit["targets"]))
+        if "general" in unit["targets"] and "all" not in unit["targets"]:
+            measured = "general"
+        sums = [0] * 6
+        by_category = dict.fromkeys(CATEGORIES, 0)
+        for code in unit["codes"]:
+            for category, values in per_township.get(code, {}).items():
+                by_category[category] += values[2]
+                if measured in ("all", category):
+                    sums = [a + b for a, b in zip(sums, values, strict=True)]
+        target = unit["targets"].get(measured)
+        rate = completion(sums[2], target)
+        projection = project(sums[2], sums[5], target, on, deadline)
+        result.append(
+            UnitProgress(
+                unit=name,
+                unit_kind=unit["kind"],
+                area_code=unit["area"],
+                measured=measured,
+                target=target,
+                registered=sums[0],
+                assessed=sums[1],
+                paid=sums[2],
+                covered=sums[3],
+                paid_by_category=by_category,
+                paid_since_last=sums[2] - sums[4],
+                completion=rate,
+                band=band(rate),
+                band_name=BAND_NAMES.get(band(rate) or ""),
+                rank=None,
+                pace_per_day=round(projection.pace_per_day, 1),
+                reached_on=projection.reached_on,
+                needed_per_day=round(projection.needed_per_day, 1) if projection.needed_per_day else None,
+            )
+        )
+    ranks = ranked({row.unit: row.completion for row in result})
+    for row in result:
+        row.rank = ranks.get(row.unit)
+    return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.area_code or "", u.unit))

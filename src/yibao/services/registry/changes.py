@@ -1,0 +1,142 @@
+"""Information changes (信息变更) of a resident: name, ID number correction, address, phone, township transfer,
+village, survival status. One ``resident_changes`` row per field with the clerk's reason, and one audit entry with
+the record before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from yibao.adapters.db.tables import Enrollment, Resident, ResidentChange
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.errors import YibaoError
+from yibao.domain.vocabulary import SURVIVAL_STATUSES
+from yibao.services.access import Permission, Principal
+from yibao.services.registry.areas import check_village, township_area
+from yibao.services.registry.assessment import REASSESSABLE, reassess
+from yibao.services.registry.residents import get_resident, resident_record, visible_resident
+from yibao.services.registry.views import ResidentDetail
+
+
+@dataclass(frozen=True)
+class ResidentChangeRequest:
+    """A 信息变更: only the fields given change. ``expected_version`` guards against overwriting a colleague."""
+
+    reason: str
+    name: str | None = None
+    id_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    township_code: str | None = None  # a township transfer (户籍迁移/居住地变更)
+    village_code: str | None = None
+    survival_status: str | None = None
+    expected_version: int | None = None
+
+
+def change_resident(
+    uow: UnitOfWork, principal: Principal, resident_id: int, request: ResidentChangeRequest
+) -> ResidentDetail:
+    principal.require(Permission.WRITE_RESIDENTS)
+    resident = visible_resident(uow, principal, resident_id)
+    if not request.reason.strip():
+        raise YibaoError("REASON_REQUIRED", field="reason")
+    if request.expected_version is not None and request.expected_version != resident.version:
+        raise YibaoError("STALE_RECORD", field="version", current=resident.version, expected=request.expected_version)
+    before = resident_record(resident)
+    changes: list[tuple[str, str | None, str | None]] = []
+    reassess = False
+    if request.name is not None and request.name.strip() and request.name.strip() != resident.name:
+        changes.append(("name", resident.name, request.name.strip()))
+        resident.name = request.name.strip()
+    if request.id_number is not None:
+        reassess = _correct_id_number(uow, resident, request.id_number, changes)
+    for kind in ("address", "phone"):
+        value = getattr(request, kind)
+        if value is not None and value != getattr(resident, kind):
+            changes.append((kind, getattr(resident, kind), value))
+            setattr(resident, kind, value)
+    if request.survival_status is not None and request.survival_status != resident.survival_status:
+        if request.survival_status not in SURVIVAL_STATUSES:
+            raise YibaoError(
+                "SURVIVAL_STATUS_UNKNOWN",
+                field="survival_status",
+                value=request.survival_status,
+                allowed=", ".join(SURVIVAL_STATUSES),
+            )
+        changes.append(("survival_status", resident.survival_status, request.survival_status))
+        resident.survival_status = request.survival_status
+    _move(uow, principal, resident, request, changes)
+    if not changes:
+        raise YibaoError("NOTHING_TO_CHANGE")
+    for kind, old, new in changes:
+        uow.session.add(
+            ResidentChange(
+                resident_id=resident.id,
+                kind=kind,
+                before=_masked_if_id(kind, old),
+                after=_masked_if_id(kind, new),
+                reason=request.reason.strip(),
+                actor=uow.actor,
+                at=uow.now,
+            )
+        )
+    uow.session.flush()
+    uow.audit("change", "resident", resident.id, before, resident_record(resident) | {"reason": request.reason})
+    if reassess:
+        _reassess_open_enrollments(uow, resident)
+    uow.commit()
+    # Answered as the principal now sees it: a township operator who moved someone out gets RESIDENT_NOT_FOUND.
+    return get_resident(uow, principal, resident.id)
+
+
+def _masked_if_id(kind: str, value: str | None) -> str | None:
+    return idnumber.mask(value) if kind == "id_number" and value else value
+
+
+def _correct_id_number(
+    uow: UnitOfWork, resident: Resident, raw: str, changes: list[tuple[str, str | None, str | None]]
+) -> bool:
+    parsed = idnumber.parse(raw, on=uow.now.date())
+    if parsed.number == resident.id_number:
+        return False
+    holder = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
+    if holder is not None:
+        raise YibaoError("ID_NUMBER_TAKEN", field="id_number", number=parsed.masked, name=holder.name)
+    changes.append(("id_number", resident.id_number, parsed.number))
+    resident.id_number = parsed.number
+    resident.birth_date = parsed.birth_date
+    resident.sex = parsed.sex.value
+    return True
+
+
+def _move(
+    uow: UnitOfWork,
+    principal: Principal,
+    resident: Resident,
+    request: ResidentChangeRequest,
+    changes: list[tuple[str, str | None, str | None]],
+) -> None:
+    township = request.township_code or resident.township_code
+    if request.township_code and request.township_code != resident.township_code:
+        township_area(uow, principal.district, request.township_code)
+        changes.append(("township_transfer", resident.township_code, request.township_code))
+        resident.township_code = request.township_code
+        if request.village_code is None:
+            resident.village_code = None
+    if request.village_code is not None and request.village_code != resident.village_code:
+        if request.village_code:
+            check_village(uow, township, request.village_code)
+        changes.append(("village", resident.village_code, request.village_code or None))
+        resident.village_code = request.village_code or None
+
+
+def _reassess_open_enrollments(uow: UnitOfWork, resident: Resident) -> None:
+    """An ID number correction may change age and so category and amount: recompute what is not yet billed."""
+    open_enrollments = uow.session.scalars(
+        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.state.in_(REASSESSABLE))
+    ).all()
+    for enrollment in open_enrollments:
+        reassess(uow, enrollment, resident, recompute_category=True)

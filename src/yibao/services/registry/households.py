@@ -1,0 +1,378 @@
+"""Use cases of the system of record: seed a district's areas; register a household and enroll it whole.
+
+Each runs inside a :class:`~yibao.adapters.db.unit_of_work.UnitOfWork`: everything it writes, audit entries
+included, commits together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.engine.reasons import reason_text
+from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
+from yibao.domain.timeutil import as_shanghai
+from yibao.domain.vocabulary import CHANNELS
+from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.areas import check_village
+from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields, summary
+from yibao.services.registry.enrollments import LIVE_STATES, check_policy_covers
+from yibao.services.registry.residents import resident_record
+from yibao.services.registry.views import EnrolledHouseholdView, EnrolledMemberView, enrollment_view, shown_id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Member:
+    id_number: str
+    name: str
+    relation: str  # 与户主关系: 户主, 配偶, 子女, 父母, 其他
+    category: str | None = None
+    tier: str | None = None
+    identities: tuple[str, ...] = ()
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdEnrollment:
+    policy_id: str
+    township_code: str
+    channel: str
+    registered_at: datetime
+    members: tuple[Member, ...]
+    address: str | None = None
+    household_number: str | None = None
+    village_code: str | None = None
+    organization_id: int | None = None  # the school or institution enrolling its own people
+
+
+@dataclass
+class EnrolledMember:
+    resident_id: int
+    enrollment_id: int
+    name: str
+    id_number_masked: str
+    assessment: dict[str, Any] = field(default_factory=dict)
+    relation: str = ""
+    household_id: int = 0
+
+
+def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.ResidentId]:
+    if not request.members:
+        raise YibaoError("HOUSEHOLD_EMPTY", field="members")
+    heads = sum(1 for member in request.members if member.relation == "户主")
+    if heads != 1:
+        raise YibaoError("HOUSEHOLD_HEAD", field="members", count=heads)
+    parsed: list[idnumber.ResidentId] = []
+    seen: dict[str, int] = {}
+    for row, member in enumerate(request.members, start=1):
+        try:
+            resident = idnumber.parse(member.id_number, on=on)
+        except YibaoError as error:
+            error.row = row
+            raise
+        if resident.number in seen:
+            raise YibaoError("DUPLICATE_IN_REQUEST", field="id_number", row=row, first=seen[resident.number])
+        seen[resident.number] = row
+        parsed.append(resident)
+    return parsed
+
+
+def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[str]) -> list[dict[str, Any]]:
+    return assess_inputs(
+        policy,
+        [
+            AssessInput(number, request.registered_at, member.category, member.tier, member.identities, request.channel)
+            for number, member in zip(numbers, request.members, strict=True)
+        ],
+    )
+
+
+def check_place(
+    uow: UnitOfWork,
+    principal: Principal,
+    policy: Policy,
+    township_code: str,
+    channel: str,
+    village_code: str | None = None,
+    organization_id: int | None = None,
+) -> None:
+    """The township must be the principal's, under the policy's district; an institution enrolls only its own."""
+    principal.require_township(township_code)
+    check_policy_covers(uow, policy, township_code)
+    if channel not in CHANNELS:
+        raise YibaoError("CHANNEL_UNKNOWN", field="channel", value=channel, allowed=", ".join(CHANNELS))
+    if village_code is not None:
+        check_village(uow, township_code, village_code)
+    if principal.role is Role.INSTITUTION:
+        organization = uow.session.get_one(Organization, principal.organization_id)
+        if organization_id not in (None, organization.id) or channel != organization.kind:
+            raise YibaoError(
+                "CHANNEL_NOT_ALLOWED",
+                field="channel",
+                role=ROLE_NAMES[principal.role],
+                organization=organization.name,
+                allowed=CHANNELS[organization.kind],
+            )
+    elif organization_id is not None:
+        named = uow.session.get(Organization, organization_id)
+        if named is None or named.township_code != township_code:
+            raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=organization_id)
+
+
+def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> dict[int, YibaoError]:
+    """The refusal for each of these residents already enrolled this year, anywhere in the country's system."""
+    ids = [resident.id for resident in residents]
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(Enrollment.resident_id, Enrollment.state, Enrollment.township_code, Area.name)
+        .outerjoin(Area, Area.code == Enrollment.township_code)
+        .where(
+            Enrollment.resident_id.in_(ids),
+            Enrollment.insurance_year == year,
+            Enrollment.state.in_(LIVE_STATES),
+        )
+    )
+    number_of = {resident.id: resident.id_number for resident in residents}
+    return {
+        resident_id: YibaoError(
+            "ALREADY_ENROLLED",
+            field="id_number",
+            number=idnumber.mask(number_of[resident_id]),
+            township=township_name or township_code,
+            year=year,
+            state=state,
+        )
+        for resident_id, state, township_code, township_name in rows
+    }
+
+
+def _residents(
+    uow: UnitOfWork, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
+) -> list[Resident]:
+    """Each member's resident record, found by ID number or new (not yet written); refused row by row when the
+    name differs from the one on record or the resident is already enrolled this year."""
+    numbers = [resident.number for resident in parsed]
+    known = {
+        resident.id_number: resident
+        for resident in uow.session.scalars(select(Resident).where(Resident.id_number.in_(numbers)))
+    }
+    refusals = _live_enrollments(uow, list(known.values()), year)
+    residents = []
+    for row, (member, resident_id) in enumerate(zip(request.members, parsed, strict=True), 1):
+        resident = known.get(resident_id.number)
+        if resident is None:
+            resident = Resident(
+                id_number=resident_id.number,
+                name=member.name,
+                sex=resident_id.sex.value,
+                birth_date=resident_id.birth_date,
+                phone=member.phone,
+                address=request.address,
+                township_code=request.township_code,
+                village_code=request.village_code,
+            )
+        elif resident.name != member.name:
+            raise YibaoError(
+                "RESIDENT_NAME_MISMATCH",
+                field="name",
+                row=row,
+                number=idnumber.mask(resident_id.number),
+                registered=resident.name,
+                given=member.name,
+            )
+        elif resident.id in refusals:
+            refusal = refusals[resident.id]
+            refusal.row = row
+            raise refusal
+        residents.append(resident)
+    return residents
+
+
+@dataclass(frozen=True)
+class _Written:
+    member: Member
+    resident: Resident
+    enrollment: Enrollment
+    household: Household
+
+
+def _enroll_and_commit(
+    uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment, answer: Callable[[list[_Written]], T]
+) -> T:
+    """Check the household whole, write it, shape the answer from what was written, then commit.
+
+    The answer is shaped before the commit because committing expires every loaded row: reading them back
+    would cost a query per row, on the counter's busiest path.
+    """
+    principal.require(Permission.WRITE_RESIDENTS)
+    policy = get_policy(request.policy_id)
+    check_place(
+        uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
+    )
+    parsed = _check_members(request, as_shanghai(request.registered_at).date())
+    assessed = _assess_members(policy, request, [resident.number for resident in parsed])
+    for row, (member, result) in enumerate(zip(request.members, assessed, strict=True), 1):
+        if not result["eligible"]:
+            zh, en = reason_text(result["reason"])
+            raise YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
+    try:
+        residents = _residents(uow, parsed, request, policy.insurance_year)
+        answered = answer(_write(uow, principal, policy, request, residents, assessed))
+        uow.commit()
+    except IntegrityError:
+        # Another clerk enrolled one of these people between our check and our write: the database's unique
+        # indexes decided (on the resident's ID number or on the live enrollment). Report it as the check does.
+        uow.session.rollback()
+        try:
+            _residents(uow, parsed, request, policy.insurance_year)
+        except YibaoError as refusal:
+            raise refusal from None
+        raise
+    return answered
+
+
+def enroll_household(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> list[EnrolledMember]:
+    """Register a household and enroll every member in one step (整户参保), assessed under the policy.
+
+    The household is checked whole: a bad ID number, a member not eligible, or a member already enrolled this
+    year anywhere refuses the whole request and writes nothing.
+    """
+
+    def members(written: list[_Written]) -> list[EnrolledMember]:
+        return [
+            EnrolledMember(
+                item.resident.id,
+                item.enrollment.id,
+                item.member.name,
+                idnumber.mask(item.resident.id_number),
+                summary(item.enrollment),
+                item.member.relation,
+                item.household.id,
+            )
+            for item in written
+        ]
+
+    return _enroll_and_commit(uow, principal, request, members)
+
+
+def _write(
+    uow: UnitOfWork,
+    principal: Principal,
+    policy: Policy,
+    request: HouseholdEnrollment,
+    residents: list[Resident],
+    assessed: list[dict[str, Any]],
+) -> list[_Written]:
+    """One INSERT per table whatever the household's size (household, new residents, members, identity flags,
+    enrollments, audit entries), each returning the rows it wrote where the answer needs them.
+
+    Bulk INSERT … RETURNING rather than the session's unit of work: on the counter's busiest path the unit of
+    work's bookkeeping for a dozen new objects cost more than the statements themselves."""
+    session = uow.session
+    household = session.scalars(
+        insert(Household).returning(Household),
+        [
+            {
+                "township_code": request.township_code,
+                "village_code": request.village_code,
+                "number": request.household_number,
+                "address": request.address,
+            }
+        ],
+    ).one()
+    new_rows = [
+        {key: getattr(resident, key) for key in _NEW_RESIDENT_FIELDS} for resident in residents if resident.id is None
+    ]
+    created = (
+        session.scalars(insert(Resident).returning(Resident, sort_by_parameter_order=True), new_rows).all()
+        if new_rows
+        else []
+    )
+    stored = {resident.id_number: resident for resident in created}
+    residents = [stored.get(resident.id_number, resident) for resident in residents]
+    session.execute(
+        insert(HouseholdMember),
+        [
+            {"household_id": household.id, "resident_id": resident.id, "relation": member.relation}
+            for member, resident in zip(request.members, residents, strict=True)
+        ],
+    )
+    flags = [
+        {"resident_id": resident.id, "identity": identity, "source": "counter"}
+        for member, resident in zip(request.members, residents, strict=True)
+        for identity in member.identities
+    ]
+    if flags:
+        session.execute(insert(IdentityFlag), flags)
+    organization_id = principal.organization_id if principal.role is Role.INSTITUTION else request.organization_id
+    enrollments = session.scalars(
+        insert(Enrollment).returning(Enrollment, sort_by_parameter_order=True),
+        [
+            {
+                "resident_id": resident.id,
+                "household_id": household.id,
+                "insurance_year": policy.insurance_year,
+                "township_code": request.township_code,
+                "channel": request.channel,
+                "organization_id": organization_id,
+                "state": "assessed",
+                "registered_at": as_shanghai(request.registered_at),
+                "assessed_at": uow.now,
+                **frozen_fields(policy, result),
+            }
+            for resident, result in zip(residents, assessed, strict=True)
+        ],
+    ).all()
+    written = [
+        _Written(member, resident, enrollment, household)
+        for member, resident, enrollment in zip(request.members, residents, enrollments, strict=True)
+    ]
+    uow.audit_many(
+        [
+            ("create", "household", household.id, None, {"township_code": request.township_code}),
+            *[("create", "resident", resident.id, None, resident_record(resident)) for resident in created],
+            *[("enroll", "enrollment", item.enrollment.id, None, summary(item.enrollment)) for item in written],
+        ]
+    )
+    return written
+
+
+# The columns a new resident is written with (the others take their defaults).
+_NEW_RESIDENT_FIELDS = ("id_number", "name", "sex", "birth_date", "phone", "address", "township_code", "village_code")
+
+
+def enroll_household_view(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment) -> EnrolledHouseholdView:
+    """:func:`enroll_household`, answered member by member with the clauses behind each figure (API and web)."""
+
+    def view(written: list[_Written]) -> EnrolledHouseholdView:
+        members = [
+            EnrolledMemberView(
+                resident_id=item.resident.id,
+                name=item.resident.name,
+                id_number=shown_id(principal, item.resident.id_number),
+                relation=item.member.relation,
+                enrollment=enrollment_view(item.enrollment),
+            )
+            for item in written
+        ]
+        return EnrolledHouseholdView(
+            household_id=written[0].household.id,
+            township_code=request.township_code,
+            members=members,
+            individual_due_total_fen=sum(m.enrollment.individual_due_fen or 0 for m in members),
+        )
+
+    return _enroll_and_commit(uow, principal, request, view)

@@ -1,0 +1,274 @@
+"""Use cases on residents: search, look one up, change information (信息变更), and read a record's history.
+
+All of them see only what the principal's area covers (:func:`~yibao.services.access.resident_scope`); a
+resident outside it is "not found", never "forbidden".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from yibao.adapters.db.tables import (
+    Area,
+    AuditEntry,
+    Enrollment,
+    Household,
+    HouseholdMember,
+    IdentityFlag,
+    Resident,
+)
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.errors import YibaoError
+from yibao.domain.vocabulary import RESIDENCIES
+from yibao.services.access import Permission, Principal, resident_scope
+from yibao.services.registry.areas import check_village, township_area
+from yibao.services.registry.views import (
+    AuditView,
+    HouseholdView,
+    IdentityView,
+    MemberView,
+    ResidentDetail,
+    ResidentPage,
+    audit_view,
+    enrollment_view,
+    resident_summary,
+    shown_id,
+)
+
+MAX_PAGE = 200
+ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str | None = None  # an ID number (or its beginning) or part of a name
+    township_code: str | None = None
+    village_code: str | None = None
+    household_id: int | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _township_names(uow: UnitOfWork, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return {code: name for code, name in uow.session.execute(select(Area.code, Area.name).where(Area.code.in_(codes)))}
+
+
+def search(uow: UnitOfWork, principal: Principal, query: SearchQuery) -> ResidentPage:
+    principal.require(Permission.READ_RESIDENTS)
+    conditions = [resident_scope(principal)]
+    text = (query.text or "").strip()
+    if text:
+        normalized = idnumber.normalize(text)
+        if ID_LIKE.match(normalized):
+            conditions.append(Resident.id_number.startswith(normalized.upper()))
+        else:
+            conditions.append(Resident.name.contains(text))
+    if query.township_code:
+        conditions.append(Resident.township_code == query.township_code)
+    if query.village_code:
+        conditions.append(Resident.village_code == query.village_code)
+    if query.household_id is not None:
+        conditions.append(HouseholdMember.household_id == query.household_id)
+    where = and_(*conditions)
+    base = select(Resident, HouseholdMember.household_id).outerjoin(
+        HouseholdMember, HouseholdMember.resident_id == Resident.id
+    )
+    total = uow.session.scalar(select(func.count()).select_from(base.where(where).subquery())) or 0
+    limit = max(1, min(query.limit, MAX_PAGE))
+    rows = uow.session.execute(base.where(where).order_by(Resident.id).limit(limit).offset(query.offset)).all()
+    names = _township_names(uow, {resident.township_code for resident, _ in rows})
+    return ResidentPage(
+        total=total,
+        offset=query.offset,
+        items=[
+            resident_summary(principal, resident, names.get(resident.township_code, ""), household_id)
+            for resident, household_id in rows
+        ],
+    )
+
+
+def visible_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> Resident:
+    """The resident, if the principal's area covers them; RESIDENT_NOT_FOUND otherwise, as if absent."""
+    principal.require(Permission.READ_RESIDENTS)
+    resident = uow.session.scalars(
+        select(Resident).where(Resident.id == resident_id, resident_scope(principal))
+    ).first()
+    if resident is None:
+        raise YibaoError("RESIDENT_NOT_FOUND", field="resident_id", id=resident_id)
+    return resident
+
+
+def household_view(uow: UnitOfWork, principal: Principal, household_id: int) -> HouseholdView:
+    household = uow.session.get(Household, household_id)
+    if household is None:
+        raise YibaoError("HOUSEHOLD_NOT_FOUND", field="household_id", id=household_id)
+    rows = uow.session.execute(
+        select(Resident, HouseholdMember.relation)
+        .join(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+        .where(HouseholdMember.household_id == household_id)
+        .order_by(HouseholdMember.relation != "户主", Resident.birth_date)
+    ).all()
+    return HouseholdView(
+        id=household.id,
+        township_code=household.township_code,
+        village_code=household.village_code,
+        number=household.number,
+        address=household.address,
+        members=[
+            MemberView(
+                resident_id=resident.id,
+                name=resident.name,
+                id_number=shown_id(principal, resident.id_number),
+                relation=relation,
+            )
+            for resident, relation in rows
+        ],
+    )
+
+
+def get_household(uow: UnitOfWork, principal: Principal, household_id: int) -> HouseholdView:
+    """A household is visible when one of its members is."""
+    principal.require(Permission.READ_RESIDENTS)
+    member = uow.session.scalars(
+        select(Resident.id)
+        .join(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+        .where(HouseholdMember.household_id == household_id, resident_scope(principal))
+    ).first()
+    if member is None:
+        raise YibaoError("HOUSEHOLD_NOT_FOUND", field="household_id", id=household_id)
+    return household_view(uow, principal, household_id)
+
+
+def get_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> ResidentDetail:
+    resident = visible_resident(uow, principal, resident_id)
+    session = uow.session
+    household_id = session.scalar(
+        select(HouseholdMember.household_id).where(HouseholdMember.resident_id == resident.id)
+    )
+    enrollments = session.scalars(
+        select(Enrollment)
+        .where(Enrollment.resident_id == resident.id)
+        .order_by(Enrollment.insurance_year.desc(), Enrollment.id.desc())
+    ).all()
+    flags = session.scalars(select(IdentityFlag).where(IdentityFlag.resident_id == resident.id)).all()
+    names = _township_names(uow, {resident.township_code})
+    summary_view = resident_summary(principal, resident, names.get(resident.township_code, ""), household_id)
+    return ResidentDetail(
+        **summary_view.model_dump(),
+        version=resident.version,
+        cert_type=resident.cert_type,
+        ethnicity=resident.ethnicity,
+        residency=resident.residency,
+        phone=resident.phone,
+        address=resident.address,
+        identities=[
+            IdentityView(identity=flag.identity, source=flag.source, valid_from=flag.valid_from, valid_to=flag.valid_to)
+            for flag in flags
+        ],
+        enrollments=[enrollment_view(enrollment) for enrollment in enrollments],
+        household=household_view(uow, principal, household_id) if household_id is not None else None,
+    )
+
+
+def history(uow: UnitOfWork, principal: Principal, resident_id: int) -> list[AuditView]:
+    """The resident's audit trail, oldest first: the record itself, its enrollments, its household."""
+    principal.require(Permission.READ_AUDIT)
+    resident = visible_resident(uow, principal, resident_id)
+    session = uow.session
+    enrollment_ids = [
+        str(key) for key in session.scalars(select(Enrollment.id).where(Enrollment.resident_id == resident.id))
+    ]
+    household_ids = [
+        str(key)
+        for key in session.scalars(
+            select(HouseholdMember.household_id).where(HouseholdMember.resident_id == resident.id)
+        )
+    ]
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            or_(
+                and_(AuditEntry.entity == "resident", AuditEntry.entity_id == str(resident.id)),
+                and_(AuditEntry.entity == "enrollment", AuditEntry.entity_id.in_(enrollment_ids)),
+                and_(AuditEntry.entity == "household", AuditEntry.entity_id.in_(household_ids)),
+            )
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+    return [audit_view(entry) for entry in entries]
+
+
+def resident_record(resident: Resident) -> dict[str, Any]:
+    """What the audit log keeps of a resident (the ID number masked): enough to rebuild its history."""
+    return {
+        "id_number": idnumber.mask(resident.id_number),
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_date": resident.birth_date.isoformat(),
+        "township_code": resident.township_code,
+        "village_code": resident.village_code,
+        "address": resident.address,
+        "phone": resident.phone,
+        "survival_status": resident.survival_status,
+    }
+
+
+@dataclass(frozen=True)
+class ResidentRegistration:
+    id_number: str
+    name: str
+    township_code: str
+    village_code: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    ethnicity: str | None = None
+    residency: str = "local_hukou"
+
+
+def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRegistration) -> ResidentDetail:
+    """Register a resident without enrolling them (a newborn before the family comes in, a lapsed person)."""
+    principal.require(Permission.REGISTER_RESIDENTS)
+    principal.require_township(request.township_code)
+    township_area(uow, principal.district, request.township_code)
+    if request.village_code:
+        check_village(uow, request.township_code, request.village_code)
+    if not request.name.strip():
+        raise YibaoError("NAME_REQUIRED", field="name")
+    if request.residency not in RESIDENCIES:
+        raise YibaoError(
+            "RESIDENCY_UNKNOWN", field="residency", value=request.residency, allowed=", ".join(RESIDENCIES)
+        )
+    parsed = idnumber.parse(request.id_number, on=uow.now.date())
+    existing = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
+    if existing is not None:
+        names = _township_names(uow, {existing.township_code})
+        raise YibaoError(
+            "RESIDENT_EXISTS",
+            field="id_number",
+            number=parsed.masked,
+            township=names.get(existing.township_code, existing.township_code),
+        )
+    resident = Resident(
+        id_number=parsed.number,
+        name=request.name.strip(),
+        sex=parsed.sex.value,
+        birth_date=parsed.birth_date,
+        ethnicity=request.ethnicity,
+        residency=request.residency,
+        phone=request.phone,
+        address=request.address,
+        township_code=request.township_code,
+        village_code=request.village_code or None,
+    )
+    uow.session.add(resident)
+    uow.session.flush()
+    uow.audit("create", "resident", resident.id, None, resident_record(resident))
+    uow.commit()
+    return get_resident(uow, principal, resident.id)
