@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, family, uow
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Organization
 from yibao.entrypoints.api.context import AppContext
@@ -47,12 +46,7 @@ class Site:
 
 
 def open_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if request.param == "sqlite":
-        engines: Iterator[Engine] = iter([sqlite_engine(Path(tmp_path_factory.mktemp("api")))])
-    else:
-        engines = postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, Path(tmp_path_factory.mktemp("api"))):
         tokens = {}
         with uow(engine, "setup") as work:
             seed_district(work, "120119")

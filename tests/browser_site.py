@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import Engine
 
-from db_fixtures import sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, uow
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Area
 from yibao.domain import idnumber
@@ -48,10 +48,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_server(tmp_path: Path) -> Iterator[str]:
+def run_server(tmp_path: Path, kind: str = "sqlite") -> Iterator[str]:
     """A district with users of three roles, served by uvicorn in a thread; the clock inside the 2018 campaign."""
-    engine = sqlite_engine(tmp_path)
-    migrate.upgrade(engine)
+    for engine in migrated_engine(kind, tmp_path):
+        yield from _serve(engine, tmp_path)
+
+
+def _serve(engine: Engine, tmp_path: Path) -> Iterator[str]:
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", PASSWORD, Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
@@ -79,7 +82,6 @@ def run_server(tmp_path: Path) -> Iterator[str]:
     running.should_exit = True
     thread.join(timeout=5)
     context.jobs.shutdown()
-    engine.dispose()
 
 
 def open_browser_page() -> Iterator[object]:

@@ -12,9 +12,8 @@ from sqlalchemy import Engine
 
 from api_site import Site, open_site
 from browser_site import open_browser_page, run_server
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import empty_url, migrated_engine
 from yibao.adapters import policy_files
-from yibao.adapters.db import migrate
 
 # Locally, property tests explore new examples each run; in CI the same examples run every time, so a landing
 # is never refused by chance. Anything new found locally is added as a plain test case.
@@ -23,6 +22,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium is a ``browser`` test (``pytest -m "not browser"`` for a quick run)."""
+    for item in items:
+        if "browser_page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
@@ -44,9 +50,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """The web UI and API served on a free port, with a district and users (see ``browser_site``)."""
-    yield from run_server(tmp_path)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The web UI and API served on a free port, with a district and users (see ``browser_site``); on SQLite
+    unless a test asks for PostgreSQL (``@pytest.mark.parametrize("server", [...], indirect=True)``)."""
+    yield from run_server(tmp_path, getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture
@@ -57,13 +64,11 @@ def browser_page() -> Iterator[object]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database of each kind (PostgreSQL in a schema of its own), for service tests."""
-    if request.param == "sqlite":
-        engine = sqlite_engine(tmp_path)
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        for engine in postgres_engine():
-            migrate.upgrade(engine)
-            yield engine
+    """A migrated database of each kind (on PostgreSQL a database of its own), for service tests."""
+    yield from migrated_engine(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, for the commands that migrate it themselves (``yibao db upgrade``)."""
+    yield from empty_url(request.param, tmp_path)

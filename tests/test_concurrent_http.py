@@ -16,9 +16,8 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import func, select
 
-from db_fixtures import postgres_schema_url
+from db_fixtures import migrated_postgres_url
 from households import BIESHAN, YUYANG, uow
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import Enrollment
 from yibao.domain import idnumber
@@ -38,9 +37,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, dict[str, str], str]]:
-    for url in postgres_schema_url():
+    for url in migrated_postgres_url():
         engine = make_engine(url)
-        migrate.upgrade(engine)
         tokens = {}
         with uow(engine, "setup") as work:
             seed_district(work, "120119")

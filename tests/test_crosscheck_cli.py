@@ -25,8 +25,10 @@ def invoke(*arguments: str) -> object:
     return json.loads(result.stdout)
 
 
-def test_cross_check_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'crosscheck.sqlite'}"
+def test_cross_check_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str
+) -> None:
+    url = empty_database_url
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0

@@ -14,10 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import NOW, YUYANG, uow
 from principals import admin, of_role, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, IdentityFlag, ListImport, Resident
 from yibao.domain import idnumber
@@ -38,9 +37,7 @@ HEADERS = ["序号", "姓名", "身份证号码", "身份类别", "认定日期"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def district(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    engines = iter([sqlite_engine(tmp_path)]) if request.param == "sqlite" else postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, tmp_path):
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
         planted = roster(12, seed=31, on=NOW.date())

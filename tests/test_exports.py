@@ -15,10 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, uow
 from principals import admin, of_role, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.adapters.sheet_files import read_sheet
@@ -41,9 +40,7 @@ POLICY = "tianjin-jizhou-2018"
 def district(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """Two townships enrolled by roster; in 渔阳镇 one name typed as a formula (old data, before any check)."""
     folder = Path(tmp_path_factory.mktemp("exports"))
-    engines = iter([sqlite_engine(folder)]) if request.param == "sqlite" else postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, folder):
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
         for township, seed in ((YUYANG, 21), (BIESHAN, 22)):

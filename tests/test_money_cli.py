@@ -25,8 +25,10 @@ def invoke(*arguments: str) -> dict:  # type: ignore[type-arg]
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def test_take_money_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'money.sqlite'}"
+def test_take_money_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str
+) -> None:
+    url = empty_database_url
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["db", "seed-district", "120119"]).exit_code == 0
@@ -71,8 +73,10 @@ def test_take_money_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert table.exit_code == 0 and "渔阳镇" in table.output and "合计" in table.output
 
 
-def test_reconcile_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'reconcile.sqlite'}"
+def test_reconcile_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str
+) -> None:
+    url = empty_database_url
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["db", "seed-district", "120119"])

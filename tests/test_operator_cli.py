@@ -18,8 +18,8 @@ from yibao.entrypoints.server import create_app
 runner = CliRunner()
 
 
-def test_first_admin_and_an_api_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+def test_first_admin_and_an_api_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str) -> None:
+    url = empty_database_url
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["db", "seed-district", "120119"]).exit_code == 0
@@ -44,6 +44,7 @@ def test_first_admin_and_an_api_token(tmp_path: Path, monkeypatch: pytest.Monkey
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_demo_prepares_a_district(tmp_path: Path) -> None:
     database = tmp_path / "demo.sqlite"
     result = runner.invoke(app, ["demo", "--database", str(database), "--no-serve"])
@@ -60,14 +61,16 @@ def test_demo_prepares_a_district(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_import_a_roster_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_a_roster_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str
+) -> None:
     import json
 
     from yibao.adapters.sheet_files import read_sheet
     from yibao.domain.roster import resolve_headers
     from yibao.synthetic.rosters import roster
 
-    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    url = empty_database_url
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["db", "seed-district", "120119"])

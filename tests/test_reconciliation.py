@@ -4,16 +4,16 @@ changing nothing, a bank's own layout, the worklist resolved by assigning and re
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db_fixtures import sqlite_engine
+from db_fixtures import migrated_engine
 from households import NOW, YUYANG, family, uow
 from principals import of_role, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, StatementLine
 from yibao.domain import idnumber
@@ -173,51 +173,55 @@ def test_a_banks_own_layout_and_a_recorded_payment_missing_from_the_statement(en
     assert unknown.value.code == "STATEMENT_LAYOUT_UNKNOWN"
 
 
-def test_a_statement_applies_money_as_payments_one_by_one_would(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_statement_applies_money_as_payments_one_by_one_would(kind: str, tmp_path: Path) -> None:
     """The set-wise path and the one-at-a-time path end in the same ledger: same people covered, same amounts
     applied to each, same excess per transaction (several lines on one notice, under- and overpayments)."""
     outcomes = []
     for way in ("statement", "one_by_one"):
         (tmp_path / way).mkdir()
-        engine = sqlite_engine(tmp_path / way)
-        migrate.upgrade(engine)
-        first, second, third, fourth = bill(engine)
-        lines = [
-            ("P1", first.amount_fen, "2017-10-26 10:00:00", first.number),
-            ("P2", 30000, "2017-10-26 10:00:00", second.number),  # part of the head's share
-            ("P3", 50000, "2017-10-26 09:00:00", third.number),
-            ("P4", 20000, "2017-10-26 11:00:00", third.number),  # completes it, 100 yuan over
-            ("P5", fourth.amount_fen + 12345, "2017-10-26 12:00:00", fourth.number),
-        ]
-        if way == "statement":
-            text = HEADER + "\n".join(f"{tx},{fen / 100:.2f},{at},{number},,收款," for tx, fen, at, number in lines)
-            assert statement(engine, text).state_counts == {"matched": 5}  # type: ignore[attr-defined]
-        else:
-            from yibao.domain.timeutil import parse_instant
-
-            for tx, fen, at, number in sorted(lines, key=lambda line: line[2]):
-                with uow(engine) as work:
-                    payments.record_payment(
-                        work,
-                        CLERK,
-                        PaymentRequest("bank", fen, parse_instant(at.replace(" ", "T")), tx, notice_number=number),
-                    )
-        with session_factory(engine)() as session:
-            people = sorted(
-                session.execute(
-                    select(Enrollment.id, Enrollment.state, Enrollment.benefit_start, Enrollment.individual_due_fen)
-                ).all()
-            )
-            applied = sorted(
-                session.execute(
-                    select(PaymentAllocation.enrollment_id, func.sum(PaymentAllocation.amount_fen)).group_by(
-                        PaymentAllocation.enrollment_id
-                    )
-                ).all()
-            )
-        with uow(engine) as work:
-            excess = {view.transaction_id: view.unapplied_fen for view in collections.refunds_to_issue(work, FINANCE)}
-        outcomes.append((people, applied, excess))
-        engine.dispose()
+        with contextmanager(migrated_engine)(kind, tmp_path / way) as engine:
+            outcomes.append(_ledger_after(way, engine))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][2] == {"P4": 10000, "P5": 12345}
+
+
+def _ledger_after(way: str, engine: Engine) -> tuple[object, ...]:
+    """The ledger after the same lines, taken ``way``: people, amounts applied, excess per transaction."""
+    first, second, third, fourth = bill(engine)
+    lines = [
+        ("P1", first.amount_fen, "2017-10-26 10:00:00", first.number),
+        ("P2", 30000, "2017-10-26 10:00:00", second.number),  # part of the head's share
+        ("P3", 50000, "2017-10-26 09:00:00", third.number),
+        ("P4", 20000, "2017-10-26 11:00:00", third.number),  # completes it, 100 yuan over
+        ("P5", fourth.amount_fen + 12345, "2017-10-26 12:00:00", fourth.number),
+    ]
+    if way == "statement":
+        text = HEADER + "\n".join(f"{tx},{fen / 100:.2f},{at},{number},,收款," for tx, fen, at, number in lines)
+        assert statement(engine, text).state_counts == {"matched": 5}  # type: ignore[attr-defined]
+    else:
+        from yibao.domain.timeutil import parse_instant
+
+        for tx, fen, at, number in sorted(lines, key=lambda line: line[2]):
+            with uow(engine) as work:
+                payments.record_payment(
+                    work,
+                    CLERK,
+                    PaymentRequest("bank", fen, parse_instant(at.replace(" ", "T")), tx, notice_number=number),
+                )
+    with session_factory(engine)() as session:
+        people = sorted(
+            session.execute(
+                select(Enrollment.id, Enrollment.state, Enrollment.benefit_start, Enrollment.individual_due_fen)
+            ).all()
+        )
+        applied = sorted(
+            session.execute(
+                select(PaymentAllocation.enrollment_id, func.sum(PaymentAllocation.amount_fen)).group_by(
+                    PaymentAllocation.enrollment_id
+                )
+            ).all()
+        )
+    with uow(engine) as work:
+        excess = {view.transaction_id: view.unapplied_fen for view in collections.refunds_to_issue(work, FINANCE)}
+    return people, applied, excess

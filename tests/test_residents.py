@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, YUYANG, family, uow
 from principals import admin, of_role, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.tables import Enrollment, Organization, Resident, ResidentChange
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
@@ -28,9 +27,7 @@ from yibao.services.registry.residents import SearchQuery, get_resident, history
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def district(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    engines = [sqlite_engine(tmp_path)] if request.param == "sqlite" else postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, tmp_path):
         with uow(engine, "admin") as work:
             seed_district(work, "120119")
         yield engine

@@ -15,10 +15,9 @@ import pytest
 import xlsxwriter
 from sqlalchemy import Engine, func, select
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, YUYANG, uow
 from principals import admin, operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, IdentityFlag, Resident, RosterImport
 from yibao.adapters.sheet_files import ERROR_COLUMN
@@ -35,9 +34,7 @@ POLICY = "tianjin-jizhou-2018"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def district(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    engines = iter([sqlite_engine(tmp_path)]) if request.param == "sqlite" else postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, tmp_path):
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
         yield engine

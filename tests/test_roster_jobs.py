@@ -17,20 +17,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from db_fixtures import postgres_engine, sqlite_engine
+from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, uow
 from principals import operator
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.progress_tables import ProgressChange
 from yibao.adapters.job_files import JobFiles, JobRecord
 from yibao.adapters.sheet_files import ERROR_COLUMN, read_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import resolve_headers
+from yibao.domain.states import JobState
 from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Principal, Role
-from yibao.services.jobs import JobRunner, JobState
+from yibao.services.jobs import JobRunner
 from yibao.services.policy.plans import get_policy
 from yibao.services.progress.counts import FOLD_STEP
 from yibao.services.registry.areas import seed_district
@@ -44,9 +44,7 @@ NEEDS_DATABASE = {"ALREADY_ENROLLED", "RESIDENT_NAME_MISMATCH"}  # planted kinds
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    engines = iter([sqlite_engine(tmp_path)]) if request.param == "sqlite" else postgres_engine()
-    for engine in engines:
-        migrate.upgrade(engine)
+    for engine in migrated_engine(request.param, tmp_path):
         tokens = {}
         with uow(engine, "setup") as work:
             seed_district(work, "120119")

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db_fixtures import postgres_schema_url
+from db_fixtures import migrated_url
 from households import YUYANG, uow
-from yibao.adapters.db import migrate
 from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident, RosterImport
 from yibao.services.access import Role
@@ -37,15 +36,12 @@ def roster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'yibao.sqlite'}"
-    else:
-        yield from postgres_schema_url()
+    yield from migrated_url(request.param, tmp_path)
 
 
+@pytest.mark.slow
 def test_kill_during_the_write_leaves_nothing(database_url: str, roster_file: Path) -> None:
     engine = make_engine(database_url)
-    migrate.upgrade(engine)
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", "clerk-password", Role.TOWNSHIP_OPERATOR, YUYANG), by=None)

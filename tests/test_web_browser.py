@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from browser_site import BIESHAN_VILLAGE, PASSWORD, YUYANG_VILLAGE, sign_in
 from households import BIESHAN, NOW, YUYANG
 from yibao.domain import idnumber
 
 
+@pytest.mark.parametrize("server", ["sqlite", "postgresql"], indirect=True)
 def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect
 

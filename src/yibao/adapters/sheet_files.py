@@ -1,4 +1,5 @@
-"""Roster files in and error files out: .xlsx (read by fastexcel, written by XlsxWriter) and .csv (UTF-8 or GBK).
+"""Sheets in and error files out, for every import (rosters, lists, statements, targets): .xlsx (read by
+fastexcel, written by XlsxWriter) and .csv (UTF-8 or GBK).
 
 A sheet is read whole as text, exactly as the clerk typed it (leading zeros, 'X', long numbers); the header row
 is the first of the top rows that names an ID-number column, so a title line above the table does no harm. The

@@ -30,10 +30,6 @@ PAYMENT_CHANNELS: dict[str, str] = {
     "unionpay": "银联",
 }
 
-# Money rows: a payment brings money in; a reversal undoes a payment entirely (a bounced transfer, a clerk's
-# mistake); a refund pays money back out of a payment's unapplied amount.
-PAYMENT_KINDS: dict[str, str] = {"payment": "缴费", "reversal": "冲正", "refund": "退费"}
-
 
 @dataclass(frozen=True)
 class Owed:

@@ -10,6 +10,7 @@ from dataclasses import replace
 import polars as pl
 
 from yibao.domain.roster import ROW, Column, error_struct, loose_date, with_errors
+from yibao.domain.states import PaymentKind
 
 # The documented default layout; a bank's own headers map onto these keys (see :func:`with_layout`).
 STATEMENT_COLUMNS: tuple[Column, ...] = (
@@ -30,23 +31,11 @@ STATEMENT_COLUMNS: tuple[Column, ...] = (
     Column("memo", "摘要", ("备注", "用途")),
 )
 
-# Each line ends in one of these. The first group needs nothing more; the second is finance's worklist until a
-# finance user assigns the line to a notice (``assigned``) or rejects it (``rejected``: the money goes back).
-LINE_STATES: dict[str, str] = {
-    "matched": "已匹配入账",
-    "already_recorded": "已登记",
-    "reversal": "冲正",
-    "duplicate_line": "重复行",
-    "assigned": "已人工匹配",
-    "rejected": "已退回",
-    "no_such_notice": "无此通知单",
-    "amount_differs": "金额不符",
-    "refused": "不予受理",
-}
-OPEN_STATES = ("no_such_notice", "amount_differs", "refused")
+# Each line ends in a StatementLineState (yibao.domain.states): settled, or finance's worklist until a finance user
+# assigns the line to a notice (``assigned``) or rejects it (``rejected``: the money goes back).
 
-REVERSAL_WORDS = ("冲正", "撤销", "退款", "退回", "冲销", "reversal")
-PAYMENT_WORDS = ("收款", "缴费", "收入", "贷", "payment")
+REVERSAL_WORDS = ("冲正", "撤销", "退款", "退回", "冲销", PaymentKind.REVERSAL.code)
+PAYMENT_WORDS = ("收款", "缴费", "收入", "贷", PaymentKind.PAYMENT.code)
 
 
 def with_layout(mapping: Mapping[str, str] | None) -> tuple[Column, ...]:
@@ -88,9 +77,13 @@ def check_statement(frame: pl.DataFrame) -> pl.DataFrame:
         payer_name=pl.col("given_payer_name"),
         original_transaction_id=pl.col("given_original_transaction_id"),
         memo=pl.col("given_memo"),
-        kind=pl.when(said_reversal | (amount_fen < 0)).then(pl.lit("reversal")).otherwise(pl.lit("payment")),
+        kind=pl.when(said_reversal | (amount_fen < 0))
+        .then(pl.lit(PaymentKind.REVERSAL.code))
+        .otherwise(pl.lit(PaymentKind.PAYMENT.code)),
     ).with_columns(
-        amount_fen=pl.when(pl.col("kind") == "reversal").then(-pl.col("amount_fen").abs()).otherwise("amount_fen")
+        amount_fen=pl.when(pl.col("kind") == PaymentKind.REVERSAL)
+        .then(-pl.col("amount_fen").abs())
+        .otherwise("amount_fen")
     )
     errors = [
         pl.when(pl.col("transaction_id").is_null()).then(
@@ -103,7 +96,7 @@ def check_statement(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("given_kind").is_not_null() & ~said_reversal & ~said_payment).then(
             error_struct("STATEMENT_KIND_UNKNOWN", "kind", pl.col("given_kind"))
         ),
-        pl.when((pl.col("kind") == "reversal") & pl.col("original_transaction_id").is_null()).then(
+        pl.when((pl.col("kind") == PaymentKind.REVERSAL) & pl.col("original_transaction_id").is_null()).then(
             error_struct("ORIGINAL_TRANSACTION_REQUIRED", "original_transaction_id", pl.col("transaction_id"))
         ),
     ]

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from yibao.adapters.job_files import JobFiles, JobRecord, iso, process_alive
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import FINISHED_JOBS, JobState
 from yibao.services.access import Principal, Role
 
 log = logging.getLogger(__name__)
@@ -34,24 +34,6 @@ Progress = Callable[[str, int, int], None]  # step, done, total: long work repor
 
 def no_progress(_step: str, _done: int, _total: int) -> None:
     """The progress of a caller that shows none."""
-
-
-class JobState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"  # its process ended without finishing it (a restart, a crash)
-
-
-JOB_STATE_NAMES: dict[JobState, str] = {
-    JobState.QUEUED: "排队中",
-    JobState.RUNNING: "进行中",
-    JobState.SUCCEEDED: "已完成",
-    JobState.FAILED: "失败",
-    JobState.INTERRUPTED: "已中断",
-}
-FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.INTERRUPTED})
 
 
 @dataclass(frozen=True)
@@ -73,7 +55,7 @@ class JobView:
 
     @property
     def finished(self) -> bool:
-        return self.state in FINISHED
+        return self.state in FINISHED_JOBS
 
     @property
     def percent(self) -> int:
@@ -112,11 +94,11 @@ class Job:
         return self._files.folder(self._record.id) / self._record.output_name
 
     def start(self) -> None:
-        self._record.state = JobState.RUNNING.value
+        self._record.state = JobState.RUNNING.code
         self.progress("开始", 0, 1)
 
     def finish(self, state: JobState, result: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
-        self._record.state, self._record.result, self._record.error = state.value, result, error
+        self._record.state, self._record.result, self._record.error = state.code, result, error
         if error is not None:
             self._record.output_name = self._record.download_name = None
         self.save()
@@ -217,7 +199,7 @@ def _view(record: JobRecord) -> JobView:
         kind=record.kind,
         title=record.title,
         state=state,
-        state_name=JOB_STATE_NAMES[state],
+        state_name=state.zh,
         step=record.step,
         done=record.done,
         total=record.total,

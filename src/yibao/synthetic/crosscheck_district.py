@@ -18,6 +18,7 @@ import polars as pl
 from yibao.adapters.snapshot import REFERENCE_SCHEMA, SCHEMAS
 from yibao.domain.idnumber_bulk import check_character_expr
 from yibao.domain.roster import ROSTER_SOURCE
+from yibao.domain.states import EnrollmentState
 
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
 GIVEN = list("建国秀英明丽华志强桂兰海燕文博雨涵子轩欣怡浩然佳琪俊杰")
@@ -187,7 +188,9 @@ def planted_district(
         resident_id="id",
         insurance_year=pl.lit(year, dtype=pl.Int64),
         township_code="township_code",
-        state=pl.when(pl.col("unsubsidised_flag")).then(pl.lit("notified")).otherwise(pl.lit("effective")),
+        state=pl.when(pl.col("unsubsidised_flag"))
+        .then(pl.lit(EnrollmentState.NOTIFIED.code))
+        .otherwise(pl.lit(EnrollmentState.EFFECTIVE.code)),
         category=category,
         tier=pl.lit("standard"),
         assisted_subsidy_fen=pl.when(pl.col("subsidised")).then(pl.lit(18000, dtype=pl.Int64)).otherwise(0),

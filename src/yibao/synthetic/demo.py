@@ -19,6 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.job_files import data_directory
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
+from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
 from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
@@ -180,7 +181,7 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
                             policy_hash="0" * 64,
                             township_code=township,
                             channel="village",
-                            state="effective",
+                            state=EnrollmentState.EFFECTIVE,
                             category="student" if 6 <= 2016 - birth_date.year <= 17 else "adult",
                             tier="low",
                             registered_at=last_year,
@@ -237,7 +238,9 @@ def _cross_checks(uow: UnitOfWork, admin: Principal, rng: random.Random) -> None
 def _campaign_payments(uow: UnitOfWork, admin: Principal, finance: Principal, rng: random.Random) -> int:
     """Notices for most assessed households, and the bank's statement of their payments since September, reconciled
     as finance would (a few lines name no notice: the worklist has something to show). Returns the lines."""
-    query = select(Enrollment.household_id).where(Enrollment.insurance_year == 2018, Enrollment.state == "assessed")
+    query = select(Enrollment.household_id).where(
+        Enrollment.insurance_year == 2018, Enrollment.state == EnrollmentState.ASSESSED
+    )
     households = sorted({household for household in uow.session.scalars(query) if household is not None})
     lines = ["交易流水号,金额,交易时间,通知单号,缴费人"]
     start = datetime(2017, 9, 4, 9, tzinfo=SHANGHAI)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+
+from yibao.domain.states import State
 
 # Stable constraint names, so migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -39,3 +41,8 @@ class Instant(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, states: type[State]) -> CheckConstraint:
+    """The check constraint that ``column`` holds one of the enum's codes: the migrations wrote the same text."""
+    return CheckConstraint(f"{column} in {states.codes()!r}", name=column)

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.adapters.db.base import Base, Instant
+from yibao.adapters.db.base import Base, Instant, one_of
+from yibao.domain.states import FindingStatus
 
 REFERENCE_KINDS = (
     "population",
@@ -18,7 +19,6 @@ REFERENCE_KINDS = (
     "last_year_enrollment",
     "insured_elsewhere",
 )
-FINDING_STATUSES = ("open", "contacted", "enrolled", "reason_recorded", "not_applicable")
 REASON_CODES = (
     "insured_elsewhere",
     "employee_insurance",
@@ -110,7 +110,7 @@ class Finding(Base):
     evidence_date: Mapped[date | None] = mapped_column(Date)
     amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.OPEN.code)
     note: Mapped[str | None] = mapped_column(String(200))
     status_by: Mapped[str | None] = mapped_column(String(64))
     status_at: Mapped[datetime | None] = mapped_column(Instant())
@@ -118,7 +118,7 @@ class Finding(Base):
     last_run_id: Mapped[int] = mapped_column(ForeignKey("crosscheck_runs.id"), index=True)
     current: Mapped[bool] = mapped_column(Boolean)  # found by the latest run
     __table_args__ = (
-        CheckConstraint(f"status in {FINDING_STATUSES!r}", name="status"),
+        one_of("status", FindingStatus),
         Index("uq_findings_key", "insurance_year", "district_code", "kind", "id_number", "township_code", unique=True),
         Index("ix_findings_township", "insurance_year", "township_code", "kind"),
     )

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.adapters.db.base import Base, Instant
-
-PAYMENT_KINDS = ("payment", "reversal", "refund")
+from yibao.adapters.db.base import Base, Instant, one_of
+from yibao.domain.states import PaymentKind, StatementLineState
 
 
 class PaymentNotice(Base):
@@ -61,16 +60,20 @@ class Payment(Base):
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
-        CheckConstraint(f"kind in {PAYMENT_KINDS!r}", name="kind"),
-        CheckConstraint("(kind = 'payment' AND amount_fen > 0) OR (kind <> 'payment' AND amount_fen < 0)", name="sign"),
+        one_of("kind", PaymentKind),
+        CheckConstraint(
+            f"(kind = '{PaymentKind.PAYMENT}' AND amount_fen > 0) "
+            f"OR (kind <> '{PaymentKind.PAYMENT}' AND amount_fen < 0)",
+            name="sign",
+        ),
         Index("uq_payments_channel_transaction", "channel", "transaction_id", unique=True),
         # A payment is reversed at most once, so a reversal delivered twice cannot undo it twice.
         Index(
             "uq_payments_reversal_of",
             "original_id",
             unique=True,
-            sqlite_where=text("kind = 'reversal'"),
-            postgresql_where=text("kind = 'reversal'"),
+            sqlite_where=text(f"kind = '{PaymentKind.REVERSAL}'"),
+            postgresql_where=text(f"kind = '{PaymentKind.REVERSAL}'"),
         ),
     )
 
@@ -85,20 +88,7 @@ class PaymentAllocation(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(Instant())
-    reason: Mapped[str] = mapped_column(String(16))  # payment | reversal | cancellation
-
-
-STATEMENT_LINE_STATES = (
-    "matched",
-    "already_recorded",
-    "reversal",
-    "duplicate_line",
-    "assigned",
-    "rejected",
-    "no_such_notice",
-    "amount_differs",
-    "refused",
-)
+    reason: Mapped[str] = mapped_column(String(16))  # yibao.domain.states.AllocationReason
 
 
 class Statement(Base):
@@ -142,6 +132,6 @@ class StatementLine(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (
-        CheckConstraint(f"state in {STATEMENT_LINE_STATES!r}", name="state"),
+        one_of("state", StatementLineState),
         Index("ix_statement_lines_channel_transaction", "channel", "transaction_id"),
     )

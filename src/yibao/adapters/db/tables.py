@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from yibao.adapters.db.base import NAMING as NAMING
 from yibao.adapters.db.base import Base as Base
 from yibao.adapters.db.base import Instant as Instant
+from yibao.adapters.db.base import one_of
 
 # The money, cross-check and progress tables live in modules of their own; importing them here registers them on
 # Base.metadata wherever the tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import
@@ -35,8 +36,6 @@ from yibao.adapters.db.crosscheck_tables import Finding as Finding
 from yibao.adapters.db.crosscheck_tables import NonEnrollmentReason as NonEnrollmentReason
 from yibao.adapters.db.crosscheck_tables import ReferenceList as ReferenceList
 from yibao.adapters.db.crosscheck_tables import ReferenceRow as ReferenceRow
-from yibao.adapters.db.money_tables import PAYMENT_KINDS as PAYMENT_KINDS
-from yibao.adapters.db.money_tables import STATEMENT_LINE_STATES as STATEMENT_LINE_STATES
 from yibao.adapters.db.money_tables import Payment as Payment
 from yibao.adapters.db.money_tables import PaymentAllocation as PaymentAllocation
 from yibao.adapters.db.money_tables import PaymentNotice as PaymentNotice
@@ -47,8 +46,8 @@ from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
+from yibao.domain.states import EnrollmentState
 
-ENROLLMENT_STATES = ("registered", "assessed", "notified", "paid", "effective", "cancelled")
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
 ORGANIZATION_KINDS = ("school", "kindergarten", "welfare_institution")
 CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
@@ -162,7 +161,7 @@ class Enrollment(Base):
     effective_at: Mapped[datetime | None] = mapped_column(Instant())
     cancelled_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (
-        CheckConstraint(f"state in {ENROLLMENT_STATES!r}", name="state"),
+        one_of("state", EnrollmentState),
         # One live enrollment per resident and year, across all townships: the database decides, so two clerks
         # enrolling the same person at the same moment cannot both succeed. A cancelled one does not count.
         Index(
@@ -170,8 +169,8 @@ class Enrollment(Base):
             "resident_id",
             "insurance_year",
             unique=True,
-            sqlite_where=text("state <> 'cancelled'"),
-            postgresql_where=text("state <> 'cancelled'"),
+            sqlite_where=text(f"state <> '{EnrollmentState.CANCELLED}'"),
+            postgresql_where=text(f"state <> '{EnrollmentState.CANCELLED}'"),
         ),
     )
 

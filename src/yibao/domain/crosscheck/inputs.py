@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from yibao.domain.roster import ROSTER_SOURCE
+from yibao.domain.states import ASSESSED_ENROLLMENTS, EnrollmentState
 
 FINDING_COLUMNS: dict[str, str] = {
     "kind": "string",
@@ -30,7 +31,7 @@ FINDING_COLUMNS: dict[str, str] = {
 # A roster's 特殊身份 column is the village's claim; only a department's list certifies an identity.
 UNCERTIFIED_SOURCES = (ROSTER_SOURCE,)
 ADULT_AGE = 18  # 年满十八周岁的按照成年居民身份办理参保登记 (滕州 2019, 荆河街道; the plans agree)
-ASSESSED_STATES = ("assessed", "notified", "paid", "effective")
+ASSESSED_STATES = tuple(state.code for state in ASSESSED_ENROLLMENTS)  # plain text: Ibis types no enum
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,9 @@ def first_per_person(rows: ir.Table, order: str) -> ir.Table:
 
 def live_enrollments(tables: Tables, year: int) -> ir.Table:
     enrollments = tables.enrollments
-    return enrollments.filter((enrollments.insurance_year == year) & (enrollments.state != "cancelled"))
+    return enrollments.filter(
+        (enrollments.insurance_year == year) & (enrollments.state != EnrollmentState.CANCELLED.code)
+    )
 
 
 def enrolled_in(tables: Tables, year: int) -> ir.Table:

@@ -11,13 +11,14 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
+from yibao.domain.states import JobState
 from yibao.entrypoints.api.context import ApiWork, AppContext
 from yibao.entrypoints.api.routes import Context
 from yibao.services.intake.department_lists import ListRequest
 from yibao.services.intake.jobs import start_list_import, start_roster_import
 from yibao.services.intake.roster_report import RosterRequest
 from yibao.services.intake.roster_template import roster_template
-from yibao.services.jobs import JobState, JobView
+from yibao.services.jobs import JobView
 from yibao.services.registry.export_jobs import start_export
 from yibao.services.registry.exports import ExportKind, ExportRequest
 

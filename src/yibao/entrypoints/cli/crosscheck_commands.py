@@ -16,18 +16,21 @@ from yibao.adapters.job_files import data_directory
 from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import FindingStatus
 from yibao.entrypoints.cli.money_commands import Clock, Json, User, _acting, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.crosscheck.reasons import REASON_NAMES, list_reasons, record_reason
 from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
 from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
-from yibao.services.crosscheck.worklists import STATUS_NAMES, finding_counts, list_findings, set_status
+from yibao.services.crosscheck.worklists import finding_counts, list_findings, set_status
 
 app = typer.Typer(
     help="信息比对：导入部门名单，运行比对，核查结果，登记未参保原因。Cross-checks.", no_args_is_help=True
 )
 Year = Annotated[int, typer.Option(help="insurance year (参保年度)")]
+
+STATUS_HELP = "、".join(f"{status.code} {status.zh}" for status in FindingStatus)
 
 
 @app.command("import")
@@ -106,7 +109,7 @@ def list_command(
         str | None, typer.Option(help="、".join(f"{k} {v.title}" for k, v in FINDING_KINDS.items()))
     ] = None,
     township: Annotated[str | None, typer.Option(help="township code")] = None,
-    status: Annotated[str | None, typer.Option(help="、".join(f"{k} {v}" for k, v in STATUS_NAMES.items()))] = None,
+    status: Annotated[str | None, typer.Option(help=STATUS_HELP)] = None,
     summary: Annotated[bool, typer.Option("--summary", help="counts per township and kind")] = False,
     limit: int = 200,
     as_json: Json = False,
@@ -154,7 +157,7 @@ def list_command(
 def status_command(
     finding: Annotated[int, typer.Argument(help="the finding's number")],
     user: User,
-    status: Annotated[str, typer.Option(help="、".join(f"{k} {v}" for k, v in STATUS_NAMES.items()))],
+    status: Annotated[str, typer.Option(help=STATUS_HELP)],
     note: Annotated[str | None, typer.Option(help="what was done")] = None,
     as_json: Json = False,
 ) -> None:

@@ -19,6 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
+from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import SHANGHAI, as_shanghai, parse_instant
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.access import Principal
@@ -280,7 +281,7 @@ def _show_notice(view: NoticeView, as_json: bool) -> None:
             yuan(item.amount_fen),
             yuan(item.paid_fen),
             item.state,
-            f"{item.benefit_start} 至 {item.benefit_end}" if item.state == "effective" else "—",
+            f"{item.benefit_start} 至 {item.benefit_end}" if item.state == EnrollmentState.EFFECTIVE else "—",
         )
     console.print(table)
 

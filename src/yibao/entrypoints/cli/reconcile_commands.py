@@ -14,7 +14,7 @@ from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
-from yibao.domain.statement import LINE_STATES
+from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI, as_shanghai
 from yibao.entrypoints.cli.money_commands import Clock, Json, User, instant_option, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
@@ -77,7 +77,7 @@ def import_command(
             console.print(f"  第{problem.row}行 {problem.header or ''}：{problem.message}", highlight=False)
     else:
         again = "（该文件此前已导入，未作改动）" if report.replayed else ""
-        counts = "，".join(f"{LINE_STATES[s]} {n}" for s, n in report.state_counts.items())
+        counts = "，".join(f"{StatementLineState(s).zh} {n}" for s, n in report.state_counts.items())
         console.print(f"对账单 {report.statement_id}{again}：{report.lines} 行，{counts}", highlight=False)
     if report.statement_id is None:
         raise typer.Exit(code=1)

@@ -17,6 +17,7 @@ from yibao.adapters.crosscheck_engines import ENGINES, configured_engine
 from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import FindingStatus
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.api.routes import Context
 from yibao.entrypoints.web.routes import page
@@ -174,7 +175,7 @@ def findings(
         status=status or "",
         village=village or "",
         villages=villages,
-        statuses=worklists.STATUS_NAMES,
+        statuses=FindingStatus.names(),
         reasons=reasons.REASON_NAMES,
         unenrolled_kinds=worklists.UNENROLLED_KINDS,
     )

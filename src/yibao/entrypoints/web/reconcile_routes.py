@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
-from yibao.domain.statement import LINE_STATES, STATEMENT_COLUMNS
+from yibao.domain.statement import STATEMENT_COLUMNS
+from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.errors import status_for
 from yibao.entrypoints.api.routes import Context
@@ -82,7 +83,7 @@ def upload(
 @router.get("/statements/{statement_id}")
 def statement(request: Request, work: WebWork, statement_id: int) -> Response:
     report = statement_worklist.reconciliation_report(work.uow, work.principal, statement_id)
-    return page(request, work, "statement.html", report=report, states=LINE_STATES, tz=SHANGHAI)
+    return page(request, work, "statement.html", report=report, states=StatementLineState.names(), tz=SHANGHAI)
 
 
 Form_ = Annotated[dict[str, str], Depends(form_fields)]

@@ -17,6 +17,16 @@ from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
+from yibao.domain.states import (
+    PAYABLE_ENROLLMENTS,
+    REASSESSABLE_ENROLLMENTS,
+    UNPAID_ENROLLMENTS,
+    EnrollmentState,
+    FindingStatus,
+    JobState,
+    PaymentKind,
+    StatementLineState,
+)
 from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
 from yibao.entrypoints.api.context import AppContext, app_context
@@ -28,7 +38,6 @@ from yibao.services.policy.plans import campaign_policy, district_policies, get_
 from yibao.services.registry import enrollments, residents
 from yibao.services.registry import households as registry
 from yibao.services.registry.areas import list_areas
-from yibao.services.registry.enrollments import STATE_NAMES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
@@ -37,7 +46,15 @@ templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,
     IDENTITIES=IDENTITIES,
-    STATES={key: zh for key, (zh, _) in STATE_NAMES.items()},
+    STATES=EnrollmentState.names(),
+    EnrollmentState=EnrollmentState,
+    PaymentKind=PaymentKind,
+    StatementLineState=StatementLineState,
+    FindingStatus=FindingStatus,
+    JobState=JobState,
+    PAYABLE_ENROLLMENTS=PAYABLE_ENROLLMENTS,
+    REASSESSABLE_ENROLLMENTS=REASSESSABLE_ENROLLMENTS,
+    UNPAID_ENROLLMENTS=UNPAID_ENROLLMENTS,
     ROLE_NAMES=ROLE_NAMES,
     SURVIVAL=SURVIVAL_STATUSES,
     Permission=Permission,

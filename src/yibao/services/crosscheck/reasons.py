@@ -15,6 +15,7 @@ from yibao.adapters.db.tables import Enrollment, Finding, NonEnrollmentReason, R
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import PENDING_FINDINGS, EnrollmentState, FindingStatus
 from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role
 from yibao.services.crosscheck.worklists import UNENROLLED_KINDS, visible_finding
 
@@ -79,7 +80,7 @@ def record_reason(
         .where(
             Resident.id_number == number,
             Enrollment.insurance_year == insurance_year,
-            Enrollment.state != "cancelled",
+            Enrollment.state != EnrollmentState.CANCELLED,
         )
     )
     if enrolled:
@@ -112,10 +113,10 @@ def record_reason(
             Finding.insurance_year == insurance_year,
             Finding.id_number == number,
             Finding.kind.in_(UNENROLLED_KINDS),
-            Finding.status.in_(("open", "contacted")),
+            Finding.status.in_(PENDING_FINDINGS),
         )
     ):
-        finding.status, finding.status_by, finding.status_at = "reason_recorded", uow.actor, uow.now
+        finding.status, finding.status_by, finding.status_at = FindingStatus.REASON_RECORDED, uow.actor, uow.now
         finding.note = REASON_NAMES[reason] + (f"：{entry.note}" if entry.note else "")
     uow.audit("record", "non_enrollment_reason", entry.id, None, {"year": insurance_year, "reason": reason})
     uow.commit()

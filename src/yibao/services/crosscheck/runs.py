@@ -27,6 +27,7 @@ from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.crosscheck.rules import RULES, findings, runnable
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.model import Policy
+from yibao.domain.states import FindingStatus
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal
 from yibao.services.jobs import Progress, no_progress
@@ -214,7 +215,7 @@ def _merge(uow: UnitOfWork, run: CrosscheckRun, found: pl.DataFrame, kinds: Sequ
                 pl.lit(run.district_code).alias("district_code"),
                 *KEY,
                 *EVIDENCE,
-                pl.lit("open").alias("status"),
+                pl.lit(FindingStatus.OPEN.code).alias("status"),
                 pl.lit(run.id).alias("first_run_id"),
                 pl.lit(run.id).alias("last_run_id"),
                 pl.lit(True).alias("current"),

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, false, func, select
 
-from yibao.adapters.db.crosscheck_tables import FINDING_STATUSES
 from yibao.adapters.db.tables import (
     Area,
     Finding,
@@ -22,15 +21,9 @@ from yibao.domain import idnumber
 from yibao.domain.crosscheck.findings import FINDING_KINDS, evidence
 from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import FindingStatus
 from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role
 
-STATUS_NAMES = {
-    "open": "待核查",
-    "contacted": "已联系",
-    "enrolled": "已参保",
-    "reason_recorded": "已登记原因",
-    "not_applicable": "不适用",
-}
 UNENROLLED_KINDS = ("unenrolled", "special_group_unenrolled")
 
 
@@ -87,7 +80,7 @@ def finding_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -
             Finding.township_code,
             Finding.kind,
             func.count().label("total"),
-            func.sum(case((Finding.status == "open", 1), else_=0)).label("open"),
+            func.sum(case((Finding.status == FindingStatus.OPEN, 1), else_=0)).label("open"),
         )
         .where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
         .group_by(Finding.township_code, Finding.kind)
@@ -123,7 +116,7 @@ def village_counts(
         select(
             Finding.village_code,
             func.count().label("total"),
-            func.sum(case((Finding.status == "open", 1), else_=0)).label("open"),
+            func.sum(case((Finding.status == FindingStatus.OPEN, 1), else_=0)).label("open"),
         )
         .where(
             _scope(principal),
@@ -210,7 +203,7 @@ def _view(item: Finding, names: dict[str, str], lists: dict[int, str], full: boo
         ),
         action=kind.action,
         status=item.status,
-        status_name=STATUS_NAMES[item.status],
+        status_name=FindingStatus(item.status).zh,
         note=item.note,
         status_by=item.status_by,
         status_at=item.status_at,
@@ -231,8 +224,8 @@ def set_status(
     """Village staff's follow-up of one finding; kept across later runs."""
     principal.require(Permission.FOLLOW_UP)
     # 已登记原因 follows from a reason recorded (record_reason), never from a status set by hand.
-    if status not in FINDING_STATUSES or status == "reason_recorded":
-        allowed = "、".join(f"{key}（{name}）" for key, name in STATUS_NAMES.items() if key != "reason_recorded")
+    if status not in FindingStatus.codes() or status == FindingStatus.REASON_RECORDED:
+        allowed = "、".join(f"{s.code}（{s.zh}）" for s in FindingStatus if s is not FindingStatus.REASON_RECORDED)
         raise YibaoError("FINDING_STATUS_UNKNOWN", field="status", status=status, allowed=allowed)
     item = visible_finding(uow, principal, finding_id)
     before = {"status": item.status, "note": item.note}

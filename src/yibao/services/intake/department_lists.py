@@ -25,13 +25,13 @@ from yibao.domain import idnumber
 from yibao.domain.department_list import DEPARTMENTS, LIST_COLUMNS, Department, check_list
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import ERRORS, ROW, error_struct, with_errors
+from yibao.domain.states import LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import IDENTITIES
 from yibao.services.access import Permission, Principal
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.jobs import Progress, no_progress
-from yibao.services.registry.assessment import REASSESSABLE, reassess_enrollments
-from yibao.services.registry.enrollments import LIVE_STATES, STATE_NAMES
+from yibao.services.registry.assessment import reassess_enrollments
 from yibao.services.sheets import RowProblem, SheetReport, read_table
 
 
@@ -236,10 +236,10 @@ def _follow_enrollments(uow: UnitOfWork, flagged: pl.DataFrame) -> tuple[int, li
     for chunk in chunks(resident_ids):
         rows += uow.session.execute(
             select(Enrollment.id, Enrollment.resident_id, Enrollment.state, Enrollment.insurance_year).where(
-                Enrollment.resident_id.in_(chunk), Enrollment.state.in_(LIVE_STATES)
+                Enrollment.resident_id.in_(chunk), Enrollment.state.in_(LIVE_ENROLLMENTS)
             )
         ).all()
-    reassessed = reassess_enrollments(uow, [row.id for row in rows if row.state in REASSESSABLE])
+    reassessed = reassess_enrollments(uow, [row.id for row in rows if row.state in REASSESSABLE_ENROLLMENTS])
     first_row = dict(
         flagged.group_by("resident_id")
         .agg(pl.col(ROW).min(), pl.col("name").first())
@@ -249,9 +249,10 @@ def _follow_enrollments(uow: UnitOfWork, flagged: pl.DataFrame) -> tuple[int, li
     names = dict(flagged.select("resident_id", "name").iter_rows())
     reviews = []
     for row in rows:
-        if row.state in REASSESSABLE:
+        if row.state in REASSESSABLE_ENROLLMENTS:
             continue
-        zh, en = STATE_NAMES[row.state]
+        state = EnrollmentState(row.state)
+        zh, en = state.zh, state.code
         error = YibaoError(
             "SUBSIDY_AFTER_BILLING", name=names[row.resident_id], year=row.insurance_year, state=zh, state_en=en
         )

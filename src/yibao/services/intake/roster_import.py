@@ -34,6 +34,7 @@ from yibao.domain.roster import (
     tier_aliases,
     with_errors,
 )
+from yibao.domain.states import LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 from yibao.services.access import Permission, Principal
@@ -41,8 +42,6 @@ from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.intake.roster_write import write_roster
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.policy.plans import get_policy
-from yibao.services.registry.assessment import REASSESSABLE
-from yibao.services.registry.enrollments import LIVE_STATES, STATE_NAMES
 from yibao.services.registry.households import check_place
 from yibao.services.sheets import RowProblem, read_table
 
@@ -143,7 +142,7 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
             .join(Resident, Resident.id == Enrollment.resident_id)
             .join(staged, staged.c.key == Resident.id_number)
             .join(Area, Area.code == Enrollment.township_code)
-            .where(Enrollment.insurance_year == policy.insurance_year, Enrollment.state.in_(LIVE_STATES))
+            .where(Enrollment.insurance_year == policy.insurance_year, Enrollment.state.in_(LIVE_ENROLLMENTS))
         ).all()
         on = as_shanghai(uow.now).date()
         flag_rows = connection.execute(
@@ -216,7 +215,11 @@ def _classify_and_assess(
     contact_changes = _differs("phone", "known_phone") | _differs("address", "known_address")
     contact_changes = contact_changes | _differs("village_code", "known_village")
     joins_household = pl.col("household_number").is_not_null() & pl.col("known_household").is_null()
-    fixed = pl.col("enrollment_id").is_not_null() & enrollment_changes & ~pl.col("enrolled_state").is_in(REASSESSABLE)
+    fixed = (
+        pl.col("enrollment_id").is_not_null()
+        & enrollment_changes
+        & ~pl.col("enrolled_state").is_in(REASSESSABLE_ENROLLMENTS)
+    )
     fixed_error = pl.when(fixed).then(error_struct("ENROLLMENT_FIXED", "tier", pl.col("enrolled_state")))
     rows = (
         with_errors(checked.lazy(), [fixed_error])
@@ -306,10 +309,11 @@ def _as_error(
     elif code == "RESIDENT_NAME_MISMATCH":
         params = {"number": idnumber.mask(number), "registered": value, "given": row["name"]}
     elif code == "ALREADY_ENROLLED":
-        state = STATE_NAMES[row["enrolled_state"]][0]
+        state = EnrollmentState(row["enrolled_state"]).zh
         params = {"number": idnumber.mask(number), "township": value, "year": policy.insurance_year, "state": state}
     elif code == "ENROLLMENT_FIXED":
-        zh, en = STATE_NAMES[value]
+        state = EnrollmentState(value)
+        zh, en = state.zh, state.code
         params = {"year": policy.insurance_year, "state": zh, "state_en": en}
     elif code == "NOT_ELIGIBLE":
         zh, en = reason_text(value)

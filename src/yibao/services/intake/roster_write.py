@@ -29,6 +29,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.policy import Policy
 from yibao.domain.roster import ROSTER_SOURCE
+from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.intake.roster_report import RosterReport, RosterRequest
@@ -275,7 +276,7 @@ def _enrollments(
                     pl.lit(request.township_code).alias("township_code"),
                     pl.lit(request.channel).alias("channel"),
                     pl.lit(request.organization_id, dtype=pl.Int64).alias("organization_id"),
-                    pl.lit("assessed").alias("state"),
+                    pl.lit(EnrollmentState.ASSESSED.code).alias("state"),
                     pl.lit(registered_at).alias("registered_at"),
                     pl.lit(registered_at).alias("assessed_at"),
                 ),
@@ -299,7 +300,7 @@ def _enrollments(
         .where(table.c.id == bindparam("b_id"))
         .values(
             {column: bindparam(f"b_{column}") for column in columns}
-            | {"state": "assessed", "assessed_at": registered_at}
+            | {"state": EnrollmentState.ASSESSED, "assessed_at": registered_at}
         )
     )
     renamed = [{"b_id": item["b_id"]} | {f"b_{column}": item[column] for column in columns} for item in updates]
@@ -307,7 +308,10 @@ def _enrollments(
         connection.execute(statement, chunk)
     frozen = frozen_columns(policy, reassessed.select(pl.col("result").struct.unnest()))
     changed = pl.concat(
-        [reassessed.select(pl.col("enrollment_id").alias("id")), frozen.with_columns(state=pl.lit("assessed"))],
+        [
+            reassessed.select(pl.col("enrollment_id").alias("id")),
+            frozen.with_columns(state=pl.lit(EnrollmentState.ASSESSED.code)),
+        ],
         how="horizontal",
     )
     audit.record("reassess", "enrollment", changed, pl.col("id"), _enrollment_record(REASSESSED_FIELDS))

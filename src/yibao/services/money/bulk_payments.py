@@ -32,8 +32,8 @@ from yibao.adapters.db.tables import (
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.inputs import SHANGHAI_DATETIME
+from yibao.domain.states import PAYABLE_ENROLLMENTS, AllocationReason, EnrollmentState, PaymentKind, StatementLineState
 from yibao.services.audit_batch import AuditBatch
-from yibao.services.money.settlement import PAYABLE
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.assessment import frozen_columns
 
@@ -71,7 +71,7 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
     people, paid, identities = _read(connection, lines["notice_number"])
     first_moment = lines.group_by("notice_number").agg(pl.col("paid_at").min().alias("moment"))
     payable = (
-        people.filter(pl.col("state").is_in(PAYABLE))
+        people.filter(pl.col("state").is_in(PAYABLE_ENROLLMENTS))
         .join(first_moment, on="notice_number")
         .join(identities, on="resident_id", how="left")
         .with_columns(pl.col("identities").fill_null(pl.lit([], dtype=pl.List(pl.String))))
@@ -111,7 +111,7 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
             "enrollment_id",
             "amount_fen",
             pl.lit(uow.now.astimezone(UTC)).alias("at"),
-            pl.lit("payment").alias("reason"),
+            pl.lit(AllocationReason.PAYMENT.code).alias("reason"),
         ),
     )
     completed = payments.group_by("notice_id").agg(pl.col("paid_at").max().alias("effective_at"))
@@ -123,7 +123,7 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
         .join(completed, on="notice_id")
         .select(
             pl.col("enrollment_id").alias("id"),
-            pl.lit("effective").alias("state"),
+            pl.lit(EnrollmentState.EFFECTIVE.code).alias("state"),
             "benefit_start",
             "benefit_end",
             "effective_at",  # the notice's last line in the statement: when its money was complete
@@ -134,10 +134,16 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
     return pl.concat(
         [
             payments.select(
-                "key", pl.lit("matched").alias("state"), "payment_id", pl.lit(None, pl.String).alias("reason")
+                "key",
+                pl.lit(StatementLineState.MATCHED.code).alias("state"),
+                "payment_id",
+                pl.lit(None, pl.String).alias("reason"),
             ),
             lines.filter(pl.col("reason").is_not_null()).select(
-                "key", pl.lit("refused").alias("state"), pl.lit(None, pl.Int64).alias("payment_id"), "reason"
+                "key",
+                pl.lit(StatementLineState.REFUSED.code).alias("state"),
+                pl.lit(None, pl.Int64).alias("payment_id"),
+                "reason",
             ),
         ]
     )
@@ -310,7 +316,7 @@ def _payment_rows(
         "money_to",
         pl.col("payment_id").alias("id"),
         "payment_id",
-        pl.lit("payment").alias("kind"),
+        pl.lit(PaymentKind.PAYMENT.code).alias("kind"),
         pl.lit(channel).alias("channel"),
         "transaction_id",
         "amount_fen",

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from yibao.adapters.db.tables import Area, Payment, PaymentAllocation
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.payments import PAYMENT_CHANNELS
+from yibao.domain.states import PaymentKind
 from yibao.domain.timeutil import start_of_day
 from yibao.services.access import Permission, Principal, payment_scope
 from yibao.services.money.views import PaymentView, payment_views
@@ -46,7 +47,7 @@ def collections(
     """Totals of the payments taken (on ``day``, Shanghai time, if given) and what has become of them since."""
     if not (principal.may(Permission.TAKE_PAYMENTS) or principal.may(Permission.PAYMENTS)):
         principal.require(Permission.TAKE_PAYMENTS)
-    taken = [Payment.kind == "payment", Payment.insurance_year == insurance_year, payment_scope(principal)]
+    taken = [Payment.kind == PaymentKind.PAYMENT, Payment.insurance_year == insurance_year, payment_scope(principal)]
     if day is not None:
         start = start_of_day(day)
         taken += [Payment.paid_at >= start, Payment.paid_at < start + timedelta(days=1)]
@@ -54,8 +55,8 @@ def collections(
     later = (
         select(
             Payment.original_id.label("id"),
-            func.sum(case((Payment.kind == "reversal", Payment.amount_fen), else_=0)).label("reversed"),
-            func.sum(case((Payment.kind == "refund", Payment.amount_fen), else_=0)).label("refunded"),
+            func.sum(case((Payment.kind == PaymentKind.REVERSAL, Payment.amount_fen), else_=0)).label("reversed"),
+            func.sum(case((Payment.kind == PaymentKind.REFUND, Payment.amount_fen), else_=0)).label("refunded"),
         )
         .where(Payment.original_id.is_not(None))
         .group_by(Payment.original_id)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.states import AllocationReason
 
 CHUNK = 5000
 
@@ -91,7 +92,7 @@ def release_enrollment(uow: UnitOfWork, enrollment_id: int, reason: str) -> int:
                     enrollment_id=enrollment_id,
                     amount_fen=-amount,
                     at=uow.now,
-                    reason="cancellation",
+                    reason=AllocationReason.CANCELLATION,
                 )
             )
             released += amount

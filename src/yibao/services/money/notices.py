@@ -15,13 +15,13 @@ from yibao.adapters.printing import Column, FontMissing, PrintedTable, table_pdf
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan, yuan_in_capitals
 from yibao.domain.payments import notice_number, payment_deadline
+from yibao.domain.states import LIVE_ENROLLMENTS, PAYABLE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal, enrollment_scope, notice_scope
 from yibao.services.money.ledger import lock_enrollments, paid_fen
-from yibao.services.money.settlement import PAYABLE, assess_at, make_effective
+from yibao.services.money.settlement import assess_at, make_effective
 from yibao.services.money.views import NoticeView, notice_view
 from yibao.services.policy.plans import get_policy
-from yibao.services.registry.enrollments import LIVE_STATES, STATE_NAMES
 
 RELATION_ORDER = {"户主": 0, "配偶": 1}  # the head first: an underpaid household's money covers the head first
 
@@ -32,7 +32,7 @@ def _household_enrollments(uow: UnitOfWork, principal: Principal, household_id: 
         .join(HouseholdMember, HouseholdMember.resident_id == Enrollment.resident_id)
         .where(
             HouseholdMember.household_id == household_id,
-            Enrollment.state.in_(LIVE_STATES),
+            Enrollment.state.in_(LIVE_ENROLLMENTS),
             enrollment_scope(principal),
         )
     ).all()
@@ -66,9 +66,9 @@ def issue_notice(
         else _one_enrollment(uow, principal, enrollment_id or 0)
     )
     locked = lock_enrollments(uow, [e.id for e in found])
-    billable = [locked[e.id] for e in found if locked[e.id].state in PAYABLE]
+    billable = [locked[e.id] for e in found if locked[e.id].state in PAYABLE_ENROLLMENTS]
     if not billable:
-        states = "、".join(sorted({STATE_NAMES[e.state][0] for e in found}))
+        states = "、".join(sorted({EnrollmentState(e.state).zh for e in found}))
         raise YibaoError("NOTHING_TO_NOTIFY", field="household_id", states=states)
     _void_earlier(uow, [e.id for e in billable])
     paid = paid_fen(uow, [e.id for e in billable])
@@ -95,8 +95,8 @@ def issue_notice(
         uow.session.add(
             PaymentNoticeItem(notice_id=notice.id, enrollment_id=enrollment.id, position=position, amount_fen=amount)
         )
-        if enrollment.state == "assessed":
-            enrollment.state = "notified"
+        if enrollment.state == EnrollmentState.ASSESSED:
+            enrollment.state = EnrollmentState.NOTIFIED
     uow.session.flush()
     nothing_owed = [e for e, amount in zip(billable, amounts, strict=True) if amount == 0]
     if nothing_owed:

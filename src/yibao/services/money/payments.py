@@ -33,18 +33,17 @@ from yibao.domain.payments import (
     batch_differences,
     receipt_number,
 )
+from yibao.domain.states import PAYABLE_ENROLLMENTS, AllocationReason, EnrollmentState, PaymentKind
 from yibao.services.access import Permission, Principal, enrollment_scope, payment_scope
 from yibao.services.money.ledger import lock_enrollments, paid_fen
 from yibao.services.money.notices import visible_notice
 from yibao.services.money.settlement import (
-    PAYABLE,
     assess_at,
     make_effective,
     refuse_if_not_payable,
     take_payment_moment,
 )
 from yibao.services.money.views import PaymentView, payment_views
-from yibao.services.registry.enrollments import STATE_NAMES
 
 # Channels where the clerk is the source of truth; every other channel has its own transaction id.
 OWN_RECORD_CHANNELS = ("counter_cash",)
@@ -134,8 +133,9 @@ def _targets(uow: UnitOfWork, principal: Principal, request: PaymentRequest) -> 
     ).first()
     if enrollment is None:
         raise YibaoError("ENROLLMENT_NOT_FOUND", field="enrollment_id", id=request.enrollment_id)
-    if enrollment.state not in (*PAYABLE, "effective"):
-        zh, en = STATE_NAMES[enrollment.state]
+    if enrollment.state not in (*PAYABLE_ENROLLMENTS, EnrollmentState.EFFECTIVE):
+        state = EnrollmentState(enrollment.state)
+        zh, en = state.zh, state.code
         raise YibaoError(
             "ENROLLMENT_STATE", field="enrollment_id", state=zh, state_en=en, action="缴费", action_en="pay", hint=""
         )
@@ -168,7 +168,7 @@ def _owed_at(
     uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime
 ) -> tuple[list[Enrollment], dict[int, dict[str, Any]], list[Owed]]:
     """Who among these can still be paid for, assessed at the payment moment, and what each still owes then."""
-    payable = [e for e in enrollments if e.state in PAYABLE]
+    payable = [e for e in enrollments if e.state in PAYABLE_ENROLLMENTS]
     results = assess_at(uow, payable, paid_at)
     refuse_if_not_payable(uow, payable, results, paid_at)
     for enrollment in payable:
@@ -190,7 +190,7 @@ def _take(
     """Write the payment and its allocations; whoever is now fully paid is covered."""
     allocations, _unapplied = allocate(request.amount_fen, owed)
     payment = Payment(
-        kind="payment",
+        kind=PaymentKind.PAYMENT,
         channel=request.channel,
         transaction_id=request.transaction_id or None,
         amount_fen=request.amount_fen,
@@ -221,7 +221,7 @@ def _take(
                 enrollment_id=allocation.enrollment_id,
                 amount_fen=allocation.amount_fen,
                 at=uow.now,
-                reason="payment",
+                reason=AllocationReason.PAYMENT,
             )
         )
     uow.session.flush()

@@ -2,7 +2,7 @@
 an explicit state, and the payments it brings recorded set-wise — in one transaction, so a statement is either
 wholly reconciled or not at all.
 
-Line states (see :data:`yibao.domain.statement.LINE_STATES`):
+Line states (see :class:`yibao.domain.states.StatementLineState`):
 
 * ``matched``: a new payment on the notice the line names (:mod:`~yibao.services.money.bulk_payments`);
 * ``already_recorded``: the channel's transaction is on record with the same amount (a counter or an app told us
@@ -36,12 +36,12 @@ from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError, message_for
 from yibao.domain.roster import ERRORS, ROW
 from yibao.domain.statement import (
-    LINE_STATES,
     STATEMENT_COLUMNS,
     check_statement,
     unknown_layout_keys,
     with_layout,
 )
+from yibao.domain.states import PaymentKind, StatementLineState
 from yibao.services.access import Permission, Principal
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.jobs import Progress, no_progress
@@ -85,7 +85,7 @@ class StatementReport(SheetReport):
     mapping: dict[str, str] = field(default_factory=dict, repr=False)
 
     def details(self) -> dict[str, Any]:
-        return {"state_names": {state: LINE_STATES[state] for state in self.state_counts}}
+        return {"state_names": {state: StatementLineState(state).zh for state in self.state_counts}}
 
 
 def import_statement(
@@ -226,34 +226,36 @@ def _classify(uow: UnitOfWork, principal: Principal, channel: str, checked: pl.D
         .join(notice_frame, on="notice_number", how="left")
     )
     first_in_file = pl.col("row") == pl.col("row").min().over("transaction_id")
-    payment = pl.col("kind") == "payment"
+    payment = pl.col("kind") == PaymentKind.PAYMENT
     state = (
         pl.when(~first_in_file | pl.col("seen_before").fill_null(False))
-        .then(pl.lit("duplicate_line"))
+        .then(pl.lit(StatementLineState.DUPLICATE_LINE.code))
         .when(payment & pl.col("recorded_id").is_not_null() & (pl.col("recorded_fen") == pl.col("amount_fen")))
-        .then(pl.lit("already_recorded"))
+        .then(pl.lit(StatementLineState.ALREADY_RECORDED.code))
         .when(payment & pl.col("recorded_id").is_not_null())
-        .then(pl.lit("amount_differs"))
+        .then(pl.lit(StatementLineState.AMOUNT_DIFFERS.code))
         .when(payment & pl.col("notice_township").is_not_null() & ~pl.col("notice_void"))
         .then(pl.lit("pay"))
         .when(payment)
-        .then(pl.lit("no_such_notice"))
+        .then(pl.lit(StatementLineState.NO_SUCH_NOTICE.code))
         .otherwise(pl.lit("reverse"))
     )
     note = (
-        pl.when(state == "amount_differs")
+        pl.when(state == StatementLineState.AMOUNT_DIFFERS)
         .then(pl.format("系统已登记{}分", pl.col("recorded_fen")))
-        .when((state == "no_such_notice") & pl.col("notice_void").fill_null(False))
+        .when((state == StatementLineState.NO_SUCH_NOTICE) & pl.col("notice_void").fill_null(False))
         .then(pl.lit("通知单已作废"))
-        .when((state == "no_such_notice") & pl.col("notice_number").is_not_null())
+        .when((state == StatementLineState.NO_SUCH_NOTICE) & pl.col("notice_number").is_not_null())
         .then(pl.lit("本区没有该通知单"))
-        .when(state == "no_such_notice")
+        .when(state == StatementLineState.NO_SUCH_NOTICE)
         .then(pl.lit("未注明通知单号"))
     )
     return lines.with_columns(
         state=state,
         note=note,
-        payment_id=pl.when(state.is_in(["already_recorded", "amount_differs"])).then(pl.col("recorded_id")),
+        payment_id=pl.when(state.is_in([StatementLineState.ALREADY_RECORDED, StatementLineState.AMOUNT_DIFFERS])).then(
+            pl.col("recorded_id")
+        ),
         township_code=pl.coalesce("recorded_township", "notice_township"),
     )
 
@@ -266,13 +268,13 @@ def _reversals(uow: UnitOfWork, principal: Principal, channel: str, lines: pl.Da
             select(Payment).where(
                 Payment.channel == channel,
                 Payment.transaction_id == line["original_transaction_id"],
-                Payment.kind == "payment",
+                Payment.kind == PaymentKind.PAYMENT,
                 Payment.township_code.startswith(principal.district),
             )
         ).first()
         outcome: tuple[int, str, int | None, str | None, str | None] = (
             line["key"],
-            "no_such_notice",
+            StatementLineState.NO_SUCH_NOTICE,
             None,
             "原交易不存在",
             None,
@@ -280,7 +282,7 @@ def _reversals(uow: UnitOfWork, principal: Principal, channel: str, lines: pl.Da
         if original is not None and original.amount_fen != -line["amount_fen"]:
             outcome = (
                 line["key"],
-                "amount_differs",
+                StatementLineState.AMOUNT_DIFFERS,
                 original.id,
                 f"原交易{original.amount_fen}分",
                 original.township_code,
@@ -288,9 +290,15 @@ def _reversals(uow: UnitOfWork, principal: Principal, channel: str, lines: pl.Da
         elif original is not None:
             try:
                 view = reverse(uow, principal, original.id, f"对账单冲正{line['transaction_id']}", None)
-                outcome = (line["key"], "reversal", view.id, None, original.township_code)
+                outcome = (line["key"], StatementLineState.REVERSAL, view.id, None, original.township_code)
             except YibaoError as refusal:  # reversed already, or refunded from
-                outcome = (line["key"], "duplicate_line", original.id, refusal.message, original.township_code)
+                outcome = (
+                    line["key"],
+                    StatementLineState.DUPLICATE_LINE,
+                    original.id,
+                    refusal.message,
+                    original.township_code,
+                )
         outcomes.append(outcome)
     if not outcomes:
         return lines

@@ -9,6 +9,7 @@ from yibao.adapters.db.tables import Payment, PaymentAllocation
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
+from yibao.domain.states import AllocationReason, PaymentKind
 from yibao.services.access import Permission, Principal
 from yibao.services.money.ledger import lock_enrollments, unapplied_fen
 from yibao.services.money.payments import payment_summary, visible_payment
@@ -34,7 +35,7 @@ def reverse(
     if not reason.strip():
         raise YibaoError("REASON_REQUIRED", field="reason")
     original = visible_payment(uow, principal, payment_id)
-    if original.kind != "payment":
+    if original.kind != PaymentKind.PAYMENT:
         raise YibaoError(
             "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="只能冲正缴费记录", reason_en="not a payment"
         )
@@ -45,17 +46,21 @@ def reverse(
     }
     locked = lock_enrollments(uow, applied)
     later = uow.session.scalars(select(Payment.kind).where(Payment.original_id == original.id)).all()
-    if "reversal" in later:
+    if PaymentKind.REVERSAL in later:
         raise YibaoError("PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已冲正", reason_en="already reversed")
-    if "refund" in later:
+    if PaymentKind.REFUND in later:
         raise YibaoError(
             "PAYMENT_NOT_REVERSIBLE", field="payment_id", reason="已有退费", reason_en="money was refunded from it"
         )
-    reversal = _counter_row(uow, original, "reversal", -original.amount_fen, transaction_id, reason)
+    reversal = _counter_row(uow, original, PaymentKind.REVERSAL, -original.amount_fen, transaction_id, reason)
     for enrollment_id, amount in applied.items():
         uow.session.add(
             PaymentAllocation(
-                payment_id=original.id, enrollment_id=enrollment_id, amount_fen=-amount, at=uow.now, reason="reversal"
+                payment_id=original.id,
+                enrollment_id=enrollment_id,
+                amount_fen=-amount,
+                at=uow.now,
+                reason=AllocationReason.REVERSAL,
             )
         )
     uow.session.flush()
@@ -84,7 +89,7 @@ def _applied_of(uow: UnitOfWork, payment_id: int) -> dict[int, int]:
 
 
 def _counter_row(
-    uow: UnitOfWork, original: Payment, kind: str, amount_fen: int, transaction_id: str | None, note: str
+    uow: UnitOfWork, original: Payment, kind: PaymentKind, amount_fen: int, transaction_id: str | None, note: str
 ) -> Payment:
     row = Payment(
         kind=kind,
@@ -120,7 +125,7 @@ def refund_payment(
     if not reason.strip():
         raise YibaoError("REASON_REQUIRED", field="reason")
     original = visible_payment(uow, principal, payment_id)
-    if original.kind != "payment":
+    if original.kind != PaymentKind.PAYMENT:
         raise YibaoError("PAYMENT_NOT_FOUND", field="payment_id", id=payment_id)
     lock_enrollments(uow, _applied_of(uow, original.id))
     available = unapplied_fen(uow, [original.id])[original.id]
@@ -129,7 +134,7 @@ def refund_payment(
         raise YibaoError(
             "REFUND_EXCEEDS", field="amount_fen", amount=format_yuan(max(amount, 0)), available=format_yuan(available)
         )
-    refund = _counter_row(uow, original, "refund", -amount, transaction_id, reason)
+    refund = _counter_row(uow, original, PaymentKind.REFUND, -amount, transaction_id, reason)
     uow.audit("refund", "payment", original.id, None, payment_summary(refund) | {"reason": reason.strip()})
     uow.commit()
     return payment_views(uow, principal, [refund])[0]

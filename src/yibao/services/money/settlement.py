@@ -16,11 +16,10 @@ from yibao.adapters.db.tables import Enrollment, PaymentNotice, PaymentNoticeIte
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields, identities_on, summary
-
-PAYABLE = ("assessed", "notified")  # states that money can complete
 
 
 def assess_at(uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime) -> dict[int, dict[str, Any]]:
@@ -91,7 +90,7 @@ def take_payment_moment(uow: UnitOfWork, enrollment: Enrollment, result: dict[st
 def make_effective(uow: UnitOfWork, enrollment: Enrollment, result: dict[str, Any], paid_at: datetime) -> None:
     """Fully paid at ``paid_at``: cover runs from the date the plan gives for this payment moment."""
     before = summary(enrollment)
-    enrollment.state = "effective"
+    enrollment.state = EnrollmentState.EFFECTIVE
     enrollment.effective_at = paid_at
     enrollment.benefit_start = result["benefit_start"]
     enrollment.benefit_end = result["benefit_end"]
@@ -101,7 +100,7 @@ def make_effective(uow: UnitOfWork, enrollment: Enrollment, result: dict[str, An
 
 def unsettle(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
     """Money taken back from an effective enrollment: it owes again, on its notice if one is live."""
-    if enrollment.state != "effective":
+    if enrollment.state != EnrollmentState.EFFECTIVE:
         return
     before = summary(enrollment)
     has_notice = uow.session.scalar(
@@ -113,7 +112,7 @@ def unsettle(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
             )
         )
     )
-    enrollment.state = "notified" if has_notice else "assessed"
+    enrollment.state = EnrollmentState.NOTIFIED if has_notice else EnrollmentState.ASSESSED
     enrollment.effective_at = None
     uow.session.flush()
     uow.audit("unsettle", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": reason})

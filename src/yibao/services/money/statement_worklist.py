@@ -14,11 +14,9 @@ from yibao.adapters.db.tables import Area, Payment, PaymentAllocation, Statement
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
-from yibao.domain.statement import LINE_STATES, OPEN_STATES
+from yibao.domain.states import OPEN_LINES, SETTLED_LINES, PaymentKind, StatementLineState
 from yibao.services.access import Permission, Principal, payment_scope
 from yibao.services.money.payments import PaymentRequest, take_payment
-
-SETTLED_STATES = ("matched", "already_recorded", "assigned")
 
 
 class LineView(BaseModel):
@@ -87,7 +85,7 @@ def line_view(line: StatementLine) -> LineView:
         notice_number=line.notice_number,
         payer_name=line.payer_name,
         state=line.state,
-        state_name=LINE_STATES[line.state],
+        state_name=StatementLineState(line.state).zh,
         payment_id=line.payment_id,
         township_code=line.township_code,
         note=line.note,
@@ -114,7 +112,7 @@ def reconciliation_report(uow: UnitOfWork, principal: Principal, statement_id: i
         uow.session.execute(
             select(StatementLine.township_code, func.count(func.distinct(PaymentAllocation.enrollment_id)))
             .join(PaymentAllocation, PaymentAllocation.payment_id == StatementLine.payment_id)
-            .where(StatementLine.statement_id == statement.id, StatementLine.state.in_(SETTLED_STATES))
+            .where(StatementLine.statement_id == statement.id, StatementLine.state.in_(SETTLED_LINES))
             .group_by(StatementLine.township_code)
         ).all()
     )
@@ -130,11 +128,11 @@ def reconciliation_report(uow: UnitOfWork, principal: Principal, statement_id: i
             ),
         )
         row.lines += 1
-        if line.state != "duplicate_line":
+        if line.state != StatementLineState.DUPLICATE_LINE:
             row.statement_fen += line.amount_fen
-        if line.state in SETTLED_STATES:
+        if line.state in SETTLED_LINES:
             row.settled_fen += line.amount_fen
-        if line.state in OPEN_STATES:
+        if line.state in OPEN_LINES:
             row.open_lines += 1
     return ReconciliationReport(
         statement_id=statement.id,
@@ -142,9 +140,13 @@ def reconciliation_report(uow: UnitOfWork, principal: Principal, statement_id: i
         channel_name=PAYMENT_CHANNELS[statement.channel],
         file_name=statement.file_name,
         at=statement.at,
-        state_counts={state: n for state in LINE_STATES if (n := sum(1 for line in lines if line.state == state))},
+        state_counts={
+            state.code: n for state in StatementLineState if (n := sum(1 for line in lines if line.state == state))
+        },
         townships=sorted(townships.values(), key=lambda t: (t.township_code is None, t.township_code or "")),
-        differences=[line_view(line) for line in lines if line.state not in (*SETTLED_STATES, "reversal")],
+        differences=[
+            line_view(line) for line in lines if line.state not in (*SETTLED_LINES, StatementLineState.REVERSAL)
+        ],
         unstated=_unstated(uow, principal, statement, lines),
     )
 
@@ -164,7 +166,7 @@ def _unstated(
         select(Payment)
         .where(
             Payment.channel == statement.channel,
-            Payment.kind == "payment",
+            Payment.kind == PaymentKind.PAYMENT,
             Payment.paid_at >= start,
             Payment.paid_at <= end,
             payment_scope(principal),
@@ -191,7 +193,7 @@ def open_lines(uow: UnitOfWork, principal: Principal) -> list[LineView]:
     lines = uow.session.scalars(
         select(StatementLine)
         .join(Statement, Statement.id == StatementLine.statement_id)
-        .where(Statement.district_code == principal.district, StatementLine.state.in_(OPEN_STATES))
+        .where(Statement.district_code == principal.district, StatementLine.state.in_(OPEN_LINES))
         .order_by(StatementLine.paid_at, StatementLine.id)
     ).all()
     return [line_view(line) for line in lines]
@@ -207,8 +209,8 @@ def _open_line(uow: UnitOfWork, principal: Principal, line_id: int) -> Statement
     ).first()
     if line is None:
         raise YibaoError("LINE_NOT_FOUND", field="line_id", id=line_id)
-    if line.state not in OPEN_STATES:
-        raise YibaoError("LINE_NOT_OPEN", field="line_id", state=LINE_STATES[line.state], state_en=line.state)
+    if line.state not in OPEN_LINES:
+        raise YibaoError("LINE_NOT_OPEN", field="line_id", state=StatementLineState(line.state).zh, state_en=line.state)
     return line
 
 
@@ -218,8 +220,8 @@ def assign_line(
     """The line is this notice's (or this person's) money: the payment is recorded as of the line's time, by the
     same rules as any payment, and the line closes with it."""
     line = _open_line(uow, principal, line_id)
-    if line.kind != "payment" or line.state == "amount_differs":
-        raise YibaoError("LINE_NOT_OPEN", field="line_id", state=LINE_STATES[line.state], state_en=line.state)
+    if line.kind != PaymentKind.PAYMENT or line.state == StatementLineState.AMOUNT_DIFFERS:
+        raise YibaoError("LINE_NOT_OPEN", field="line_id", state=StatementLineState(line.state).zh, state_en=line.state)
     request = PaymentRequest(
         channel=line.channel,
         amount_fen=line.amount_fen,
@@ -232,7 +234,7 @@ def assign_line(
     )
     payment = take_payment(uow, principal, request)
     before = line_view(line).model_dump(mode="json")
-    line.state, line.payment_id, line.township_code = "assigned", payment.id, payment.township_code
+    line.state, line.payment_id, line.township_code = StatementLineState.ASSIGNED, payment.id, payment.township_code
     line.resolved_by, line.resolved_at = uow.actor, uow.now
     uow.session.flush()
     uow.audit("assign", "statement_line", line.id, before, line_view(line).model_dump(mode="json"))
@@ -247,7 +249,7 @@ def reject_line(uow: UnitOfWork, principal: Principal, line_id: int, reason: str
         raise YibaoError("REASON_REQUIRED", field="reason")
     line = _open_line(uow, principal, line_id)
     before = line_view(line).model_dump(mode="json")
-    line.state, line.note = "rejected", reason.strip()[:200]
+    line.state, line.note = StatementLineState.REJECTED, reason.strip()[:200]
     line.resolved_by, line.resolved_at = uow.actor, uow.now
     uow.session.flush()
     uow.audit("reject", "statement_line", line.id, before, line_view(line).model_dump(mode="json"))

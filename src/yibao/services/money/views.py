@@ -10,7 +10,8 @@ from sqlalchemy import select
 from yibao.adapters.db.tables import Area, Enrollment, Payment, PaymentAllocation, PaymentNotice, PaymentNoticeItem
 from yibao.adapters.db.tables import Resident as ResidentRow
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.domain.payments import PAYMENT_CHANNELS, PAYMENT_KINDS
+from yibao.domain.payments import PAYMENT_CHANNELS
+from yibao.domain.states import EnrollmentState, PaymentKind
 from yibao.services.access import Principal
 from yibao.services.money.ledger import paid_fen, unapplied_fen
 from yibao.services.policy.plans import get_policy
@@ -94,7 +95,9 @@ def payment_views(uow: UnitOfWork, principal: Principal, payments: list[Payment]
     ids = [payment.id for payment in payments]
     left = unapplied_fen(uow, ids)
     reversed_ids = set(
-        uow.session.scalars(select(Payment.original_id).where(Payment.original_id.in_(ids), Payment.kind == "reversal"))
+        uow.session.scalars(
+            select(Payment.original_id).where(Payment.original_id.in_(ids), Payment.kind == PaymentKind.REVERSAL)
+        )
     )
     applied: dict[int, dict[int, int]] = {}
     for payment_id, enrollment_id, amount in uow.session.execute(
@@ -136,7 +139,7 @@ def payment_views(uow: UnitOfWork, principal: Principal, payments: list[Payment]
             PaymentView(
                 id=payment.id,
                 kind=payment.kind,
-                kind_name=PAYMENT_KINDS[payment.kind],
+                kind_name=PaymentKind(payment.kind).zh,
                 channel=payment.channel,
                 channel_name=PAYMENT_CHANNELS[payment.channel],
                 transaction_id=payment.transaction_id,
@@ -152,7 +155,7 @@ def payment_views(uow: UnitOfWork, principal: Principal, payments: list[Payment]
                 actor=payment.actor,
                 note=payment.note,
                 allocations=allocations,
-                unapplied_fen=left[payment.id] if payment.kind == "payment" else 0,
+                unapplied_fen=left[payment.id] if payment.kind == PaymentKind.PAYMENT else 0,
                 reversed=payment.id in reversed_ids,
             )
         )
@@ -212,7 +215,9 @@ def notice_view(uow: UnitOfWork, principal: Principal, notice: PaymentNotice) ->
         paid_fen=paid_on_notice,
         balance_fen=0
         if notice.voided_at is not None
-        else sum(max((i.individual_due_fen or 0) - i.paid_fen, 0) for i in items if i.state != "cancelled"),
+        else sum(
+            max((i.individual_due_fen or 0) - i.paid_fen, 0) for i in items if i.state != EnrollmentState.CANCELLED
+        ),
         due_at=notice.due_at,
         issued_at=notice.issued_at,
         actor=notice.actor,

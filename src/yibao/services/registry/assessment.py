@@ -22,12 +22,12 @@ from yibao.domain.engine.assess import assess
 from yibao.domain.engine.inputs import RESIDENT_SCHEMA
 from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
+from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.assessment_group import AssessmentGroup
 
 # States whose figures may still be recomputed: once a notice is out or money is in, the assessment stands.
-REASSESSABLE = ("registered", "assessed")
 
 
 GROUPED_MAX_ROWS = 64
@@ -202,10 +202,10 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
     if result["eligible"]:
         for key, value in frozen_fields(policy, result).items():
             setattr(enrollment, key, value)
-        enrollment.state = "assessed"
+        enrollment.state = EnrollmentState.ASSESSED
         enrollment.assessed_at = uow.now
     else:
-        enrollment.state = "registered"
+        enrollment.state = EnrollmentState.REGISTERED
         enrollment.individual_due_fen = None
     uow.session.flush()
     uow.audit("assess", "enrollment", enrollment.id, before, summary(enrollment) | {"reason": result["reason"]})
@@ -257,11 +257,12 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
         for row, result in zip(mine, assess_inputs(policy, inputs), strict=True):
             if result["eligible"]:
                 updates.append(
-                    {"id": row.id, "state": "assessed", "assessed_at": uow.now} | frozen_fields(policy, result)
+                    {"id": row.id, "state": EnrollmentState.ASSESSED, "assessed_at": uow.now}
+                    | frozen_fields(policy, result)
                 )
                 assessed += 1
             else:
-                updates.append({"id": row.id, "state": "registered", "individual_due_fen": None})
+                updates.append({"id": row.id, "state": EnrollmentState.REGISTERED, "individual_due_fen": None})
         uow.session.execute(update(Enrollment), updates)
         for item in updates:
             after = {

@@ -13,10 +13,11 @@ from yibao.adapters.db.tables import Enrollment, Resident, ResidentChange
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import REASSESSABLE_ENROLLMENTS
 from yibao.domain.vocabulary import SURVIVAL_STATUSES
 from yibao.services.access import Permission, Principal
 from yibao.services.registry.areas import check_village, township_area
-from yibao.services.registry.assessment import REASSESSABLE, reassess
+from yibao.services.registry.assessment import reassess
 from yibao.services.registry.residents import get_resident, resident_record, visible_resident
 from yibao.services.registry.views import ResidentDetail
 
@@ -136,7 +137,7 @@ def _move(
 def _reassess_open_enrollments(uow: UnitOfWork, resident: Resident) -> None:
     """An ID number correction may change age and so category and amount: recompute what is not yet billed."""
     open_enrollments = uow.session.scalars(
-        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.state.in_(REASSESSABLE))
+        select(Enrollment).where(Enrollment.resident_id == resident.id, Enrollment.state.in_(REASSESSABLE_ENROLLMENTS))
     ).all()
     for enrollment in open_enrollments:
         reassess(uow, enrollment, resident, recompute_category=True)

@@ -19,12 +19,12 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
+from yibao.domain.states import COVERED_ENROLLMENTS, LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.money.ledger import lock_enrollments, release_enrollment
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import township_area
 from yibao.services.registry.assessment import (
-    REASSESSABLE,
     AssessInput,
     assess_inputs,
     frozen_fields,
@@ -34,17 +34,6 @@ from yibao.services.registry.assessment import (
 )
 from yibao.services.registry.residents import MAX_PAGE
 from yibao.services.registry.views import EnrollmentPage, EnrollmentView, enrollment_view
-
-LIVE_STATES = ("registered", "assessed", "notified", "paid", "effective")
-COVERED_STATES = ("paid", "effective")  # last year's enrollees, for renewal: those who had cover
-STATE_NAMES = {
-    "registered": ("已登记", "registered"),
-    "assessed": ("已核定", "assessed"),
-    "notified": ("已通知缴费", "notified"),
-    "paid": ("已缴费", "paid"),
-    "effective": ("已生效", "effective"),
-    "cancelled": ("已注销", "cancelled"),
-}
 
 
 def visible_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int) -> Enrollment:
@@ -92,7 +81,8 @@ def list_enrollments(uow: UnitOfWork, principal: Principal, query: EnrollmentQue
 
 
 def _refuse_state(enrollment: Enrollment, action: str, action_en: str, hint: str = "") -> YibaoError:
-    zh, en = STATE_NAMES[enrollment.state]
+    state = EnrollmentState(enrollment.state)
+    zh, en = state.zh, state.code
     return YibaoError(
         "ENROLLMENT_STATE", field="state", state=zh, state_en=en, action=action, action_en=action_en, hint=hint
     )
@@ -102,7 +92,7 @@ def assess_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int)
     """(Re)compute one enrollment under its policy with the identities certified at its registration."""
     principal.require(Permission.WRITE_RESIDENTS)
     enrollment = visible_enrollment(uow, principal, enrollment_id)
-    if enrollment.state not in REASSESSABLE:
+    if enrollment.state not in REASSESSABLE_ENROLLMENTS:
         raise _refuse_state(enrollment, "重新核定", "reassess", "（已通知缴费或已缴费的核定结果不再变动）")
     resident = uow.session.get_one(Resident, enrollment.resident_id)
     reassess(uow, enrollment, resident)
@@ -118,10 +108,10 @@ def cancel_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int,
         raise YibaoError("REASON_REQUIRED", field="reason")
     enrollment = visible_enrollment(uow, principal, enrollment_id)
     lock_enrollments(uow, [enrollment.id])
-    if enrollment.state == "cancelled":
+    if enrollment.state == EnrollmentState.CANCELLED:
         raise _refuse_state(enrollment, "注销", "cancel")
     before = summary(enrollment)
-    enrollment.state = "cancelled"
+    enrollment.state = EnrollmentState.CANCELLED
     enrollment.cancelled_at = uow.now
     uow.session.flush()
     released = release_enrollment(uow, enrollment.id, reason.strip())
@@ -174,7 +164,7 @@ def renew_township(
     session = uow.session
     this_year = (
         select(Enrollment.resident_id)
-        .where(Enrollment.insurance_year == policy.insurance_year, Enrollment.state.in_(LIVE_STATES))
+        .where(Enrollment.insurance_year == policy.insurance_year, Enrollment.state.in_(LIVE_ENROLLMENTS))
         .scalar_subquery()
     )
     rows = session.execute(
@@ -192,7 +182,7 @@ def renew_township(
         .where(
             Enrollment.insurance_year == source_year,
             Enrollment.township_code == township_code,
-            Enrollment.state.in_(COVERED_STATES),
+            Enrollment.state.in_(COVERED_ENROLLMENTS),
         )
     ).all()
     fresh = [row for row in rows if not row.enrolled and row.survival_status == "alive"]
@@ -227,7 +217,7 @@ def _insert_renewals(uow: UnitOfWork, policy: Policy, township_code: str, rows: 
             "township_code": township_code,
             "channel": row.channel,
             "organization_id": row.organization_id,
-            "state": "registered",
+            "state": EnrollmentState.REGISTERED,
             # Schooling carries over; an age-derived category and last year's tier are for the engine to decide.
             "category": "student" if row.category == "student" else None,
             "tier": row.tier if row.tier in policy.tiers else None,
@@ -245,7 +235,11 @@ def _insert_renewals(uow: UnitOfWork, policy: Policy, township_code: str, rows: 
         [
             (
                 enrollment_id,
-                {"resident_id": resident_id, "insurance_year": policy.insurance_year, "state": "registered"},
+                {
+                    "resident_id": resident_id,
+                    "insurance_year": policy.insurance_year,
+                    "state": EnrollmentState.REGISTERED,
+                },
             )
             for enrollment_id, resident_id in inserted
         ],
@@ -287,7 +281,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         .where(
             Enrollment.township_code == township_code,
             Enrollment.policy_id == policy.id,
-            Enrollment.state == "registered",
+            Enrollment.state == EnrollmentState.REGISTERED,
             enrollment_scope(principal),
         )
         .order_by(Enrollment.id)
@@ -316,7 +310,10 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
     not_eligible: dict[str, int] = {}
     for row, result in zip(waiting, results, strict=True):
         if result["eligible"]:
-            updates.append({"id": row.id, "state": "assessed", "assessed_at": uow.now} | frozen_fields(policy, result))
+            updates.append(
+                {"id": row.id, "state": EnrollmentState.ASSESSED, "assessed_at": uow.now}
+                | frozen_fields(policy, result)
+            )
         else:
             not_eligible[result["reason"]] = not_eligible.get(result["reason"], 0) + 1
     if updates:
@@ -328,7 +325,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
                 (
                     item["id"],
                     {
-                        "state": "assessed",
+                        "state": EnrollmentState.ASSESSED,
                         "category": item["category"],
                         "tier": item["tier"],
                         "individual_due_fen": item["individual_due_fen"],
@@ -353,7 +350,7 @@ class TownshipCount:
 
     @property
     def live(self) -> int:
-        return sum(count for state, count in self.by_state.items() if state != "cancelled")
+        return sum(count for state, count in self.by_state.items() if state != EnrollmentState.CANCELLED)
 
 
 def enrollment_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -> list[TownshipCount]:
@@ -376,6 +373,6 @@ def enrollment_counts(uow: UnitOfWork, principal: Principal, insurance_year: int
     for code, name, state, count, due in rows:
         entry = counts.setdefault(code, TownshipCount(code, name, {}, 0))
         entry.by_state[state] = count
-        if state != "cancelled":
+        if state != EnrollmentState.CANCELLED:
             entry.individual_due_fen += int(due or 0)
     return list(counts.values())

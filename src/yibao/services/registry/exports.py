@@ -23,15 +23,14 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.table_files import TableColumn, table_file
 from yibao.domain.errors import YibaoError
 from yibao.domain.idnumber_bulk import mask_column
+from yibao.domain.states import ASSESSED_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.policy.plans import campaign_policy, district_policies
-from yibao.services.registry.enrollments import STATE_NAMES
 
 FORMATS = ("xlsx", "csv")
-ASSESSED_STATES = ("assessed", "notified", "paid", "effective")
 
 
 class ExportKind(StrEnum):
@@ -127,9 +126,9 @@ def export_statement(principal: Principal, request: ExportRequest, year: int) ->
     if request.channel:
         conditions.append(Enrollment.channel == request.channel)
     if request.kind is ExportKind.ASSESSMENTS:
-        conditions.append(Enrollment.state.in_(ASSESSED_STATES))
+        conditions.append(Enrollment.state.in_(ASSESSED_ENROLLMENTS))
     else:
-        conditions.append(Enrollment.state != "cancelled")
+        conditions.append(Enrollment.state != EnrollmentState.CANCELLED)
     return (
         select(
             TOWNSHIP.name,
@@ -234,7 +233,7 @@ class _Names:
 
 def _names(policies: dict[str, Any]) -> _Names:
     tiers = {f"{policy.id}/{key}": tier.name for policy in policies.values() for key, tier in policy.tiers.items()}
-    states = {key: zh for key, (zh, _) in STATE_NAMES.items()}
+    states = EnrollmentState.names()
     return _Names(tiers, dict(CATEGORIES), dict(CHANNELS), states)
 
 

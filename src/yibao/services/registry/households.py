@@ -1,4 +1,4 @@
-"""Use cases of the system of record: seed a district's areas; register a household and enroll it whole.
+"""Register a household at the counter and enroll it whole (整户参保登记).
 
 Each runs inside a :class:`~yibao.adapters.db.unit_of_work.UnitOfWork`: everything it writes, audit entries
 included, commits together or not at all.
@@ -20,13 +20,14 @@ from yibao.domain import idnumber
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
+from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import check_village
 from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields, summary
-from yibao.services.registry.enrollments import LIVE_STATES, check_policy_covers
+from yibao.services.registry.enrollments import check_policy_covers
 from yibao.services.registry.residents import resident_record
 from yibao.services.registry.views import EnrolledHouseholdView, EnrolledMemberView, enrollment_view, shown_id
 
@@ -142,7 +143,7 @@ def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> 
         .where(
             Enrollment.resident_id.in_(ids),
             Enrollment.insurance_year == year,
-            Enrollment.state.in_(LIVE_STATES),
+            Enrollment.state.in_(LIVE_ENROLLMENTS),
         )
     )
     number_of = {resident.id: resident.id_number for resident in residents}
@@ -328,7 +329,7 @@ def _write(
                 "township_code": request.township_code,
                 "channel": request.channel,
                 "organization_id": organization_id,
-                "state": "assessed",
+                "state": EnrollmentState.ASSESSED,
                 "registered_at": as_shanghai(request.registered_at),
                 "assessed_at": uow.now,
                 **frozen_fields(policy, result),
