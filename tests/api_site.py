@@ -15,7 +15,7 @@ from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, family, uow
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Organization
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
 from yibao.services.registry.areas import seed_district

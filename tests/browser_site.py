@@ -21,7 +21,7 @@ from households import BIESHAN, NOW, YUYANG, uow
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Area
 from yibao.domain import idnumber
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
 from yibao.services.registry.areas import seed_district

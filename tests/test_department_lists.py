@@ -21,7 +21,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import AuditEntry, Enrollment, IdentityFlag, ListImport, Resident
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
 from yibao.services.intake.department_lists import ListRequest, import_department_list

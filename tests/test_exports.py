@@ -22,7 +22,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.adapters.sheet_files import read_sheet
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
 from yibao.services.intake.roster_import import import_roster

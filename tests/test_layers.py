@@ -62,6 +62,12 @@ def test_the_code_keeps_the_contract() -> None:
             "from yibao.services.money import payments",
             "yibao.services.intake.roster_import -> yibao.services.money.payments",
         ),
+        # the pages share with the API only what lives in entrypoints.http
+        (
+            "entrypoints.web.routes",
+            "from yibao.entrypoints.api import routes",
+            "yibao.entrypoints.web.routes -> yibao.entrypoints.api.routes",
+        ),
         # no use case depends on the invented data of the demo
         ("services.users", "from yibao.synthetic import demo", "yibao.services.users -> yibao.synthetic.demo"),
     ],

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.tables import Enrollment, Finding, Resident, User
-from yibao.entrypoints.api.context import AppContext
 from yibao.entrypoints.cli.app import app
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 
 runner = CliRunner()

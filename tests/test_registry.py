@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select
@@ -13,8 +12,8 @@ from sqlalchemy import Engine, func, inspect, select
 from households import BIESHAN, NOW, YUYANG, family, uow
 from principals import admin, operator
 from yibao.adapters.db import migrate
-from yibao.adapters.db.database import session_factory
-from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
+from yibao.adapters.db.database import make_engine, session_factory
+from yibao.adapters.db.tables import Area, AuditEntry, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
@@ -158,17 +157,23 @@ def test_an_unknown_township_is_refused(district: Engine) -> None:
     assert raised.value.code == "AREA_UNKNOWN" and "120119999000" in raised.value.message
 
 
-def test_operator_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_operator_commands(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from yibao.entrypoints.cli.app import app
 
-    monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'ops.sqlite'}")
+    monkeypatch.setenv("YIBAO_DATABASE_URL", empty_database_url)
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     seeded = runner.invoke(app, ["db", "seed-district", "120118"])
-    assert seeded.exit_code == 0 and "21" in seeded.stdout  # 静海区 and its 20 townships
-    assert "0" in runner.invoke(app, ["db", "seed-district", "120118"]).stdout  # seeding twice adds nothing
+    assert seeded.exit_code == 0 and "新增 21 个区划" in seeded.stdout  # 静海区 and its 20 townships
+    again = runner.invoke(app, ["db", "seed-district", "120118"])
+    assert again.exit_code == 0 and "新增 0 个区划" in again.stdout  # seeding twice adds nothing
+    engine = make_engine(empty_database_url)
+    try:
+        assert count(engine, Area) == 21
+    finally:
+        engine.dispose()
     unknown = runner.invoke(app, ["db", "seed-district", "999999"])
     assert unknown.exit_code == 2
 

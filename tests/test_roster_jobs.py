@@ -27,7 +27,7 @@ from yibao.adapters.sheet_files import ERROR_COLUMN, read_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import resolve_headers
 from yibao.domain.states import JobState
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Principal, Role
 from yibao.services.jobs import JobRunner

@@ -4,11 +4,12 @@ a line ends in, and the values each row must have. Matching against the ledger i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 import polars as pl
 
+from yibao.domain.errors import YibaoError
 from yibao.domain.roster import ROW, Column, error_struct, loose_date, with_errors
 from yibao.domain.states import PaymentKind
 
@@ -138,3 +139,18 @@ def _instant(text: pl.Expr) -> pl.Expr:
         loose_date(text).cast(pl.Datetime("us")),
     )
     return stamp.dt.replace_time_zone("Asia/Shanghai")
+
+
+def parse_layout(items: Iterable[str], field: str = "layout") -> dict[str, str] | None:
+    """A bank's own headers as given by a clerk or an operator, one ``THEIR HEADER=our column key`` per item (a
+    full-width ＝ too; blank items skipped): the mapping, or None for the default layout. Whether the keys are
+    ours is checked with the statement (:func:`unknown_layout_keys`)."""
+    layout = {}
+    for item in items:
+        if not item.strip():
+            continue
+        header, _, key = item.replace("＝", "=").partition("=")
+        if not header.strip() or not key.strip():
+            raise YibaoError("STATEMENT_LAYOUT_UNKNOWN", field=field, keys=item.strip(), available="表头=字段")
+        layout[header.strip()] = key.strip()
+    return layout or None

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import crosscheck_routes, errors, job_routes, money_routes, routes
+from yibao.entrypoints.api import crosscheck_routes, job_routes, money_routes, routes
 from yibao.entrypoints.api import progress_routes as api_progress_routes
-from yibao.entrypoints.api.context import AppContext
+from yibao.entrypoints.http import errors
+from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.web import crosscheck_routes as web_crosscheck_routes
 from yibao.entrypoints.web import (
     export_routes,
@@ -100,7 +101,7 @@ def app_from_environment() -> FastAPI:
 
     from yibao.adapters.db.database import make_engine, session_factory
     from yibao.domain.timeutil import parse_instant
-    from yibao.entrypoints.api.context import campaign_clock, system_clock
+    from yibao.entrypoints.http.context import campaign_clock, system_clock
 
     clock_setting = os.environ.get("YIBAO_CLOCK")
     clock = campaign_clock(parse_instant(clock_setting)) if clock_setting else system_clock

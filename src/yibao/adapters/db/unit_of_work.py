@@ -34,6 +34,11 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
+    def rollback(self) -> None:
+        """Undo whatever a refused use case left in the session (a loaded record it touched before refusing), so
+        that the same request can go on to read, e.g. to show the form again with the error."""
+        self.session.rollback()
+
     def audit(
         self, action: str, entity: str, entity_id: object, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> None:

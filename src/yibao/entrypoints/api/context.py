@@ -1,85 +1,19 @@
-"""What a request needs: the database, the clock, and who is asking.
-
-The clock is injectable because a campaign runs on the plan's dates: tests and the demo run the bundled 2018 plan
-on a clock set inside its campaign (see :func:`campaign_clock`).
-"""
+"""Who is asking the API: a bearer token (``Authorization: Bearer …``) turned into the request's unit of work.
+What the API shares with the web pages (the application context, the clock) is :mod:`yibao.entrypoints.http.context`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
-from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.job_files import data_directory
-from yibao.domain.timeutil import SHANGHAI
-from yibao.services.access import Principal
-from yibao.services.jobs import JobRunner
-from yibao.services.users import authenticate
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(SHANGHAI)
-
-
-def campaign_clock(start: datetime) -> Clock:
-    """A clock that starts at ``start`` and runs at real speed from there."""
-    offset = start - system_clock()
-
-    def now() -> datetime:
-        return system_clock() + offset
-
-    return now
-
-
-@dataclass(frozen=True)
-class AppContext:
-    session_factory: Callable[[], Session]
-    clock: Clock = system_clock
-    secure_cookies: bool = False
-    data_dir: Path = field(default_factory=data_directory)
-
-    def unit_of_work(self, actor: str) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, actor=actor, now=self.clock())
-
-    @cached_property
-    def jobs(self) -> JobRunner:
-        """This process's background jobs (imports, exports); their state files are shared by all processes."""
-        return JobRunner(self.data_dir / "jobs", self.clock)
-
-
-def app_context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
-@dataclass
-class Work:
-    """One request's unit of work, already knowing who asks (its actor is the user's name)."""
-
-    principal: Principal
-    uow: UnitOfWork
-
+from yibao.entrypoints.http.context import AppContext, Work, app_context, open_work
 
 bearer = HTTPBearer(
     auto_error=False, description="yibao API token (`yibao user token NAME`, or POST /api/v1/auth/token)"
 )
-
-
-def open_work(context: AppContext, token: str | None) -> Iterator[Work]:
-    with context.unit_of_work("anonymous") as uow:
-        principal = authenticate(uow, token)
-        uow.actor = principal.username
-        yield Work(principal, uow)
 
 
 def api_work(

@@ -12,8 +12,8 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork
-from yibao.entrypoints.api.job_routes import JobOut, job_out
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.http.context import Context
+from yibao.entrypoints.http.jobs import JobOut, job_out
 from yibao.services.crosscheck import reasons, worklists
 from yibao.services.crosscheck import runs as crosscheck
 from yibao.services.crosscheck.findings_export import export_findings

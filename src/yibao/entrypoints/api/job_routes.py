@@ -4,16 +4,15 @@ file, and the roster template."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from yibao.domain.states import JobState
-from yibao.entrypoints.api.context import ApiWork, AppContext
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.http.context import AppContext, Context
+from yibao.entrypoints.http.jobs import JobOut, job_out, template_response
 from yibao.services.intake.department_lists import ListRequest
 from yibao.services.intake.jobs import start_list_import, start_roster_import
 from yibao.services.intake.roster_report import RosterRequest
@@ -23,49 +22,6 @@ from yibao.services.registry.export_jobs import start_export
 from yibao.services.registry.exports import ExportKind, ExportRequest
 
 router = APIRouter(prefix="/api/v1")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    state: JobState
-    state_name: str
-    finished: bool
-    step: str
-    done: int
-    total: int
-    percent: int
-    created_at: str
-    updated_at: str
-    params: dict[str, Any]
-    result: dict[str, Any] | None
-    error: dict[str, Any] | None
-    status_url: str
-    file_url: str | None
-
-
-def job_out(job: JobView) -> JobOut:
-    return JobOut(
-        id=job.id,
-        kind=job.kind,
-        title=job.title,
-        state=job.state,
-        state_name=job.state_name,
-        finished=job.finished,
-        step=job.step,
-        done=job.done,
-        total=job.total,
-        percent=job.percent,
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-        params=job.params,
-        result=job.result,
-        error=job.error,
-        status_url=f"/api/v1/jobs/{job.id}",
-        file_url=f"/api/v1/jobs/{job.id}/file" if job.download_name else None,
-    )
 
 
 def roster_job(
@@ -163,10 +119,3 @@ def get_roster_template(
     township_code: str | None = None,
 ) -> Response:
     return template_response(*roster_template(work.uow, work.principal, township_code, format))
-
-
-def template_response(content: bytes, name: str) -> Response:
-    media = "text/csv; charset=utf-8" if name.endswith(".csv") else XLSX
-    # RFC 5987: a Chinese file name survives every browser only percent-encoded as UTF-8.
-    disposition = f"attachment; filename*=utf-8''{quote(name)}"
-    return Response(content, media_type=media, headers={"Content-Disposition": disposition})

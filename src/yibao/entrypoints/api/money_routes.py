@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field, model_validator
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
-from yibao.entrypoints.api.job_routes import JobOut, job_out
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.http.context import Context
+from yibao.entrypoints.http.jobs import JobOut, job_out
 from yibao.services.money import notices, payments, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.reconciliation import StatementRequest

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from yibao.entrypoints.api.context import ApiWork, AppContext, app_context
+from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import (
     CancelIn,
     HouseholdIn,
@@ -20,6 +20,7 @@ from yibao.entrypoints.api.schemas import (
     UserIn,
     UserOut,
 )
+from yibao.entrypoints.http.context import Context
 from yibao.services import users
 from yibao.services.access import GRANTS, ROLE_NAMES, Principal
 from yibao.services.policy.plans import list_policies
@@ -39,7 +40,6 @@ from yibao.services.registry.views import (
 )
 
 router = APIRouter(prefix="/api/v1")
-Context = Annotated[AppContext, Depends(app_context)]
 
 
 def user_out(principal: Principal) -> UserOut:

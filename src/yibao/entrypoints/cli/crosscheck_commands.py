@@ -17,7 +17,7 @@ from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import FindingStatus
-from yibao.entrypoints.cli.money_commands import Clock, Json, User, _acting, run_as
+from yibao.entrypoints.cli.options import Clock, Json, User, acting, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.crosscheck.reasons import REASON_NAMES, list_reasons, record_reason
@@ -51,7 +51,7 @@ def import_command(
     except ValueError:
         fail(YibaoError("DATE_INVALID", field="as_of", value=as_of), as_json=as_json)
     request = ReferenceRequest(file.name, file.read_bytes(), kind, day, source, year, dry_run)
-    with _acting(user, clock, as_json) as (uow, principal), progress_bar(quiet=as_json) as progress:
+    with acting(user, clock, as_json) as (uow, principal), progress_bar(quiet=as_json) as progress:
         report = import_reference_list(uow, principal, request, progress)
     written = None
     if report.problems:
@@ -82,7 +82,7 @@ def run_command(
     as_json: Json = False,
 ) -> None:
     """运行信息比对: every rule whose lists are there, on DuckDB (default), the database, or Spark."""
-    with _acting(user, clock, as_json) as (uow, principal), progress_bar(quiet=as_json) as progress:
+    with acting(user, clock, as_json) as (uow, principal), progress_bar(quiet=as_json) as progress:
         report = run_crosscheck(
             uow, principal, CrosscheckRequest(year, engine), data_directory=data_directory(), progress=progress
         )

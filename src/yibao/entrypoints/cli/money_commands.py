@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import csv
-import getpass
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from decimal import InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.states import EnrollmentState
-from yibao.domain.timeutil import SHANGHAI, as_shanghai, parse_instant
+from yibao.domain.timeutil import as_shanghai
+from yibao.entrypoints.cli.options import Clock, Json, User, instant_option, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.access import Principal
 from yibao.services.money import notices, payments, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.views import NoticeView, PaymentView
-from yibao.services.users import acting_as
 
 app = typer.Typer(help="缴费：缴费通知单、收款、代收批次、冲正、退费、收款汇总。Payments.", no_args_is_help=True)
-
-User = Annotated[str, typer.Option(help="act as this user (their role and area apply)")]
-Clock = Annotated[str | None, typer.Option(help="as if it were this moment (ISO 8601)")]
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-
-
-def instant_option(value: str | None, field: str, as_json: bool) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        fail(YibaoError("DATETIME_INVALID", field=field, value=value), as_json=as_json)
 
 
 def _fen(value: str, field: str, as_json: bool) -> int:
@@ -49,22 +32,6 @@ def _fen(value: str, field: str, as_json: bool) -> int:
         return yuan_to_fen(value)
     except (ValueError, InvalidOperation):
         fail(YibaoError("YUAN_INVALID", field=field, value=value), as_json=as_json)
-
-
-@contextmanager
-def _acting(user: str, clock: str | None, as_json: bool) -> Iterator[tuple[UnitOfWork, Principal]]:
-    now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
-    with uow:
-        try:
-            yield uow, acting_as(uow, user)
-        except YibaoError as error:
-            fail(error, as_json=as_json)
-
-
-def run_as(user: str, clock: str | None, as_json: bool, call: Callable[[UnitOfWork, Principal], Any]) -> Any:
-    with _acting(user, clock, as_json) as (uow, principal):
-        return call(uow, principal)
 
 
 @app.command("notice")

@@ -14,9 +14,10 @@ from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
+from yibao.domain.statement import parse_layout
 from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI, as_shanghai
-from yibao.entrypoints.cli.money_commands import Clock, Json, User, instant_option, run_as
+from yibao.entrypoints.cli.options import Clock, Json, User, instant_option, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.money import statement_worklist
@@ -44,17 +45,12 @@ def import_command(
 ) -> None:
     """对账单导入: every line checked, then matched, recorded or put on the worklist; the same file again changes
     nothing."""
-    layout = {}
-    for item in column or []:
-        header, _, key = item.partition("=")
-        if not header or not key:
-            fail(
-                YibaoError("STATEMENT_LAYOUT_UNKNOWN", field="column", keys=item, available="HEADER=KEY"),
-                as_json=as_json,
-            )
-        layout[header.strip()] = key.strip()
+    try:
+        layout = parse_layout(column or [], field="column")
+    except YibaoError as refusal:
+        fail(refusal, as_json=as_json)
     now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
-    request = StatementRequest(channel, file.name, file.read_bytes(), layout or None)
+    request = StatementRequest(channel, file.name, file.read_bytes(), layout)
     uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
     with uow, progress_bar(quiet=as_json) as progress:
         try:

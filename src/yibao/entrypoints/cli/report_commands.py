@@ -12,7 +12,7 @@ from rich.table import Table
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.cli.money_commands import Json, User, run_as
+from yibao.entrypoints.cli.options import Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.services.access import Principal
 from yibao.services.progress import targets

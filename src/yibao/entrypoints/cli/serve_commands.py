@@ -13,8 +13,8 @@ from yibao.adapters.db import migrate
 from yibao.adapters.db.database import database_url, make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.timeutil import parse_instant
-from yibao.entrypoints.api.context import AppContext, Clock, campaign_clock, system_clock
 from yibao.entrypoints.cli.output import console
+from yibao.entrypoints.http.context import AppContext, Clock, campaign_clock, system_clock
 from yibao.synthetic.demo import DEMO_PASSWORD, build_demo
 
 # The demo district runs the bundled 2018 plan of 蓟州区, so its clock is set inside that campaign.

@@ -18,8 +18,9 @@ from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.crosscheck.reference_list import REFERENCE_KINDS
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import FindingStatus
-from yibao.entrypoints.api.errors import status_for
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.http.context import Context
+from yibao.entrypoints.http.errors import status_for
+from yibao.entrypoints.http.jobs import XLSX
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
@@ -31,7 +32,6 @@ from yibao.services.crosscheck.reference_lists import ReferenceRequest
 from yibao.services.policy.plans import campaign_policy
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year(work: Any, year: int | None) -> int:

@@ -21,7 +21,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.money import yuan_in_capitals, yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.api.errors import status_for
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import campaign_year, form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
@@ -105,7 +105,7 @@ def pay_notice(request: Request, work: WebWork, _csrf: CheckedCsrf, number: str,
         )
         view = payments.record_payment(work.uow, work.principal, payment_request)
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return _notice_page(request, work, number, status_code=status_for(error), error=error, pay_form=form)
     return RedirectResponse(f"/payments/{view.id}", status_code=303)
 
@@ -141,7 +141,7 @@ def reverse(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int
     try:
         view = reversals.reverse_payment(work.uow, work.principal, payment_id, form.get("reason", ""))
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return _payment_page(request, work, payment_id, status_code=status_for(error), error=error)
     return RedirectResponse(f"/payments/{view.id}", status_code=303)
 
@@ -152,7 +152,7 @@ def refund(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int,
         amount = _amount(form["amount"], "amount") if form.get("amount", "").strip() else None
         view = reversals.refund_payment(work.uow, work.principal, payment_id, form.get("reason", ""), amount)
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return _payment_page(request, work, payment_id, status_code=status_for(error), error=error)
     return RedirectResponse(f"/payments/{view.id}", status_code=303)
 
@@ -203,6 +203,6 @@ def batch_submit(request: Request, work: WebWork, _csrf: CheckedCsrf, form: Form
         )
         view = payments.record_collection_batch(work.uow, work.principal, batch)
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return page(request, work, "collection_batch.html", status_code=status_for(error), error=error, form=form)
     return RedirectResponse(f"/payments/{view.id}", status_code=303)

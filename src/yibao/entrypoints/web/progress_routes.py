@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.api.errors import status_for
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.routes import campaign_year, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork

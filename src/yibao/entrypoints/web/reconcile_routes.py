@@ -11,11 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
-from yibao.domain.statement import STATEMENT_COLUMNS
+from yibao.domain.statement import STATEMENT_COLUMNS, parse_layout
 from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.api.errors import status_for
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.http.context import Context
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.money import statement_worklist
@@ -45,19 +45,6 @@ def reconciliation(request: Request, work: WebWork) -> Response:
     return reconciliation_page(request, work)
 
 
-def _layout(text: str) -> dict[str, str] | None:
-    """One "their header = our key" per line."""
-    layout = {}
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        header, _, key = line.replace("＝", "=").partition("=")
-        if not header.strip() or not key.strip():
-            raise YibaoError("STATEMENT_LAYOUT_UNKNOWN", field="layout", keys=line.strip(), available="表头=字段")
-        layout[header.strip()] = key.strip()
-    return layout or None
-
-
 @router.post("/reconciliation")
 def upload(
     request: Request,
@@ -72,7 +59,7 @@ def upload(
         content = file.file.read()
         if not file.filename or not content:
             raise YibaoError("ROSTER_EMPTY", field="file", name=file.filename or "（未选择文件）")
-        statement = StatementRequest(channel, file.filename, content, _layout(layout))
+        statement = StatementRequest(channel, file.filename, content, parse_layout(layout.splitlines()))
         job = start_statement_import(context.jobs, context.unit_of_work, work.principal, statement)
     except YibaoError as error:
         form = {"channel": channel, "layout": layout}
@@ -94,7 +81,7 @@ def assign(request: Request, work: WebWork, _csrf: CheckedCsrf, line_id: int, fo
     try:
         statement_worklist.assign_line(work.uow, work.principal, line_id, form.get("notice_number", "").strip())
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return reconciliation_page(request, work, status_code=status_for(error), error=error, failed_line=line_id)
     return RedirectResponse(f"/reconciliation?assigned={line_id}", status_code=303)
 
@@ -104,6 +91,6 @@ def reject(request: Request, work: WebWork, _csrf: CheckedCsrf, line_id: int, fo
     try:
         statement_worklist.reject_line(work.uow, work.principal, line_id, form.get("reason", ""))
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return reconciliation_page(request, work, status_code=status_for(error), error=error, failed_line=line_id)
     return RedirectResponse(f"/reconciliation?rejected={line_id}", status_code=303)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.api.errors import status_for
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
@@ -52,7 +52,7 @@ def record_page(request: Request, work: Any, resident_id: int, status_code: int 
 
 
 def _refused(request: Request, work: Any, resident_id: int, error: YibaoError, **context: Any) -> Response:
-    work.uow.session.rollback()  # a refused change may have touched the loaded record before it was refused
+    work.uow.rollback()  # a refused change may have touched the loaded record before it was refused
     return record_page(request, work, resident_id, status_code=status_for(error), error=error, **context)
 
 
@@ -110,7 +110,7 @@ def cancel(
 
 
 def _enrollment_refused(request: Request, work: Any, enrollment_id: int, error: YibaoError) -> Response:
-    work.uow.session.rollback()
+    work.uow.rollback()
     # The enrollment's record, if the principal may see it at all (visible_enrollment raises the same not-found).
     resident_id = enrollments.get_enrollment(work.uow, work.principal, enrollment_id).resident_id
     return _refused(request, work, resident_id, error, failed_enrollment=enrollment_id)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api.errors import status_for
-from yibao.entrypoints.api.job_routes import JobOut, job_out, template_response
-from yibao.entrypoints.api.routes import Context
+from yibao.entrypoints.http.context import Context
+from yibao.entrypoints.http.errors import status_for
+from yibao.entrypoints.http.jobs import JobOut, job_out, template_response
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission

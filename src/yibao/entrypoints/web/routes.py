@@ -29,7 +29,7 @@ from yibao.domain.states import (
 )
 from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
-from yibao.entrypoints.api.context import AppContext, app_context
+from yibao.entrypoints.http.context import AppContext, app_context
 from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import users

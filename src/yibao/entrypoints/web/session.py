@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import Depends, Form, Request
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api.context import AppContext, Work, app_context, open_work
+from yibao.entrypoints.http.context import AppContext, Work, app_context, open_work
 
 COOKIE = "yibao_session"
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api.errors import status_for
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services import users
@@ -66,6 +66,6 @@ def user_add(
     try:
         users.add_user(work.uow, request_user, by=work.principal)
     except YibaoError as error:
-        work.uow.session.rollback()
+        work.uow.rollback()
         return users_page(request, work, status_code=status_for(error), error=error, user_form=form)
     return RedirectResponse(f"/users?added={request_user.username}", status_code=303)
