@@ -34,8 +34,9 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
+# Every test, in one process per core (pytest-xdist); each process migrates its own template databases once.
 unit: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## bench: the performance goals of the issues, each against a baseline measured in the same run
 bench: $(BIN)/.installed

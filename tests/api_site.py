@@ -3,9 +3,11 @@ PostgreSQL); the ``site`` fixture itself lives in ``conftest.py``."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,9 +41,9 @@ class Site:
     tokens: dict[str, str]
     engine: Engine
 
-    def call(self, user: str | None, method: str, url: str, **kwargs: object) -> tuple[int, object]:
+    def call(self, user: str | None, method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
-        response = self.client.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response = self.client.request(method, url, headers=headers, **kwargs)
         return response.status_code, response.json()
 
 
@@ -66,9 +68,9 @@ def open_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         engine.dispose()
 
 
-def household_body(township: str = YUYANG, **changes: object) -> dict[str, object]:
+def household_body(township: str = YUYANG, **changes: Any) -> dict[str, Any]:
     request = family(township)
-    body: dict[str, object] = {
+    body: dict[str, Any] = {
         "policy_id": request.policy_id,
         "township_code": township,
         "channel": "village",
@@ -85,3 +87,16 @@ def household_body(township: str = YUYANG, **changes: object) -> dict[str, objec
         ],
     }
     return body | changes
+
+
+def finished_job(
+    client: TestClient, headers: dict[str, str], job: dict[str, Any], within: float = 60
+) -> dict[str, Any]:
+    """Poll a background job (as the API answered it) until it has finished, whatever its end; fail if it runs
+    longer than ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not job["finished"]:
+        assert time.monotonic() < deadline, f"job {job['id']} did not finish in {within} s: {job}"
+        time.sleep(0.05)
+        job = client.get(job["status_url"], headers=headers).json()
+    return job

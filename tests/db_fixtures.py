@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -38,6 +39,7 @@ def sqlite_engine(tmp_path: Path) -> Engine:
 @cache
 def _sqlite_template() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="yibao-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     engine = sqlite_engine(folder)
     migrate.upgrade(engine)
     engine.dispose()
@@ -80,7 +82,11 @@ def _postgres_template() -> str:
     name = f"yibao_template_{os.getpid()}"
     admin = _admin()
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for (stale,) in connection.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'yibao_template_%'")
+        ):
+            if stale == name or not _process_alive(int(stale.rsplit("_", 1)[1])):  # left by a killed test run
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(_database_url(name))
     migrate.upgrade(engine)
@@ -88,6 +94,16 @@ def _postgres_template() -> str:
     atexit.register(_drop, name)
     admin.dispose()
     return name
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _drop(name: str) -> None:

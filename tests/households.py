@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -21,7 +22,7 @@ def uow(engine: Engine, actor: str = "clerk-yuyang") -> UnitOfWork:
     return UnitOfWork(session_factory(engine), actor=actor, now=NOW)
 
 
-def family(township: str = YUYANG, **changes: object) -> HouseholdEnrollment:
+def family(township: str = YUYANG, **changes: Any) -> HouseholdEnrollment:
     request = HouseholdEnrollment(
         policy_id="tianjin-jizhou-2018",
         township_code=township,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
+from api_site import finished_job
 from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, uow
 from principals import admin, of_role, operator
@@ -22,6 +22,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.adapters.sheet_files import read_sheet
 from yibao.domain.errors import YibaoError
+from yibao.domain.states import JobState
 from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
 from yibao.services.access import Role
@@ -151,11 +152,8 @@ def test_export_through_the_api(district: Engine, tmp_path: Path) -> None:
     context = AppContext(session_factory(district), clock=lambda: NOW, data_dir=tmp_path / "data")
     with TestClient(create_app(context)) as client:
         job = client.post("/api/v1/exports", headers=auth, json={"kind": "enrollments", "format": "xlsx"}).json()
-        deadline = time.monotonic() + 60
-        while not job["finished"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-            job = client.get(job["status_url"], headers=auth).json()
-        assert job["state"] == "succeeded" and job["result"]["masked"], job
+        job = finished_job(client, auth, job)
+        assert job["state"] == JobState.SUCCEEDED and job["result"]["masked"], job
         file = client.get(job["file_url"], headers=auth)
         assert file.status_code == 200
         (tmp_path / "api.xlsx").write_bytes(file.content)

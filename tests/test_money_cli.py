@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -19,10 +20,10 @@ runner = CliRunner()
 CLOCK = ["--clock", "2017-10-26T10:00:00+08:00"]
 
 
-def invoke(*arguments: str) -> dict:  # type: ignore[type-arg]
+def invoke(*arguments: str) -> Any:
     result = runner.invoke(app, [*arguments, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)
 
 
 def test_take_money_from_the_command_line(

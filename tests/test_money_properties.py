@@ -142,7 +142,7 @@ def _run(engine: Engine, steps: list[Step]) -> Replay:
     sent: list[PaymentRequest] = []
     recorded: list[int] = []
     with session_factory(engine)() as session:
-        households = sorted(set(session.scalars(select(Enrollment.household_id))))
+        households = sorted({h for h in session.scalars(select(Enrollment.household_id)) if h is not None})
         enrollment_ids = sorted(session.scalars(select(Enrollment.id)))
     for step in steps:
         try:

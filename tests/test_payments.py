@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -19,9 +20,10 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import BatchLine
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.access import Role
+from yibao.services.access import Principal, Role
 from yibao.services.money import notices, payments, reversals
 from yibao.services.money.payments import CollectionBatchRequest, PaymentRequest
+from yibao.services.money.views import NoticeView, PaymentView
 from yibao.services.registry import enrollments
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
@@ -58,13 +60,14 @@ def dues(engine: Engine, household_id: int) -> list[tuple[int, int, str]]:
         return [(row.id, row.individual_due_fen, row.state) for row in rows]
 
 
-def issue(engine: Engine, household_id: int) -> notices.NoticeView:
+def issue(engine: Engine, household_id: int) -> NoticeView:
     with uow(engine) as work:
         return notices.issue_notice(work, CLERK, household_id=household_id)
 
 
-def pay(engine: Engine, principal=CLERK, **fields: object) -> payments.PaymentView:  # type: ignore[no-untyped-def]
-    request = PaymentRequest(**({"channel": "wechat", "paid_at": IN_WINDOW} | fields))  # type: ignore[arg-type]
+def pay(engine: Engine, principal: Principal = CLERK, **fields: Any) -> PaymentView:
+    values: dict[str, Any] = {"channel": "wechat", "paid_at": IN_WINDOW} | fields
+    request = PaymentRequest(**values)
     with uow(engine) as work:
         return payments.record_payment(work, principal, request)
 
@@ -252,7 +255,7 @@ def test_two_deliveries_of_one_transaction_at_the_same_instant_are_one_payment(e
         thread.start()
     for thread in threads:
         thread.join()
-    views = [answer for answer in answers if isinstance(answer, payments.PaymentView)]
+    views = [answer for answer in answers if isinstance(answer, PaymentView)]
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 1
         applied = session.scalar(select(func.sum(Enrollment.individual_due_fen)).where(Enrollment.state == "effective"))

@@ -23,18 +23,18 @@ def test_targets_progress_and_bulletin_over_http(site: Site) -> None:
     status, loaded = site.call(
         "admin", "POST", "/api/v1/targets/from-policy", json={"policy_id": "tianjin-jizhou-2018"}
     )
-    assert status == 200 and sum(t["persons"] for t in loaded if t["category"] == "general") == 495_400  # type: ignore[union-attr]
+    assert status == 200 and sum(t["persons"] for t in loaded if t["category"] == "general") == 495_400
     status, report = site.call("admin", "GET", "/api/v1/progress?on=2017-11-20")
     assert status == 200, report
-    assert report["target"] == 628_400 and report["rhythm"] == "daily"  # type: ignore[index]
-    assert {unit["unit"] for unit in report["units"]} >= {"渔阳镇", "别山镇"}  # type: ignore[index]
+    assert report["target"] == 628_400 and report["rhythm"] == "daily"
+    assert {unit["unit"] for unit in report["units"]} >= {"渔阳镇", "别山镇"}
     status, mine = site.call("op_yuyang", "GET", "/api/v1/progress?on=2017-11-20")
-    assert status == 200 and mine["paid"] == report["paid"]  # type: ignore[index]
+    assert status == 200 and mine["paid"] == report["paid"]
     assert site.call("department", "GET", "/api/v1/progress")[0] == 403
     status, channels = site.call("admin", "GET", "/api/v1/progress/breakdown?by=channel&on=2017-11-20")
-    assert status == 200 and sum(row["paid"] for row in channels["rows"]) == report["paid"]  # type: ignore[index]
+    assert status == 200 and sum(row["paid"] for row in channels["rows"]) == report["paid"]
     status, refused = site.call("op_yuyang", "GET", "/api/v1/progress/breakdown?by=village&township_code=120119106000")
-    assert status == 422 and refused["code"] == "AREA_UNKNOWN"  # type: ignore[index]
+    assert status == 422 and refused["code"] == "AREA_UNKNOWN"
     headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
     workbook = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=xlsx", headers=headers)
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -21,7 +22,8 @@ from yibao.domain.errors import YibaoError
 from yibao.services.access import Role
 from yibao.services.money import collections, notices, payments, statement_worklist
 from yibao.services.money.payments import PaymentRequest
-from yibao.services.money.reconciliation import StatementRequest, import_statement
+from yibao.services.money.reconciliation import StatementReport, StatementRequest, import_statement
+from yibao.services.money.views import NoticeView
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import Member, enroll_household
 
@@ -31,11 +33,11 @@ HEADER = "交易流水号,金额,交易时间,通知单号,缴费人,交易类�
 
 
 @pytest.fixture
-def billed(engine: Engine) -> list[notices.NoticeView]:
+def billed(engine: Engine) -> list[NoticeView]:
     return bill(engine)
 
 
-def bill(engine: Engine) -> list[notices.NoticeView]:
+def bill(engine: Engine) -> list[NoticeView]:
     """Four households of 渔阳镇, each with a notice."""
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
@@ -54,8 +56,8 @@ def bill(engine: Engine) -> list[notices.NoticeView]:
     return views
 
 
-def statement(engine: Engine, text: str, name: str = "icbc-1026.csv", **options: object) -> object:
-    request = StatementRequest("bank", name, text.encode("utf-8"), **options)  # type: ignore[arg-type]
+def statement(engine: Engine, text: str, name: str = "icbc-1026.csv", **options: Any) -> StatementReport:
+    request = StatementRequest("bank", name, text.encode("utf-8"), **options)
     with uow(engine, "finance") as work:
         return import_statement(work, FINANCE, request)
 
@@ -71,7 +73,7 @@ def states(engine: Engine) -> list[tuple[str, str]]:
         return [(row.transaction_id, row.state) for row in rows]
 
 
-def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, billed: list) -> None:  # type: ignore[type-arg]
+def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, billed: list[NoticeView]) -> None:
     first, second, third, fourth = billed
     with uow(engine) as work:  # an app told us about B4 before the bank did; B5 with another amount
         payments.record_payment(work, CLERK, PaymentRequest("bank", 60000, NOW, "B4", notice_number=second.number))
@@ -91,7 +93,7 @@ def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, 
         ]
     )
     report = statement(engine, text)
-    assert report.statement_id and not report.problems  # type: ignore[attr-defined]
+    assert report.statement_id and not report.problems
     assert states(engine) == [
         ("B1", "matched"),
         ("B1", "duplicate_line"),
@@ -114,7 +116,7 @@ def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, 
     assert owed[third.household_id] == "notified"  # refused: late
     payments_before = count(engine, Payment)
     again = statement(engine, text)
-    assert again.replayed and again.statement_id == report.statement_id  # type: ignore[attr-defined]
+    assert again.replayed and again.statement_id == report.statement_id
     assert count(engine, Payment) == payments_before and count(engine, StatementLine) == 8
 
     with uow(engine, "finance") as work:
@@ -133,7 +135,7 @@ def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, 
     assert closed.value.code == "LINE_NOT_OPEN"
     with uow(engine, "finance") as work:
         left = statement_worklist.open_lines(work, FINANCE)
-        report_view = statement_worklist.reconciliation_report(work, FINANCE, report.statement_id)  # type: ignore[attr-defined]
+        report_view = statement_worklist.reconciliation_report(work, FINANCE, report.statement_id)
     assert sorted(line.transaction_id for line in left) == ["B5", "B6"]
     yuyang = next(t for t in report_view.townships if t.township_code == YUYANG)
     assert yuyang.settled_fen == first.amount_fen + 60000 + 60000  # B1, B4, B3 (assigned)
@@ -142,11 +144,11 @@ def test_every_line_gets_its_state_and_a_replay_changes_nothing(engine: Engine, 
     assert [u.transaction_id for u in report_view.unstated] == []
 
 
-def test_a_statement_with_bad_lines_is_refused_whole(engine: Engine, billed: list) -> None:  # type: ignore[type-arg]
+def test_a_statement_with_bad_lines_is_refused_whole(engine: Engine, billed: list[NoticeView]) -> None:
     text = HEADER + f"X1,abc,2017-10-26 10:00:00,{billed[0].number},,,\n,600,2017-10-26,,,,\nX3,600,someday,,,,\n"
     report = statement(engine, text)
-    assert report.statement_id is None  # type: ignore[attr-defined]
-    assert {(p.row, p.code) for p in report.problems} == {  # type: ignore[attr-defined]
+    assert report.statement_id is None
+    assert {(p.row, p.code) for p in report.problems} == {
         (2, "YUAN_INVALID"),
         (3, "TRANSACTION_ID_MISSING"),
         (4, "DATE_INVALID"),
@@ -154,7 +156,9 @@ def test_a_statement_with_bad_lines_is_refused_whole(engine: Engine, billed: lis
     assert count(engine, Payment) == 0 and count(engine, StatementLine) == 0
 
 
-def test_a_banks_own_layout_and_a_recorded_payment_missing_from_the_statement(engine: Engine, billed: list) -> None:  # type: ignore[type-arg]
+def test_a_banks_own_layout_and_a_recorded_payment_missing_from_the_statement(
+    engine: Engine, billed: list[NoticeView]
+) -> None:
     first, second = billed[0], billed[1]
     with uow(engine) as work:  # the counter says it took cash by bank card; the bank never shows it
         payments.record_payment(
@@ -164,9 +168,10 @@ def test_a_banks_own_layout_and_a_recorded_payment_missing_from_the_statement(en
     text += f"C1,{first.amount_fen / 100:.2f},2017-10-26 09:00:00,缴费{first.number}\nC2,10.00,2017-10-26 12:00:00,\n"
     layout = {"Serial": "transaction_id", "Amt": "amount", "Time": "paid_at", "Ref": "notice_number"}
     report = statement(engine, text, layout=layout)
-    assert report.state_counts == {"matched": 1, "no_such_notice": 1}  # type: ignore[attr-defined]
+    assert report.state_counts == {"matched": 1, "no_such_notice": 1}
     with uow(engine, "finance") as work:
-        view = statement_worklist.reconciliation_report(work, FINANCE, report.statement_id)  # type: ignore[attr-defined]
+        assert report.statement_id is not None
+        view = statement_worklist.reconciliation_report(work, FINANCE, report.statement_id)
     assert [u.transaction_id for u in view.unstated] == ["C9"]
     with pytest.raises(YibaoError) as unknown:
         statement(engine, text, name="other.csv", layout={"Serial": "serial_number"})
@@ -198,7 +203,7 @@ def _ledger_after(way: str, engine: Engine) -> tuple[object, ...]:
     ]
     if way == "statement":
         text = HEADER + "\n".join(f"{tx},{fen / 100:.2f},{at},{number},,收款," for tx, fen, at, number in lines)
-        assert statement(engine, text).state_counts == {"matched": 5}  # type: ignore[attr-defined]
+        assert statement(engine, text).state_counts == {"matched": 5}
     else:
         from yibao.domain.timeutil import parse_instant
 

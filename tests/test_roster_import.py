@@ -23,7 +23,7 @@ from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Identity
 from yibao.adapters.sheet_files import ERROR_COLUMN
 from yibao.domain.errors import YibaoError
 from yibao.services.intake.roster_import import import_roster
-from yibao.services.intake.roster_report import RosterRequest
+from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
 from yibao.services.registry.residents import ResidentRegistration, register_resident
@@ -53,7 +53,7 @@ def xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> bytes:
     return path.read_bytes()
 
 
-def run(engine: Engine, name: str, content: bytes, *, dry_run: bool = False, township: str = YUYANG):  # type: ignore[no-untyped-def]
+def run(engine: Engine, name: str, content: bytes, *, dry_run: bool = False, township: str = YUYANG) -> RosterReport:
     with uow(engine) as work:
         return import_roster(work, operator(township), RosterRequest(name, content, township, POLICY, dry_run=dry_run))
 
@@ -180,9 +180,9 @@ def test_gbk_csv_with_a_title_line_and_clerks_headers(district: Engine, tmp_path
     }
     assert report.created == len(planted.rows) - 2
     error_file = report.write_error_file(tmp_path / "错误.csv")
-    lines = list(csv.reader(io.StringIO(error_file.read_bytes().decode("utf-8-sig"))))
-    assert lines[0][-1] == ERROR_COLUMN and len(lines) == len(planted.rows) + 1
-    assert sum(1 for line in lines[1:] if line[-1]) == 2
+    marked = list(csv.reader(io.StringIO(error_file.read_text("utf-8-sig"))))
+    assert marked[0][-1] == ERROR_COLUMN and len(marked) == len(planted.rows) + 1
+    assert sum(1 for line in marked[1:] if line[-1]) == 2
 
 
 def test_whole_file_refusals(district: Engine, tmp_path: Path) -> None:

@@ -8,15 +8,17 @@ import io
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import openpyxl
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api_site import finished_job
 from db_fixtures import migrated_engine
 from households import BIESHAN, NOW, YUYANG, uow
 from principals import operator
@@ -64,18 +66,12 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestCl
         engine.dispose()
 
 
-def finished(client: TestClient, auth: str, job: dict[str, object]) -> dict[str, object]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = client.get(str(job["status_url"]), headers={"Authorization": auth}).json()
-        if state["finished"]:
-            return dict(state)
-        time.sleep(0.05)
-    raise AssertionError(f"job {job['id']} did not finish")
+def finished(client: TestClient, auth: str, job: dict[str, Any]) -> dict[str, Any]:
+    return finished_job(client, {"Authorization": auth}, job)
 
 
 def _logged_changes(client: TestClient) -> int:
-    context: AppContext = client.app.state.context  # type: ignore[attr-defined]
+    context: AppContext = cast(FastAPI, client.app).state.context
     with context.session_factory() as session:
         return int(session.execute(select(func.count()).select_from(ProgressChange)).scalar_one())
 
@@ -136,7 +132,7 @@ def test_whole_file_refusals_become_the_jobs_error(api: tuple[TestClient, dict[s
         auth["yuyang"],
         upload(client, auth["yuyang"], "名单.csv", "身份证号,电话\n120119201001010015,1\n".encode()),
     )
-    assert done["state"] == "failed" and done["error"]["code"] == "ROSTER_COLUMNS_MISSING"  # type: ignore[index]
+    assert done["state"] == "failed" and done["error"]["code"] == "ROSTER_COLUMNS_MISSING"
     assert done["file_url"] is None
     refused = client.post(
         "/api/v1/roster-imports",

@@ -194,11 +194,13 @@ def _environment_names(tree: ast.AST) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "envvar" and isinstance(node.value, ast.Constant):
             names.add(str(node.value.value))  # typer.Option(envvar=…)
-        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
-        if isinstance(node, ast.Subscript):
-            target = node.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target, arguments = node.func.value, node.args
+        elif isinstance(node, ast.Subscript):
+            target, arguments = node.value, [node.slice]
+        else:
+            continue
         if isinstance(target, ast.Attribute) and target.attr == "environ":
-            arguments = node.args if isinstance(node, ast.Call) else [node.slice]
             names |= {str(a.value) for a in arguments if isinstance(a, ast.Constant)}
     return names
 

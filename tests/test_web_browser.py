@@ -183,10 +183,10 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
     error_column = headers.index(ERROR_COLUMN) + 1
     marked = {row for row in range(2, sheet.max_row + 1) if sheet.cell(row=row, column=error_column).value}
     assert marked == set(expected)
-    for row in marked:  # the clerk corrects each marked row and clears its note
-        for column, value in enumerate(planted.clean[row - 2], start=1):
-            sheet.cell(row=row, column=column).value = value or None  # (cell(value=None) would leave it as it was)
-        sheet.cell(row=row, column=error_column).value = None
+    for number in marked:  # the clerk corrects each marked row and clears its note
+        for column, value in enumerate(planted.clean[number - 2], start=1):
+            sheet.cell(row=number, column=column).value = value or None  # (cell(value=None) would leave it as it was)
+        sheet.cell(row=number, column=error_column).value = None
     fixed = tmp_path / "西关村名册-改.xlsx"
     book.save(fixed)
 
@@ -209,7 +209,9 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
         page.click("#job-file")
     assert exported.value.suggested_filename == "参保登记名册-2018-渔阳镇.xlsx"
     exported.value.save_as(tmp_path / "export.xlsx")
-    rows = list(openpyxl.load_workbook(tmp_path / "export.xlsx", read_only=True).active.iter_rows(values_only=True))
+    exported_sheet = openpyxl.load_workbook(tmp_path / "export.xlsx", read_only=True).active
+    assert exported_sheet is not None
+    rows = list(exported_sheet.iter_rows(values_only=True))
     assert len(rows) == len(planted.rows) + 1
 
 

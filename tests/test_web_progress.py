@@ -72,5 +72,7 @@ def test_dashboard_and_bulletin_in_chromium(server: str, browser_page: object, t
     expect(page.locator("#bulletin")).to_contain_text("完成率后三位")
     expect(page.locator("#bulletin-ranking tr[data-unit=渔阳镇]")).to_be_visible()
     page.screenshot(path=str(tmp_path / "bulletin.png"), full_page=True)
-    workbook = page.request.get(server + page.locator("#bulletin-xlsx").get_attribute("href"))  # type: ignore[operator]
+    href = page.locator("#bulletin-xlsx").get_attribute("href")
+    assert href is not None
+    workbook = page.request.get(server + href)
     assert workbook.status == 200 and workbook.body()[:2] == b"PK"
