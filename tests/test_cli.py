@@ -277,7 +277,8 @@ def test_policy_check_a_bureaus_file(tmp_path: Path) -> None:
     )
     assert code == 0 and json.loads(out)["ok"] is True
     data = yaml.safe_load((source / "tianjin-ninghe-2023.yaml").read_text("utf-8"))
-    wrong = {**data["tiers"]["high"]["individual"]["clause"], "text": "选择高档缴费的人员每人每年999元"}
+    # misquoted: the words are not the plan's (每年每人), though the figure is
+    wrong = {**data["tiers"]["high"]["individual"]["clause"], "text": "选择高档缴费的人员每年每人980元"}
     data["tiers"]["high"]["individual"]["clause"] = wrong
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
@@ -293,6 +294,11 @@ def test_policy_check_a_bureaus_file(tmp_path: Path) -> None:
     problems = json.loads(out)["citation_problems"]
     assert [p["code"] for p in problems] == ["POLICY_CITATION_NOT_FOUND"]
     assert problems[0]["field"] == "tiers.high.individual.clause"
+    data["tiers"]["high"]["individual"]["yuan"] = 1010  # the figure contradicts its own sentence
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    code, out = run("policy", "check", str(edited), "--json")
+    error = json.loads(out)["error"]
+    assert code == 2 and error["field"] == "tiers.high.individual" and "1010" in error["message"]
     del data["tiers"]["high"]["individual"]["clause"]
     edited.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     code, out = run("policy", "check", str(edited), "--json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from yibao.adapters.policy_files import bundled_ids
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import parse_policy
+from yibao.domain.policy.figures import written_numbers, written_shares
 from yibao.services.policy.plans import check_bundled, get_policy
 
 Loader = Callable[[str], dict[str, Any]]
@@ -130,3 +132,55 @@ def test_a_policy_is_immutable_once_loaded() -> None:
         field = "yuan"  # set through setattr: the type checker knows it is read-only, which is the point
         setattr(policy.tiers["low"].individual, field, 1)
     assert copy.deepcopy(policy) == policy
+
+
+def test_a_value_its_sentence_does_not_write_is_refused(bundled_yaml: Loader) -> None:
+    """1010 where the quoted sentence says 980元: a typo a bureau makes when it copies last year's file."""
+    data = bundled_yaml("tianjin-ninghe-2023")
+    data["tiers"]["high"]["individual"]["yuan"] = 1010
+    error = _reject(data)
+    assert error.field == "tiers.high.individual"
+    assert "1010" in error.message and "每人每年980元" in error.message
+
+
+def test_a_value_that_follows_from_its_sentence_says_how(bundled_yaml: Loader) -> None:
+    data = bundled_yaml("tianjin-ninghe-2023")
+    data["tiers"]["high"]["individual"]["yuan"] = 1010
+    data["tiers"]["high"]["individual"]["derived"] = "980元加上区里另行决定的30元"
+    assert parse_policy(data, source="edited.yaml").tiers["high"].individual.fen == 101000
+
+
+def test_a_plan_whose_dates_were_not_moved_on_is_refused(bundled_yaml: Loader) -> None:
+    """Next year's file with the years of the id and the benefit period changed, but the windows still last
+    year's: refused, naming the window."""
+    data = bundled_yaml("tianjin-ninghe-2023")
+    data["id"], data["insurance_year"] = "tianjin-ninghe-2025", 2025
+    data["benefit_period"]["start"] = data["benefit_period"]["start"].replace(year=2025)
+    data["benefit_period"]["end"] = data["benefit_period"]["end"].replace(year=2025)
+    error = _reject(data)
+    assert error.field == "enrollment.windows[0].opens" and "2022-09-01" in error.message
+
+
+def test_an_id_naming_another_year_is_refused(bundled_yaml: Loader) -> None:
+    data = bundled_yaml("tianjin-ninghe-2023")
+    data["id"] = "tianjin-ninghe-2024"
+    assert _reject(data).field == "id"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "numbers", "shares"),
+    [
+        ("选择高档缴费的人员每人每年980元，选择低档缴费的人员每人每年350元。", {980, 350}, set()),
+        ("最高支付限额20万元", {200000}, set()),
+        ("年满十八周岁的按照成年居民身份办理参保登记", {18}, set()),
+        ("出生90日内参保的从出生之日起享受待遇", {90}, set()),
+        ("个人缴费部分由市财政承担50%", {50}, {Decimal("0.5")}),
+        ("报销比例为百分之七十五", {75}, {Decimal("0.75")}),
+        ("其个人缴费部分由政府全额补助，个人不缴费", set(), {Decimal(1)}),
+        ("学生儿童 990 830 160", {990, 830, 160}, set()),
+        ("每人每年１８０元", {180}, set()),
+    ],
+)
+def test_the_figures_a_sentence_writes(sentence: str, numbers: set[int], shares: set[Decimal]) -> None:
+    assert {Decimal(n) for n in numbers} <= written_numbers(sentence)
+    assert shares == written_shares(sentence)

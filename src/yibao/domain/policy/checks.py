@@ -5,6 +5,7 @@ Each failure names the key (``tiers.low.financing_total``) so a bureau editing i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from yibao.domain.policy.citations import Cited, Clause
+from yibao.domain.policy.citations import Amount, Cited, Clause, Count, Ratio
+from yibao.domain.policy.figures import written_numbers, written_shares
 from yibao.domain.timeutil import as_shanghai, end_of_day, start_of_day
 from yibao.domain.vocabulary import IDENTITIES
 
@@ -57,6 +59,8 @@ def _fail(field: str, problem: str) -> None:
 
 def check_policy(policy: Policy) -> None:
     _check_citations(policy)
+    _check_figures(policy)
+    _check_year(policy)
     _check_tiers(policy)
     _check_windows(policy)
     _check_categories(policy)
@@ -78,6 +82,51 @@ def _check_citations(policy: Policy) -> None:
             for assumption in node.assumption_ids:
                 if assumption not in assumption_ids:
                     _fail(f"{path}.assumption", f"no assumption '{assumption}' in assumptions")
+
+
+def _written(node: Amount | Ratio | Count, text: str) -> bool:
+    if isinstance(node, Amount):
+        return node.yuan in written_numbers(text)
+    if isinstance(node, Ratio):
+        return node.value in written_shares(text) | written_numbers(text)
+    return Decimal(node.value) in written_numbers(text)
+
+
+def _check_figures(policy: Policy) -> None:
+    """A value taken from a sentence must be in it (980 where it says 980元, 0.9 where it says 90%), unless it
+    is read with an assumption or marked as derived, with the reason."""
+    for path, node in walk(policy):
+        if not isinstance(node, Amount | Ratio | Count) or node.clause is None:
+            continue
+        if node.assumption_ids or node.derived or _written(node, node.clause.text):
+            continue
+        value = node.yuan if isinstance(node, Amount) else node.value
+        _fail(
+            path,
+            f"数值{value}不在所引原文中：“{node.clause.text}”。请改正数值或引文，或用 derived 写明它如何由原文得出",
+        )
+
+
+def _check_year(policy: Policy) -> None:
+    """Dates belong to the insurance year's campaign (year − 1 … year), and an id that names a year names this
+    one: a plan copied from last year whose dates were not all moved on is refused."""
+    year = policy.insurance_year
+    named = re.search(r"-(\d{4})$", policy.id)
+    if named and int(named.group(1)) != year:
+        _fail("id", f"编号写的是{named.group(1)}年，而参保年度（insurance_year）是{year}年")
+    if policy.benefit_period.start.year != year or policy.benefit_period.end.year != year:
+        _fail("benefit_period", f"待遇享受期不在{year}参保年度内")
+    campaign = (date(year - 1, 1, 1), date(year, 12, 31))
+    dates: list[tuple[str, date]] = []
+    for index, window in enumerate(policy.enrollment.windows):
+        for end in ("opens", "closes"):
+            value = getattr(window, end)
+            dates.append((f"enrollment.windows[{index}].{end}", value.date() if isinstance(value, datetime) else value))
+    if policy.enrollment.late.until is not None:
+        dates.append(("enrollment.late.until", policy.enrollment.late.until))
+    for path, value in dates:
+        if not campaign[0] <= value <= campaign[1]:
+            _fail(path, f"{value}不在{year}年度参保缴费工作的时间内（{year - 1}年至{year}年）")
 
 
 def _check_tiers(policy: Policy) -> None:

@@ -38,6 +38,12 @@ class Assumption(Strict):
 class Cited(Strict):
     clause: Clause | None = None
     assumption: Identifier | list[Identifier] | None = Field(default=None, description="one id or several")
+    derived: str | None = Field(
+        default=None,
+        min_length=2,
+        description="how the value follows from its sentence where the sentence does not write it "
+        "(a share the sentence splits between payers, a table's sum …)",
+    )
 
     @model_validator(mode="after")
     def _has_basis(self) -> Cited:
