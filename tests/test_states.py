@@ -188,12 +188,18 @@ ERROR_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
 
 def _environment_names(tree: ast.AST) -> set[str]:
-    """Names of environment variables (``os.environ.get("X")``, ``os.environ["X"]``, ``envvar="X"``), not
-    errors."""
+    """Names of environment variables (``os.environ.get("X")``, ``os.environ["X"]``, ``"X" in os.environ``,
+    ``envvar="X"``), not errors."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "envvar" and isinstance(node.value, ast.Constant):
             names.add(str(node.value.value))  # typer.Option(envvar=…)
+        if (  # "X" in os.environ
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and any(isinstance(c, ast.Attribute) and c.attr == "environ" for c in node.comparators)
+        ):
+            names.add(str(node.left.value))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             target, arguments = node.func.value, node.args
         elif isinstance(node, ast.Subscript):

@@ -33,6 +33,11 @@ def load_bundled(policy_id: str) -> Policy:
     return _parse_yaml(_BUNDLED.joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8"), f"{policy_id}.yaml")
 
 
+def parse_text(text: str, source: str) -> Policy:
+    """A plan from its YAML text (a stored revision, an upload); ``source`` names it in errors."""
+    return _parse_yaml(text, source)
+
+
 def load_file(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")

@@ -44,6 +44,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "政策文件{source}的{field}有误：{problem}",
         "policy file {source}, {field}: {problem}",
     ),
+    "POLICY_ID_BUNDLED": (
+        "“{policy}”是yibao内置方案的编号，请给本地的方案另起编号（如地区-年度）",
+        "'{policy}' is the id of a plan bundled with yibao; give the bureau's plan an id of its own",
+    ),
     "POLICY_UNREADABLE": (
         "无法读取政策文件{source}：{problem}",
         "cannot read policy file {source}: {problem}",

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import crosscheck_routes, job_routes, money_routes, routes
+from yibao.entrypoints.api import crosscheck_routes, job_routes, money_routes, policy_routes, routes
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.http import errors
 from yibao.entrypoints.http.context import AppContext
@@ -26,6 +26,7 @@ from yibao.entrypoints.web import (
 from yibao.entrypoints.web import (
     money_routes as web_money_routes,
 )
+from yibao.entrypoints.web import policy_routes as web_policy_routes
 from yibao.entrypoints.web import routes as web_routes
 from yibao.entrypoints.web.session import LoginRequired
 
@@ -62,6 +63,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_exception_handler(YibaoError, on_yibao_error)
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
+    app.include_router(policy_routes.router)
     app.include_router(job_routes.router)
     app.include_router(money_routes.router)
     app.include_router(crosscheck_routes.router)
@@ -69,6 +71,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
+    app.include_router(web_policy_routes.router)
     app.include_router(roster_routes.router)
     app.include_router(export_routes.router)
     app.include_router(list_routes.router)

@@ -53,6 +53,7 @@ class Permission(StrEnum):
     MANAGE_TARGETS = "manage_targets"  # load or import the year's targets (the district bureau)
     RUN_CROSSCHECKS = "run_crosschecks"  # run the cross-checks against the reference lists (the district bureau)
     FOLLOW_UP = "follow_up"  # record the follow-up of findings and reasons for non-enrollment
+    MANAGE_POLICIES = "manage_policies"  # add the district's own plans and their revisions (the district bureau)
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -69,6 +70,7 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.MANAGE_TARGETS: "设定任务指标",
     Permission.RUN_CROSSCHECKS: "运行信息比对",
     Permission.FOLLOW_UP: "比对结果核查与未参保原因登记",
+    Permission.MANAGE_POLICIES: "添加与修订实施方案",
 }
 
 P = Permission

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -301,4 +302,28 @@ class Target(Base):
     __table_args__ = (
         CheckConstraint(f"category in {TARGET_CATEGORIES!r}", name="category"),
         Index("uq_targets_year_unit_category", "insurance_year", "district_code", "unit", "category", unique=True),
+    )
+
+
+class StoredPolicy(Base):
+    """A plan a bureau added (``yibao policy add``): each revision kept whole, never changed, with the text it
+    quotes. The bundled plans are not stored; a stored plan never takes a bundled plan's id."""
+
+    __tablename__ = "stored_policies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(80))
+    revision: Mapped[int] = mapped_column(Integer)  # 1, 2 …: a correction is a new revision
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(12))
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    document_text: Mapped[str | None] = mapped_column(Text)  # the published plan, for checking quotations
+    sha256: Mapped[str] = mapped_column(String(64))  # of yaml_text, frozen with every assessment made from it
+    file_name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(200))  # what a revision corrects
+    added_at: Mapped[datetime] = mapped_column(Instant())
+    actor: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        CheckConstraint("revision >= 1", name="revision"),
+        Index("uq_stored_policies_revision", "policy_id", "revision", unique=True),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import (
@@ -23,7 +22,6 @@ from yibao.entrypoints.api.schemas import (
 from yibao.entrypoints.http.context import Context
 from yibao.services import users
 from yibao.services.access import GRANTS, ROLE_NAMES, Principal
-from yibao.services.policy.plans import list_policies
 from yibao.services.policy.quotes import QuoteRequest, quote
 from yibao.services.registry import changes, enrollments, residents
 from yibao.services.registry import households as registry
@@ -67,18 +65,6 @@ def me(work: ApiWork) -> UserOut:
     return user_out(work.principal)
 
 
-class PolicyOut(BaseModel):
-    id: str
-    name: str
-    region: str
-    insurance_year: int
-
-
-@router.get("/policies", tags=["reference"])
-def policies(work: ApiWork) -> list[PolicyOut]:
-    return [PolicyOut(id=p.id, name=p.name, region=p.region, insurance_year=p.insurance_year) for p in list_policies()]
-
-
 @router.get("/areas", tags=["reference"], summary="The district, townships and villages of the user's district")
 def areas(work: ApiWork) -> list[AreaView]:
     return list_areas(work.uow, work.principal)
@@ -103,7 +89,7 @@ def quotes(
         identities=tuple(identities or ()),
         channel=channel,
     )
-    return quote(request)
+    return quote(request, work.uow.session)
 
 
 @router.get("/residents", tags=["residents"], summary="Search by ID number, name, township, village or household")

@@ -24,6 +24,7 @@ from yibao.entrypoints.cli import (
     serve_commands,
     user_commands,
 )
+from yibao.entrypoints.cli.database import optional_session
 from yibao.entrypoints.cli.demo import run_demo
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
@@ -99,7 +100,8 @@ def quote_command(
         residency=residency,
     )
     try:
-        result = quote(request)
+        with optional_session() as session:
+            result = quote(request, session)
     except YibaoError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -174,7 +176,8 @@ def reimburse_command(
         identities=tuple(identity or ()),
     )
     try:
-        result = reimburse(request)
+        with optional_session() as session:
+            result = reimburse(request, session)
     except YibaoError as error:
         fail(error, as_json=as_json)
     if as_json:

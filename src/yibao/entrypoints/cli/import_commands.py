@@ -64,7 +64,7 @@ def roster_command(
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             principal = acting_as(uow, user)
-            policy_id = policy or campaign_policy(township[:6], now.date()).id
+            policy_id = policy or campaign_policy(township[:6], now.date(), uow.session).id
             request = RosterRequest(file.name, file.read_bytes(), township, policy_id, channel, organization, dry_run)
             report = import_roster(uow, principal, request, progress)
             fold_after_write(uow, progress)

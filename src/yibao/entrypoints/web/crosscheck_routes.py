@@ -38,7 +38,7 @@ def _year(work: Any, year: int | None) -> int:
     if year is not None:
         return year
     today: date = work.uow.now.date()
-    return campaign_policy(work.principal.district, today).insurance_year
+    return campaign_policy(work.principal.district, today, work.uow.session).insurance_year
 
 
 def overview_page(request: Request, work: Any, year: int | None, status_code: int = 200, **extra: Any) -> Response:

@@ -96,7 +96,11 @@ def bulletin_file(work: WebWork, kind: str, on: date | None = None) -> Response:
 def target_list(request: Request, work: WebWork, year: int | None = None) -> Response:
     insurance_year = year or campaign_year(work)
     rows = targets.list_targets(work.uow, work.principal, insurance_year)
-    policies = [p for p in district_policies(work.principal.district) if p.targets.township_table or p.targets.total]
+    policies = [
+        p
+        for p in district_policies(work.principal.district, work.uow.session)
+        if p.targets.township_table or p.targets.total
+    ]
     return page(request, work, "targets.html", rows=rows, year=insurance_year, policies=policies)
 
 
@@ -109,7 +113,9 @@ async def load_targets(request: Request, work: WebWork, _csrf: CheckedCsrf) -> R
         targets.load_policy_targets(work.uow, work.principal, policy_id)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
-    year = next(p.insurance_year for p in district_policies(work.principal.district) if p.id == policy_id)
+    year = next(
+        p.insurance_year for p in district_policies(work.principal.district, work.uow.session) if p.id == policy_id
+    )
     return RedirectResponse(f"/targets?year={year}&loaded=1", status_code=303)
 
 

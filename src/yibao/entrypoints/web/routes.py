@@ -108,13 +108,13 @@ def logout(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
 
 
 def _district_policies(work: Any) -> list[Policy]:
-    return district_policies(work.principal.district)
+    return district_policies(work.principal.district, work.uow.session)
 
 
 def campaign_year(work: Any) -> int:
     """The insurance year of the district's campaign under way (the next year, for a district with no plan)."""
     try:
-        return campaign_policy(work.principal.district, work.uow.now.date()).insurance_year
+        return campaign_policy(work.principal.district, work.uow.now.date(), work.uow.session).insurance_year
     except YibaoError:
         return int(work.uow.now.year) + 1
 
@@ -223,5 +223,5 @@ def counter_submit(
             bad_row=bad_row,
             **_counter_choices(work),
         )
-    policy = get_policy(form["policy_id"])
+    policy = get_policy(form["policy_id"], work.uow.session)
     return page(request, work, "counter_result.html", result=result, policy=policy)

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import Engine, Table, select
+from sqlalchemy.orm import Session
 
 from yibao.adapters import crosscheck_engines, snapshot
 from yibao.adapters.db.bulk import bulk_insert, bulk_update
@@ -57,10 +58,10 @@ class RunReport:
     snapshot_written: list[str]
 
 
-def policy_for_year(district: str, today: date, insurance_year: int | None) -> Policy:
+def policy_for_year(session: Session, district: str, today: date, insurance_year: int | None) -> Policy:
     if insurance_year is None:
-        return campaign_policy(district, today)
-    for policy in district_policies(district):
+        return campaign_policy(district, today, session)
+    for policy in district_policies(district, session):
         if policy.insurance_year == insurance_year:
             return policy
     raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=district)
@@ -116,7 +117,7 @@ def run_crosscheck(
     principal.require(Permission.RUN_CROSSCHECKS)
     engine_name = crosscheck_engines.check_engine(request.engine or crosscheck_engines.configured_engine())
     today = as_shanghai(uow.now).date()
-    policy = policy_for_year(principal.district, today, request.insurance_year)
+    policy = policy_for_year(uow.session, principal.district, today, request.insurance_year)
     lists = current_lists(uow, principal.district, policy.insurance_year)
     list_ids = [item.id for item in lists]
     params = params_for(policy, today, frozenset(item.kind for item in lists))

@@ -32,7 +32,8 @@ def start_roster_import(
     principal.require(Permission.WRITE_RESIDENTS)
     principal.require_township(request.township_code)
     if not request.policy_id:
-        request = request.with_policy(campaign_policy(request.township_code[:6], now.date()).id)
+        with unit_of_work(principal.username) as uow:
+            request = request.with_policy(campaign_policy(request.township_code[:6], now.date(), uow.session).id)
     verb = "检查" if request.dry_run else "导入"
     title = f"{verb}名册 {request.file_name}"
 

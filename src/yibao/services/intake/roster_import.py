@@ -50,7 +50,7 @@ def import_roster(
     uow: UnitOfWork, principal: Principal, request: RosterRequest, progress: Progress = no_progress
 ) -> RosterReport:
     principal.require(Permission.WRITE_RESIDENTS)
-    policy = get_policy(request.policy_id)
+    policy = get_policy(request.policy_id, uow.session)
     check_place(uow, principal, policy, request.township_code, request.channel, None, request.organization_id)
     progress("读取名册", 0, 1)
     sheet, mapping = read_table(request.content, request.file_name, COLUMNS)

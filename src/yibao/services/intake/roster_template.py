@@ -46,7 +46,7 @@ def roster_template(uow: UnitOfWork, principal: Principal, township_code: str | 
     """The template's bytes and its file name. With a township, its villages are offered in a drop-down."""
     if kind not in KINDS:
         raise YibaoError("ROSTER_FILE_KIND", field="format", name=f"名册模板.{kind}")
-    policy = campaign_policy(principal.district, as_shanghai(uow.now).date())
+    policy = campaign_policy(principal.district, as_shanghai(uow.now).date(), uow.session)
     villages: tuple[str, ...] = ()
     if township_code:
         principal.require_township(township_code)

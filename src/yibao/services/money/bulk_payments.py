@@ -76,7 +76,7 @@ def pay_notice_lines(uow: UnitOfWork, channel: str, lines: pl.DataFrame, audit: 
         .join(identities, on="resident_id", how="left")
         .with_columns(pl.col("identities").fill_null(pl.lit([], dtype=pl.List(pl.String))))
     )
-    assessed = _assess_at_moments(payable)
+    assessed = _assess_at_moments(uow, payable)
     refused_notices = assessed.filter(~pl.col("eligible")).group_by("notice_number").agg(pl.col("reason").first())
     lines = lines.join(refused_notices, on="notice_number", how="left")
     taking = lines.filter(pl.col("reason").is_null())
@@ -215,12 +215,12 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
     return people, paid, identities
 
 
-def _assess_at_moments(payable: pl.DataFrame) -> pl.DataFrame:
+def _assess_at_moments(uow: UnitOfWork, payable: pl.DataFrame) -> pl.DataFrame:
     """Each payable person assessed at their notice's payment moment: eligible (or the reason), the new figures
     (frozen as the notice's were), the amount due and the cover."""
     results = []
     for (policy_id,), group in payable.partition_by("policy_id", as_dict=True).items():
-        policy = get_policy(str(policy_id))
+        policy = get_policy(str(policy_id), uow.session)
         frame = group.select(
             "id_number",
             "registered_at",

@@ -76,7 +76,7 @@ def issue_notice(
     residents = {
         r.id: r for r in uow.session.scalars(select(Resident).where(Resident.id.in_([e.resident_id for e in billable])))
     }
-    policy = get_policy(first.policy_id)
+    policy = get_policy(first.policy_id, uow.session)
     amounts = [max((e.individual_due_fen or 0) - paid[e.id], 0) for e in billable]
     notice = PaymentNotice(
         insurance_year=first.insurance_year,

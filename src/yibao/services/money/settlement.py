@@ -31,7 +31,7 @@ def assess_at(uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime)
         for row in uow.session.scalars(select(Resident).where(Resident.id.in_({e.resident_id for e in enrollments})))
     }
     for policy_id in sorted({e.policy_id for e in enrollments}):
-        policy = get_policy(policy_id)
+        policy = get_policy(policy_id, uow.session)
         mine = [e for e in enrollments if e.policy_id == policy_id]
         by_day: dict[date, list[int]] = {}
         for enrollment in mine:
@@ -76,7 +76,7 @@ def refuse_if_not_payable(
 
 def take_payment_moment(uow: UnitOfWork, enrollment: Enrollment, result: dict[str, Any]) -> None:
     """The figures at the payment moment replace the notice's where they differ (a late payer's full cost)."""
-    policy = get_policy(enrollment.policy_id)
+    policy = get_policy(enrollment.policy_id, uow.session)
     fields = frozen_fields(policy, result)
     if fields["individual_due_fen"] == enrollment.individual_due_fen:
         return

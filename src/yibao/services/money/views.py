@@ -173,7 +173,7 @@ def notice_view(uow: UnitOfWork, principal: Principal, notice: PaymentNotice) ->
     paid = paid_fen(uow, [enrollment.id for _, enrollment, _ in rows])
     items = []
     for item, enrollment, resident in rows:
-        policy = get_policy(enrollment.policy_id)
+        policy = get_policy(enrollment.policy_id, uow.session)
         tier = policy.tiers.get(enrollment.tier) if enrollment.tier else None
         items.append(
             NoticeItemView(

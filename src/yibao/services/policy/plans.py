@@ -1,4 +1,9 @@
-"""Use cases about the policies themselves: list, show, check a file a bureau wrote."""
+"""The plans: the five bundled with yibao and those a bureau added to its database (``yibao policy add``, see
+:mod:`yibao.services.policy.store`), found by id; listing, showing and checking them.
+
+A stored plan is looked up through the caller's session, so it is the plan of the database the use case works
+on. Its parsed form is kept per process by the sha256 of its text: a revision never changes once stored.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,19 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from yibao.adapters import policy_files
+from yibao.adapters.db.tables import StoredPolicy
+from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import walk
 from yibao.domain.policy.citations import Clause
+
+_PARSED: dict[str, Policy] = {}  # sha256 of a stored revision's text -> the plan
+_DIGESTS: dict[int, str] = {}  # id() of a parsed stored plan -> its sha256 (the plans in _PARSED live on)
 
 
 @dataclass(frozen=True)
@@ -21,30 +34,82 @@ class PolicySummary:
     region: str
     insurance_year: int
     assumptions: int
+    source: str = "bundled"  # bundled | stored
+    revision: int | None = None  # of a stored plan
 
 
-def list_policies() -> list[PolicySummary]:
+def parse_stored(row: StoredPolicy) -> Policy:
+    """A stored revision's plan, parsed once per process."""
+    policy = _PARSED.get(row.sha256)
+    if policy is None:
+        policy = policy_files.parse_text(row.yaml_text, row.file_name)
+        _PARSED[row.sha256] = policy
+        _DIGESTS[id(policy)] = row.sha256
+    return policy
+
+
+def latest_stored(session: Session, policy_id: str) -> StoredPolicy | None:
+    return session.scalars(
+        select(StoredPolicy).where(StoredPolicy.policy_id == policy_id).order_by(StoredPolicy.revision.desc())
+    ).first()
+
+
+def _latest_revisions(session: Session) -> list[StoredPolicy]:
+    rows = session.scalars(select(StoredPolicy).order_by(StoredPolicy.policy_id, StoredPolicy.revision)).all()
+    return list({row.policy_id: row for row in rows}.values())
+
+
+def get_policy(policy_id: str, session: Session | None = None) -> Policy:
+    """A bundled plan, or the latest revision of a plan stored in the database of ``session``."""
+    if policy_id in policy_files.bundled_ids() or session is None:
+        return policy_files.load_bundled(policy_id)
+    row = latest_stored(session, policy_id)
+    if row is None:
+        available = policy_files.bundled_ids() + [stored.policy_id for stored in _latest_revisions(session)]
+        raise YibaoError("POLICY_UNKNOWN", field="policy", policy=policy_id, available=", ".join(available))
+    return parse_stored(row)
+
+
+def policy_digest(policy: Policy) -> str:
+    """The sha256 of the text a plan was read from, frozen with every assessment made from it."""
+    if policy.id in policy_files.bundled_ids():
+        return policy_hash(policy.id)
+    return _DIGESTS[id(policy)]
+
+
+def list_policies(session: Session | None = None) -> list[PolicySummary]:
     summaries = []
     for policy_id in policy_files.bundled_ids():
         policy = policy_files.load_bundled(policy_id)
         summaries.append(
             PolicySummary(policy.id, policy.name, policy.region.name, policy.insurance_year, len(policy.assumptions))
         )
+    for row in _latest_revisions(session) if session is not None else []:
+        policy = parse_stored(row)
+        summaries.append(
+            PolicySummary(
+                policy.id,
+                policy.name,
+                policy.region.name,
+                policy.insurance_year,
+                len(policy.assumptions),
+                "stored",
+                row.revision,
+            )
+        )
     return summaries
 
 
-def get_policy(policy_id: str) -> Policy:
-    return policy_files.load_bundled(policy_id)
+def district_policies(district: str, session: Session | None = None) -> list[Policy]:
+    """Every plan of a district, bundled or stored, by insurance year."""
+    plans = [get_policy(summary.id, session) for summary in list_policies(session)]
+    return sorted((policy for policy in plans if policy.region.code == district), key=lambda p: p.insurance_year)
 
 
-def district_policies(district: str) -> list[Policy]:
-    return [policy for policy in map(get_policy, policy_files.bundled_ids()) if policy.region.code == district]
-
-
-def campaign_policy(district: str, today: date) -> Policy:
+def campaign_policy(district: str, today: date, session: Session | None = None) -> Policy:
     """The district's plan for the campaign under way: the latest insurance year that has begun or is being
     enrolled for (a campaign runs in the autumn before its year)."""
-    candidates = [policy for policy in district_policies(district) if policy.insurance_year <= today.year + 1]
+    candidates = [p for p in district_policies(district, session) if p.insurance_year <= today.year + 1]
     if not candidates:
         raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="policy_id", district=district)
     return max(candidates, key=lambda policy: policy.insurance_year)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
+from sqlalchemy.orm import Session
 
 from yibao.domain import idnumber
 from yibao.domain.engine import fired
@@ -101,13 +102,14 @@ def _rules_and_assumptions(policy: Policy, rule_ids: list[str]) -> tuple[list[di
     return rules, assumptions
 
 
-def quote(request: QuoteRequest) -> dict[str, Any]:
+def quote(request: QuoteRequest, session: Session | None = None) -> dict[str, Any]:
     """What one resident owes under a policy, who pays the rest, and when cover runs.
 
     Raises :class:`YibaoError` for bad input (ID number, unknown policy/tier/category, a date the policy does
-    not cover). Not being eligible is an answer (``eligible: false`` with a reason), not an error.
+    not cover). Not being eligible is an answer (``eligible: false`` with a reason), not an error. A plan a
+    bureau stored is found through ``session``.
     """
-    policy = get_policy(request.policy_id)
+    policy = get_policy(request.policy_id, session)
     resident = _validate(policy, request)
     frame = pl.DataFrame(
         {
@@ -173,9 +175,9 @@ def quote(request: QuoteRequest) -> dict[str, Any]:
     }
 
 
-def reimburse(request: ReimburseRequest) -> dict[str, Any]:
+def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict[str, Any]:
     """Estimate what the fund pays for one claim. Raises :class:`YibaoError` for input the policy cannot take."""
-    policy = get_policy(request.policy_id)
+    policy = get_policy(request.policy_id, session)
     _check_choice("SERVICE_UNKNOWN", request.service, SERVICES)
     if request.hospital_level not in ("1", "2", "3"):
         raise YibaoError("HOSPITAL_LEVEL_INVALID", field="hospital_level", value=request.hospital_level)

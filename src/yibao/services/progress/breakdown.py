@@ -65,7 +65,7 @@ def progress_breakdown(
         raise YibaoError("BREAKDOWN_UNKNOWN", field="by", value=by, allowed=allowed)
     if township_code is not None:
         principal.require_township(township_code)
-    year = _year(principal.district, on, insurance_year)
+    year = _year(uow, principal.district, on, insurance_year)
     key = _dimension(by)
     end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
 
@@ -140,9 +140,9 @@ def _names(uow: UnitOfWork, district: str, by: str) -> dict[str, str]:
     return dict(CHANNELS) if by == "channel" else dict(CATEGORY_NAMES)
 
 
-def _year(district: str, on: date, insurance_year: int | None) -> int:
+def _year(uow: UnitOfWork, district: str, on: date, insurance_year: int | None) -> int:
     if insurance_year is None:
-        return campaign_policy(district, on).insurance_year
-    if not any(policy.insurance_year == insurance_year for policy in district_policies(district)):
+        return campaign_policy(district, on, uow.session).insurance_year
+    if not any(policy.insurance_year == insurance_year for policy in district_policies(district, uow.session)):
         raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=district)
     return insurance_year

@@ -136,9 +136,9 @@ def progress_report(
     are district-wide for every role that reads residents: a bulletin names townships, never people."""
     principal.require(Permission.READ_RESIDENTS)
     if insurance_year is None:
-        policy = campaign_policy(principal.district, on)
+        policy = campaign_policy(principal.district, on, uow.session)
     else:
-        policies = [p for p in district_policies(principal.district) if p.insurance_year == insurance_year]
+        policies = [p for p in district_policies(principal.district, uow.session) if p.insurance_year == insurance_year]
         if not policies:
             raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="insurance_year", district=principal.district)
         policy = policies[0]

@@ -93,7 +93,7 @@ def _rows(row: TargetRow, excludes: Sequence[str]) -> list[tuple[str, int]]:
 
 def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -> list[TargetView]:
     principal.require(Permission.MANAGE_TARGETS)
-    policy = get_policy(policy_id)
+    policy = get_policy(policy_id, uow.session)
     if policy.region.code != principal.district:
         raise YibaoError(
             "POLICY_OTHER_DISTRICT",

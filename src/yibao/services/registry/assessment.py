@@ -16,7 +16,6 @@ from sqlalchemy import or_, select, update
 
 from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.engine import fired
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.inputs import RESIDENT_SCHEMA
@@ -24,7 +23,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of
 from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
-from yibao.services.policy.plans import get_policy
+from yibao.services.policy.plans import get_policy, policy_digest
 from yibao.services.registry.assessment_group import AssessmentGroup
 
 # States whose figures may still be recomputed: once a notice is out or money is in, the assessment stands.
@@ -84,7 +83,7 @@ def frozen_fields(policy: Policy, result: dict[str, Any]) -> dict[str, Any]:
     rule_ids = fired.decode(policy, [result[name] for name in fired.mask_names(policy)])
     return {
         "policy_id": policy.id,
-        "policy_hash": policy_hash(policy.id),
+        "policy_hash": policy_digest(policy),
         "category": result["category"],
         "tier": result["tier"],
         "benefit_tier": result["benefit_tier"],
@@ -125,7 +124,7 @@ def frozen_columns(policy: Policy, results: pl.DataFrame) -> pl.DataFrame:
     lookup = pl.DataFrame(encoded, schema=schema)
     return results.join(lookup, on=keys, how="left", nulls_equal=True, maintain_order="left").select(
         pl.lit(policy.id).alias("policy_id"),
-        pl.lit(policy_hash(policy.id)).alias("policy_hash"),
+        pl.lit(policy_digest(policy)).alias("policy_hash"),
         "category",
         "tier",
         "benefit_tier",
@@ -185,7 +184,7 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
     After an ID number correction the age may differ, so an age-derived category (adult, child, newborn) is
     derived again; "student" is a fact of schooling, not of age, and is kept.
     """
-    policy = get_policy(enrollment.policy_id)
+    policy = get_policy(enrollment.policy_id, uow.session)
     identities = identities_on(uow, [resident.id], enrollment.registered_at.date()).get(resident.id, ())
 
     def run(category: str | None, tier: str | None) -> dict[str, Any]:
@@ -233,7 +232,7 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
         ).all()
     assessed = 0
     for policy_id in sorted({row.policy_id for row in rows}):
-        policy = get_policy(policy_id)
+        policy = get_policy(policy_id, uow.session)
         mine = [row for row in rows if row.policy_id == policy_id]
         # Identities as certified on the day each registered: one lookup per registration day, not per person.
         by_day: dict[date, list[int]] = {}

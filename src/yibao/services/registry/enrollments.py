@@ -16,13 +16,12 @@ from sqlalchemy import and_, func, insert, select, update
 
 from yibao.adapters.db.tables import Area, Enrollment, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.states import COVERED_ENROLLMENTS, LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.money.ledger import lock_enrollments, release_enrollment
-from yibao.services.policy.plans import get_policy
+from yibao.services.policy.plans import get_policy, policy_digest
 from yibao.services.registry.areas import township_area
 from yibao.services.registry.assessment import (
     AssessInput,
@@ -153,7 +152,7 @@ def renew_township(
     Idempotent: running it again creates nothing for people it already carried (they are enrolled this year).
     """
     principal.require(Permission.RENEW_TOWNSHIP)
-    policy = get_policy(policy_id)
+    policy = get_policy(policy_id, uow.session)
     principal.require_township(township_code)
     check_policy_covers(uow, policy, township_code)
     source_year = policy.insurance_year - 1 if from_year is None else from_year
@@ -205,7 +204,7 @@ def renew_township(
 def _insert_renewals(uow: UnitOfWork, policy: Policy, township_code: str, rows: list[Any]) -> int:
     if not rows:
         return 0
-    digest = policy_hash(policy.id)
+    digest = policy_digest(policy)
     values = [
         {
             "resident_id": row.resident_id,
@@ -264,7 +263,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
     """Assess every ``registered`` enrollment of a township under a policy, in one vectorized pass."""
     principal.require(Permission.WRITE_RESIDENTS)
     principal.require_township(township_code)
-    policy = get_policy(policy_id)
+    policy = get_policy(policy_id, uow.session)
     check_policy_covers(uow, policy, township_code)
     session = uow.session
     waiting = session.execute(

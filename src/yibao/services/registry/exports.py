@@ -85,7 +85,7 @@ def export(
     check_export(principal, request)
     year = _year(uow, principal, request)
     masked = not principal.may(Permission.SEE_FULL_ID)
-    policies = {policy.id: policy for policy in district_policies(principal.district)}
+    policies = {policy.id: policy for policy in district_policies(principal.district, uow.session)}
     payers = {
         key: payer.name
         for policy in policies.values()
@@ -111,7 +111,7 @@ def export(
 def _year(uow: UnitOfWork, principal: Principal, request: ExportRequest) -> int:
     if request.insurance_year is not None:
         return request.insurance_year
-    return campaign_policy(principal.district, as_shanghai(uow.now).date()).insurance_year
+    return campaign_policy(principal.district, as_shanghai(uow.now).date(), uow.session).insurance_year
 
 
 TOWNSHIP, VILLAGE = aliased(Area), aliased(Area)

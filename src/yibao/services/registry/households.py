@@ -219,7 +219,7 @@ def _enroll_and_commit(
     would cost a query per row, on the counter's busiest path.
     """
     principal.require(Permission.WRITE_RESIDENTS)
-    policy = get_policy(request.policy_id)
+    policy = get_policy(request.policy_id, uow.session)
     check_place(
         uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
     )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import object_session
 
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Resident
 from yibao.domain import idnumber
@@ -156,7 +157,7 @@ def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
     payer_names = {key: key for key in payers}
     if enrollment.rules or payers:
         try:
-            policy = get_policy(enrollment.policy_id)
+            policy = get_policy(enrollment.policy_id, object_session(enrollment))
         except YibaoError:  # a frozen assessment outlives the policy file it came from (POLICY_UNKNOWN)
             policy = None
         if policy is not None:
