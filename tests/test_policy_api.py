@@ -35,3 +35,12 @@ def test_the_district_admin_adds_next_years_plan(site: Site) -> None:
     assert status == 200 and shown["insurance_year"] == 2019 and shown["benefit_period"]["start"] == "2019-01-01"
     status, missing = site.call("op_yuyang", "GET", "/api/v1/policies/tianjin-jizhou-2031")
     assert status == 404 and missing["code"] == "POLICY_UNKNOWN"
+
+    status, body = site.call("op_yuyang", "POST", "/api/v1/campaigns", json={"policy_id": "tianjin-jizhou-2019"})
+    assert status == 403 and body["code"] == "FORBIDDEN"
+    status, body = site.call("admin", "POST", "/api/v1/campaigns", json={"policy_id": "tianjin-jizhou-2018"})
+    assert status == 201 and (body["insurance_year"], body["window_open"]) == (2018, True)  # the clock: 2017-10-25
+    status, body = site.call("admin", "POST", "/api/v1/campaigns", json={"policy_id": "tianjin-jizhou-2019"})
+    assert status == 201 and (body["insurance_year"], body["window_open"]) == (2019, False)
+    status, listed = site.call("inspector", "GET", "/api/v1/campaigns")
+    assert status == 200 and [row["policy_id"] for row in listed] == ["tianjin-jizhou-2018", "tianjin-jizhou-2019"]

@@ -60,3 +60,11 @@ def test_a_next_year_plan_from_the_command_line(
     assert code != 0 and refused["error"]["field"] == "tiers.high.individual"  # 1030 is not in its sentence
     code, revisions = run("policy", "revisions", "tianjin-ninghe-2024")
     assert [row["revision"] for row in revisions["revisions"]] == [1]
+
+    # both campaigns open while the 2024 window runs; each says whether it takes registrations that day
+    code, opened = run("campaign", "open", "tianjin-ninghe-2023", "--clock", "2022-09-01T09:00:00+08:00")
+    assert code == 0 and opened[0]["insurance_year"] == 2023
+    code, opened = run("campaign", "open", "tianjin-ninghe-2024", "--clock", "2023-09-01T09:00:00+08:00")
+    assert code == 0 and opened[0]["insurance_year"] == 2024
+    code, listed = run("campaign", "list", "120117", "--clock", "2023-10-10T09:00:00+08:00")
+    assert [(row["insurance_year"], row["window_open"]) for row in listed] == [(2023, False), (2024, True)]

@@ -186,3 +186,15 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
 
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_a_former_district_code_seeds_todays_district(engine: Engine) -> None:
+    """The plans' own former codes (120223 静海县, now 120118 静海区) resolve; an unknown code is refused."""
+    with uow(engine, "admin") as work:
+        assert seed_district(work, "120223") == 21
+    with session_factory(engine)() as session:
+        district = session.get(Area, "120118000000")
+        assert district is not None and district.name == "静海区"
+    with uow(engine, "admin") as work, pytest.raises(YibaoError) as unknown:
+        seed_district(work, "110101")
+    assert unknown.value.code == "AREA_UNKNOWN"

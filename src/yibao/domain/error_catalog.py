@@ -48,6 +48,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "“{policy}”是yibao内置方案的编号，请给本地的方案另起编号（如地区-年度）",
         "'{policy}' is the id of a plan bundled with yibao; give the bureau's plan an id of its own",
     ),
+    "CAMPAIGN_NONE_OPEN": (
+        "区县{district}在{day}没有开展中的参保缴费工作，请区医保局先开启年度",
+        "district {district} has no campaign open on {day}; the district admin opens one",
+    ),
+    "CAMPAIGN_EXISTS": (
+        "{year}年度的参保缴费工作已按方案“{policy}”开启；更正方案请添加修订版",
+        "the {year} campaign is already open under '{policy}'; correct the plan by a revision",
+    ),
+    "CAMPAIGN_UNKNOWN": (
+        "区县{district}没有{year}年度的参保缴费工作",
+        "district {district} has no campaign for {year}",
+    ),
     "POLICY_UNREADABLE": (
         "无法读取政策文件{source}：{problem}",
         "cannot read policy file {source}: {problem}",

@@ -7,9 +7,7 @@ from datetime import datetime
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import database_url, make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.adapters.township_data import DISTRICTS
-from yibao.domain.errors import YibaoError
-from yibao.services.registry.areas import seed_district
+from yibao.services.registry.areas import current_district, seed_district
 
 
 def upgrade_database(url: str | None = None) -> str:
@@ -22,10 +20,7 @@ def upgrade_database(url: str | None = None) -> str:
 
 
 def seed(district_code: str, *, actor: str, now: datetime, url: str | None = None) -> int:
-    if district_code not in DISTRICTS:
-        raise YibaoError(
-            "AREA_UNKNOWN", field="district", area=district_code, level="区县（已内置：" + "、".join(DISTRICTS) + "）"
-        )
+    district_code = current_district(district_code)
     engine = make_engine(url)
     try:
         with UnitOfWork(session_factory(engine), actor=actor, now=now) as uow:

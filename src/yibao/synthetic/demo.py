@@ -26,6 +26,7 @@ from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_r
 from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
 from yibao.services.money.notices import issue_notice
 from yibao.services.money.reconciliation import StatementRequest, import_statement
+from yibao.services.policy.campaigns import open_campaign
 from yibao.services.progress.targets import load_policy_targets
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.enrollments import assess_township, renew_township
@@ -102,6 +103,7 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
     """Fill an empty database with the demo district. Refuses nothing: call it on a fresh database only."""
     rng = random.Random(seed)
     seed_district(uow, DISTRICT)
+    open_campaign(uow, None, POLICY)  # the 2018 campaign, under way at the demo's clock
     _, townships = DISTRICTS[DISTRICT]
     sequence: dict[date, int] = {}
     residents = households = villages = enrolled = 0

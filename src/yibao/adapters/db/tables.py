@@ -327,3 +327,20 @@ class StoredPolicy(Base):
         CheckConstraint("revision >= 1", name="revision"),
         Index("uq_stored_policies_revision", "policy_id", "revision", unique=True),
     )
+
+
+class Campaign(Base):
+    """A district's campaign (参保缴费工作) for one insurance year, bound to one plan: opened by the district admin,
+    closed when its work is done. Several may be open at once (next year's window while this year's newborns
+    still register)."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    policy_id: Mapped[str] = mapped_column(String(80))
+    opened_at: Mapped[datetime] = mapped_column(Instant())
+    opened_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(Instant())
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("uq_campaigns_district_year", "district_code", "insurance_year", unique=True),)

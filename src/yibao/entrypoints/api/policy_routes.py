@@ -1,5 +1,5 @@
-"""The plans over /api/v1: the bundled five and the district's own (listed, read whole), and adding a plan or
-its next revision, checked as `yibao policy add` checks it."""
+"""The plans over /api/v1: the bundled five and the district's own (listed, read whole), adding a plan or its next
+revision (checked as `yibao policy add` checks it), and the district's campaigns."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import ApiWork
+from yibao.services.policy.campaigns import CampaignView, close_campaign, list_campaigns, open_campaign
 from yibao.services.policy.plans import get_policy, list_policies
 from yibao.services.policy.store import add_policy
 
@@ -91,3 +92,22 @@ def add(
     return PolicyAdded(
         policy=stored.policy_id, revision=stored.revision, sha256=stored.sha256, new_revision=added.new_revision
     )
+
+
+@router.get("/campaigns", tags=["reference"], summary="The district's campaigns, and which take registrations today")
+def campaigns(work: ApiWork) -> list[CampaignView]:
+    return list_campaigns(work.uow, work.principal.district)
+
+
+class CampaignIn(BaseModel):
+    policy_id: str
+
+
+@router.post("/campaigns", tags=["reference"], status_code=201, summary="Open the campaign of a plan (district admin)")
+def open_(work: ApiWork, body: CampaignIn) -> CampaignView:
+    return open_campaign(work.uow, work.principal, body.policy_id)
+
+
+@router.post("/campaigns/{insurance_year}/close", tags=["reference"], summary="Close a campaign (district admin)")
+def close(work: ApiWork, insurance_year: int) -> CampaignView:
+    return close_campaign(work.uow, work.principal, work.principal.district, insurance_year)

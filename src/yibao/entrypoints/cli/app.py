@@ -13,6 +13,7 @@ from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
 from yibao.entrypoints.cli import (
+    campaign_commands,
     crosscheck_commands,
     db_commands,
     export_commands,
@@ -35,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(campaign_commands.app, name="campaign")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(user_commands.app, name="user")
 app.add_typer(import_commands.app, name="import")

@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from yibao.adapters.township_data import DISTRICTS
 from yibao.domain.errors import YibaoError
 from yibao.domain.idnumber import mask
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.output import console, fail
 from yibao.services import database
+from yibao.services.registry.areas import current_district
 
 app = typer.Typer(help="数据库：迁移与初始化。Database: migrate and seed.", no_args_is_help=True)
 
@@ -28,7 +30,9 @@ def upgrade_command() -> None:
 def seed_command(district: Annotated[str, typer.Argument(help="6-digit district code, e.g. 120119 (蓟州区)")]) -> None:
     """Add a district and its townships with their statistical codes. 导入区县及其镇街。"""
     try:
+        current = current_district(district)
         added = database.seed(district, actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
     except YibaoError as error:
         fail(error, as_json=False)
-    console.print(f"[green]✓[/] {district}：新增 {added} 个区划")
+    shown = district if current == district else f"{district}（今{current} {DISTRICTS[current][0]}）"
+    console.print(f"[green]✓[/] {shown}：新增 {added} 个区划")

@@ -22,7 +22,7 @@ from yibao.services.intake.department_lists import ListRequest, import_departmen
 from yibao.services.intake.roster_import import import_roster
 from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.intake.roster_template import roster_template
-from yibao.services.policy.plans import campaign_policy
+from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.progress.counts import fold_after_write
 from yibao.services.sheets import RowProblem
 from yibao.services.users import acting_as

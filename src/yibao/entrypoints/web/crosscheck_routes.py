@@ -29,7 +29,7 @@ from yibao.services.crosscheck import runs as crosscheck
 from yibao.services.crosscheck.findings_export import export_findings
 from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
 from yibao.services.crosscheck.reference_lists import ReferenceRequest
-from yibao.services.policy.plans import campaign_policy
+from yibao.services.policy.campaigns import campaign_policy
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,5 +1,6 @@
 """The plans page for the district admin (实施方案): the bundled plans and the district's own with their
-revisions; upload next year's plan (or a correction) with its published text, see what the check finds, add it."""
+revisions; upload next year's plan (or a correction) with its published text, see what the check finds, add it;
+open and close the district's campaigns."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
-from yibao.services.policy.plans import list_policies
+from yibao.services.policy.campaigns import close_campaign, list_campaigns, open_campaign
+from yibao.services.policy.plans import district_policies, list_policies
 from yibao.services.policy.store import add_policy, check_plan, stored_revisions
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +30,8 @@ def policies_page(request: Request, work: Any, status_code: int = 200, **extra: 
         status_code=status_code,
         plans=list_policies(work.uow.session),
         revisions=stored_revisions(work.uow),
+        campaigns=list_campaigns(work.uow, work.principal.district),
+        district_plans=district_policies(work.principal.district, work.uow.session),
         **extra,
     )
 
@@ -75,3 +79,25 @@ def upload(
     return RedirectResponse(
         f"/policies?added={stored.policy_id}&revision={stored.revision}&new={int(added.new_revision)}", status_code=303
     )
+
+
+@router.post("/campaigns")
+def campaign_open(
+    request: Request, work: WebWork, _csrf: CheckedCsrf, policy_id: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        view = open_campaign(work.uow, work.principal, policy_id)
+    except YibaoError as error:
+        work.uow.rollback()
+        return policies_page(request, work, status_code=status_for(error), error=error)
+    return RedirectResponse(f"/policies?opened={view.insurance_year}", status_code=303)
+
+
+@router.post("/campaigns/{insurance_year}/close")
+def campaign_close(request: Request, work: WebWork, _csrf: CheckedCsrf, insurance_year: int) -> Response:
+    try:
+        view = close_campaign(work.uow, work.principal, work.principal.district, insurance_year)
+    except YibaoError as error:
+        work.uow.rollback()
+        return policies_page(request, work, status_code=status_for(error), error=error)
+    return RedirectResponse(f"/policies?closed={view.insurance_year}", status_code=303)

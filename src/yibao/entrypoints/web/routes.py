@@ -34,7 +34,8 @@ from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
-from yibao.services.policy.plans import campaign_policy, district_policies, get_policy
+from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import district_policies, get_policy
 from yibao.services.registry import enrollments, residents
 from yibao.services.registry import households as registry
 from yibao.services.registry.areas import list_areas

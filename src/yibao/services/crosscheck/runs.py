@@ -32,7 +32,8 @@ from yibao.domain.states import FindingStatus
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal
 from yibao.services.jobs import Progress, no_progress
-from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import district_policies
 
 KEY = ["kind", "id_number", "township_code"]
 EVIDENCE = ["code", "name", "resident_id", "village_code", "list_id", "evidence_date", "amount_fen", "detail"]

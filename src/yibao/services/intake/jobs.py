@@ -13,7 +13,7 @@ from yibao.services.intake.department_lists import ListReport, ListRequest, depa
 from yibao.services.intake.roster_import import import_roster
 from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.jobs import Job, JobRunner, JobView
-from yibao.services.policy.plans import campaign_policy
+from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.progress.counts import fold_after_write
 from yibao.services.sheets import reported
 

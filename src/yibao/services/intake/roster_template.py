@@ -13,7 +13,7 @@ from yibao.domain.roster import COLUMNS, IDENTITY_ALIASES, RELATION_ALIASES, nor
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 from yibao.services.access import Principal
-from yibao.services.policy.plans import campaign_policy
+from yibao.services.policy.campaigns import campaign_policy
 
 KINDS = ("xlsx", "csv")
 NOTES = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -104,15 +103,6 @@ def district_policies(district: str, session: Session | None = None) -> list[Pol
     """Every plan of a district, bundled or stored, by insurance year."""
     plans = [get_policy(summary.id, session) for summary in list_policies(session)]
     return sorted((policy for policy in plans if policy.region.code == district), key=lambda p: p.insurance_year)
-
-
-def campaign_policy(district: str, today: date, session: Session | None = None) -> Policy:
-    """The district's plan for the campaign under way: the latest insurance year that has begun or is being
-    enrolled for (a campaign runs in the autumn before its year)."""
-    candidates = [p for p in district_policies(district, session) if p.insurance_year <= today.year + 1]
-    if not candidates:
-        raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="policy_id", district=district)
-    return max(candidates, key=lambda policy: policy.insurance_year)
 
 
 def _squash(text: str) -> str:

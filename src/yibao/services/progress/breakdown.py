@@ -17,7 +17,8 @@ from yibao.domain.progress import completion
 from yibao.domain.timeutil import end_of_day
 from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import Permission, Principal
-from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import district_policies
 from yibao.services.progress.report import category_of
 
 Dimension = Literal["township", "village", "channel", "category"]

@@ -27,7 +27,8 @@ from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, project, ranked
 from yibao.services.access import Permission, Principal
-from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import district_policies
 from yibao.services.progress.coverage import GoalProgress, base_population, goal_progress
 
 log = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from yibao.adapters import policy_files
 from yibao.adapters.db.tables import Area, Organization
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.township_data import DISTRICTS
@@ -54,8 +55,22 @@ def list_organizations(uow: UnitOfWork, principal: Principal) -> list[Organizati
     ]
 
 
+def current_district(code: str) -> str:
+    """Today's code of a district: itself, or the district that took over an abolished one (120221 宁河县 →
+    120117 宁河区), as the plans record it in ``region.former_codes``. AREA_UNKNOWN for a district yibao has no
+    townships of."""
+    if code in DISTRICTS:
+        return code
+    for policy_id in policy_files.bundled_ids():
+        region = policy_files.load_bundled(policy_id).region
+        if code in region.former_codes and region.code in DISTRICTS:
+            return region.code
+    raise YibaoError("AREA_UNKNOWN", field="district", area=code, level="区县（已内置：" + "、".join(DISTRICTS) + "）")
+
+
 def seed_district(uow: UnitOfWork, district_code: str) -> int:
     """Add a district and its townships (today's statistical codes); existing areas are left as they are."""
+    district_code = current_district(district_code)
     name, townships = DISTRICTS[district_code]
     session = uow.session
     added = 0

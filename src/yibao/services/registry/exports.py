@@ -28,7 +28,8 @@ from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.jobs import Progress, no_progress
-from yibao.services.policy.plans import campaign_policy, district_policies
+from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import district_policies
 
 FORMATS = ("xlsx", "csv")
 
