@@ -17,6 +17,7 @@ from yibao.domain.states import (
     ALL_STATES,
     EnrollmentState,
     FindingStatus,
+    OrganizationKind,
     PaymentKind,
     State,
     StatementLineState,
@@ -155,6 +156,7 @@ CONSTRAINED: list[tuple[str, str, type[State]]] = [
     ("payments", "kind", PaymentKind),
     ("statement_lines", "state", StatementLineState),
     ("findings", "status", FindingStatus),
+    ("organizations", "kind", OrganizationKind),
 ]
 
 

@@ -48,6 +48,21 @@ CATALOG: dict[str, tuple[str, str]] = {
         "“{policy}”是yibao内置方案的编号，请给本地的方案另起编号（如地区-年度）",
         "'{policy}' is the id of a plan bundled with yibao; give the bureau's plan an id of its own",
     ),
+    "ORGANIZATION_NAME_REQUIRED": ("请填写单位名称", "the organization needs a name"),
+    "ORGANIZATION_KIND_UNKNOWN": (
+        "单位类型“{kind}”无效，可选：{allowed}",
+        "unknown organization kind '{kind}'; allowed: {allowed}",
+    ),
+    "VILLAGE_NAME_REQUIRED": ("第{row}行没有村（居）名称", "row {row}: no village name"),
+    "TOWNSHIP_UNKNOWN": (
+        "第{row}行的镇（街）“{township}”不在本区县",
+        "row {row}: township '{township}' is not in this district",
+    ),
+    "VILLAGE_CODE_INVALID": (
+        "第{row}行的代码{value}不是{township}的村（居）代码（12位，前9位同镇街）",
+        "row {row}: {value} is not a village code of {township} (12 digits, the township's first 9)",
+    ),
+    "VILLAGE_CODE_TAKEN": ("第{row}行的代码{value}已被其他村（居）使用", "row {row}: the code {value} is taken"),
     "CAMPAIGN_NONE_OPEN": (
         "区县{district}在{day}没有开展中的参保缴费工作，请区医保局先开启年度",
         "district {district} has no campaign open on {day}; the district admin opens one",

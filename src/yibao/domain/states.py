@@ -139,6 +139,17 @@ class FindingStatus(State):
 # Still to be followed up: a recorded reason closes these.
 PENDING_FINDINGS = (FindingStatus.OPEN, FindingStatus.CONTACTED)
 
+
+class OrganizationKind(State):
+    """An organization that enrolls its own people (代收代缴) and may carry a target."""
+
+    SCHOOL = "school", "学校"
+    KINDERGARTEN = "kindergarten", "幼儿园"
+    NURSERY = "nursery", "托儿所"
+    WELFARE_INSTITUTION = "welfare_institution", "福利机构"
+    UNIVERSITY = "university", "高校"
+
+
 ALL_STATES: tuple[type[State], ...] = (
     EnrollmentState,
     PaymentKind,
@@ -146,4 +157,5 @@ ALL_STATES: tuple[type[State], ...] = (
     StatementLineState,
     JobState,
     FindingStatus,
+    OrganizationKind,
 )

@@ -9,10 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import crosscheck_routes, job_routes, money_routes, policy_routes, routes
+from yibao.entrypoints.api import area_routes, crosscheck_routes, job_routes, money_routes, policy_routes, routes
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.http import errors
 from yibao.entrypoints.http.context import AppContext
+from yibao.entrypoints.web import area_routes as web_area_routes
 from yibao.entrypoints.web import crosscheck_routes as web_crosscheck_routes
 from yibao.entrypoints.web import (
     export_routes,
@@ -64,6 +65,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
     app.include_router(policy_routes.router)
+    app.include_router(area_routes.router)
     app.include_router(job_routes.router)
     app.include_router(money_routes.router)
     app.include_router(crosscheck_routes.router)
@@ -72,6 +74,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
     app.include_router(web_policy_routes.router)
+    app.include_router(web_area_routes.router)
     app.include_router(roster_routes.router)
     app.include_router(export_routes.router)
     app.include_router(list_routes.router)

@@ -54,6 +54,7 @@ class Permission(StrEnum):
     RUN_CROSSCHECKS = "run_crosschecks"  # run the cross-checks against the reference lists (the district bureau)
     FOLLOW_UP = "follow_up"  # record the follow-up of findings and reasons for non-enrollment
     MANAGE_POLICIES = "manage_policies"  # add the district's own plans and their revisions (the district bureau)
+    MANAGE_AREAS = "manage_areas"  # villages and communities (村/居), organizations (the district bureau)
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -71,6 +72,7 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.RUN_CROSSCHECKS: "运行信息比对",
     Permission.FOLLOW_UP: "比对结果核查与未参保原因登记",
     Permission.MANAGE_POLICIES: "添加与修订实施方案",
+    Permission.MANAGE_AREAS: "维护村（居）与参保单位",
 }
 
 P = Permission

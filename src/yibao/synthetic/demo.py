@@ -19,7 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.job_files import data_directory
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
-from yibao.domain.states import EnrollmentState
+from yibao.domain.states import EnrollmentState, OrganizationKind
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
 from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
@@ -190,7 +190,7 @@ def build_demo(uow: UnitOfWork, *, households_per_township: int = 40, seed: int 
                         )
                     )
     uow.commit()
-    school = Organization(name="渔阳镇第一中学", kind="school", township_code="120119100000")
+    school = Organization(name="渔阳镇第一中学", kind=OrganizationKind.SCHOOL, township_code="120119100000")
     uow.session.add(school)
     uow.commit()
     users = []

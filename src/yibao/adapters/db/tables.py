@@ -47,10 +47,9 @@ from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
-from yibao.domain.states import EnrollmentState
+from yibao.domain.states import EnrollmentState, OrganizationKind
 
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
-ORGANIZATION_KINDS = ("school", "kindergarten", "welfare_institution")
 CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
 
 
@@ -117,14 +116,15 @@ class IdentityFlag(Base):
 
 
 class Organization(Base):
-    """A school, kindergarten or welfare institution that enrolls its own people (代收代缴) in one township."""
+    """A school, kindergarten, nursery, welfare institution or university that enrolls its own people (代收代缴) in one
+    township."""
 
     __tablename__ = "organizations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(24))
     township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    __table_args__ = (CheckConstraint(f"kind in {ORGANIZATION_KINDS!r}", name="kind"),)
+    __table_args__ = (one_of("kind", OrganizationKind),)
 
 
 class Enrollment(Base):

@@ -13,6 +13,7 @@ from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI, parse_instant
 from yibao.domain.vocabulary import IDENTITIES
 from yibao.entrypoints.cli import (
+    area_commands,
     campaign_commands,
     crosscheck_commands,
     db_commands,
@@ -38,6 +39,7 @@ app = typer.Typer(
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(campaign_commands.app, name="campaign")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(area_commands.app, name="area")
 app.add_typer(user_commands.app, name="user")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")

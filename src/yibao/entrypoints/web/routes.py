@@ -24,6 +24,7 @@ from yibao.domain.states import (
     EnrollmentState,
     FindingStatus,
     JobState,
+    OrganizationKind,
     PaymentKind,
     StatementLineState,
 )
@@ -52,6 +53,7 @@ templates.env.globals.update(
     PaymentKind=PaymentKind,
     StatementLineState=StatementLineState,
     FindingStatus=FindingStatus,
+    OrganizationKind=OrganizationKind,
     JobState=JobState,
     PAYABLE_ENROLLMENTS=PAYABLE_ENROLLMENTS,
     REASSESSABLE_ENROLLMENTS=REASSESSABLE_ENROLLMENTS,
