@@ -15,6 +15,7 @@ import polars as pl
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 
+from yibao.adapters.area_aliases import alias_of
 from yibao.adapters.db.tables import Area, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
@@ -62,12 +63,24 @@ def _villages(uow: UnitOfWork, district: str) -> dict[tuple[str, str], str]:
     return {(parent or "", name): code for parent, name, code in rows}
 
 
-def _area_of(name: str, areas: dict[str, str]) -> str | None:
-    """The township a plan's unit names, by the names plans use: 朝阳街道办 is 朝阳街道; 孙各庄乡 is 孙各庄满族乡
-    (an ethnic township's full name); 街道办 is the district's one 街道, where it has exactly one. A unit merged away
-    since the plan (蓟州's 五百户镇) matches nothing: its target is kept, unmatched, for the bureau to assign."""
+def _unit(name: str, areas: dict[str, str], district: str) -> str:
+    """The unit a target is kept under: the plan's own name, except for a township merged away since the plan
+    (蓟州's 五百户镇), which is counted and ranked as the township it became (州河湾镇), never on its own."""
+    alias = alias_of(district, name)
+    return alias.today if alias is not None and alias.merged and alias.today in areas else name
+
+
+def _area_of(name: str, areas: dict[str, str], district: str = "") -> str | None:
+    """The township a plan's unit names, by the names plans use: the alias list first (五百户镇 is now part of
+    州河湾镇, see :mod:`yibao.adapters.area_aliases`), then the rules of how plans write names: 朝阳街道办 is
+    朝阳街道; 孙各庄乡 is 孙各庄满族乡 (an ethnic township's full name); 街道办 is the district's one 街道, where it
+    has exactly one. A name none of these explains matches nothing: its target is kept, unmatched, for the bureau
+    to assign."""
     if name in areas:
         return areas[name]
+    alias = alias_of(district, name)
+    if alias is not None and alias.today in areas:
+        return areas[alias.today]
     for suffix in UNIT_SUFFIXES:
         if name.endswith(suffix) and name.removesuffix(suffix) in areas:
             return areas[name.removesuffix(suffix)]
@@ -126,10 +139,11 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
 
     if table is not None:
         for row in table.rows:
-            code = _area_of(row.unit, areas)
-            includes = [included for name in row.includes if (included := _area_of(name, areas))]
+            code = _area_of(row.unit, areas, principal.district)
+            includes = [included for name in row.includes if (included := _area_of(name, areas, principal.district))]
+            unit = _unit(row.unit, areas, principal.district)
             for category, persons in _rows(row, table.excludes):
-                add(row.unit, "township" if code else "unmatched", code, includes, category, persons)
+                add(unit, "township" if code else "unmatched", code, includes, category, persons)
         for row in table.institutions:
             for category, persons in _rows(row, table.excludes):
                 add(row.unit, "institution", None, [], category, persons)
@@ -198,12 +212,12 @@ def import_targets(
     rows: list[tuple[str, str, int]] = []
     village_of: dict[str, str] = {}  # unit -> village code, for the rows that name a village
     for record in frame.iter_rows(named=True):
-        unit = str(record["unit"] or "").strip()
+        unit = _unit(str(record["unit"] or "").strip(), areas, principal.district)
         if not unit or unit in ("合计", "小计", "总计"):
             continue
         village = str(record.get("village") or "").strip()
         if village:
-            code = villages.get((_area_of(unit, areas) or "", village))
+            code = villages.get((_area_of(unit, areas, principal.district) or "", village))
             if code is None:
                 raise YibaoError("VILLAGE_NAME_UNKNOWN", field="village", row=record[ROW], value=village, township=unit)
             unit = f"{unit}{village}"
@@ -228,7 +242,7 @@ def import_targets(
     )
     district_name = next((name for name, code in areas.items() if code.endswith("000000")), None)
     for unit, category, persons in rows:
-        code = village_of.get(unit) or _area_of(unit, areas)
+        code = village_of.get(unit) or _area_of(unit, areas, principal.district)
         if unit in village_of:
             kind = "village"
         else:
