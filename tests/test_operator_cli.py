@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yibao.adapters.db.database import make_engine, session_factory
-from yibao.adapters.db.tables import Enrollment, Finding, Resident, User
+from yibao.adapters.db.tables import Area, Campaign, Enrollment, Finding, Organization, Resident, Target, User
 from yibao.entrypoints.cli.app import app
 from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.server import create_app
@@ -128,3 +128,36 @@ def test_import_a_roster_from_the_command_line(
     check = ["import", "roster", str(sample), "--township", "120119100000", "--user", "yuyang", "--dry-run"]
     checked = runner.invoke(app, [*check, "--json", "--clock", "2017-11-15T09:00:00+08:00"])
     assert json.loads(checked.stdout)["errors"] == 6  # the first six kinds: all told by the file itself
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("plan", "townships", "users"),
+    [
+        ("tianjin-jinghai-2022", 20, 7),
+        ("tianjin-ninghe-2023", 15, 7),
+        ("tengzhou-jinghe-2019", 1, 6),  # 荆河街道's plan: the street alone, one township clerk
+        ("kunming-songming-2018", 5, 7),
+    ],
+)
+def test_a_demo_for_every_plan(tmp_path: Path, plan: str, townships: int, users: int) -> None:
+    database = tmp_path / "demo.sqlite"
+    arguments = ["demo", "--plan", plan, "--database", str(database), "--households", "3", "--no-serve"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert f"{townships} 个镇街" in result.stdout and "admin" in result.stdout
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        year = int(plan[-4:])
+        assert session.scalar(select(func.count()).select_from(User)) == users
+        assert (session.scalar(select(func.count()).where(Enrollment.insurance_year == year)) or 0) > 0
+        assert session.scalar(select(Campaign.policy_id)) == plan
+        areas = dict(session.execute(select(Area.name, Area.level)).all())
+        organizations = dict(session.execute(select(Organization.name, Organization.kind)).all())
+        targets = dict(session.execute(select(Target.unit, Target.persons).where(Target.category == "students")).all())
+    engine.dispose()
+    if plan == "tengzhou-jinghe-2019":
+        assert [name for name, level in areas.items() if level == "township"] == ["荆河街道"]
+        assert all(name.endswith("社区") for name, level in areas.items() if level == "village")
+    if plan == "tianjin-jinghai-2022":  # 仁爱学院 exists, with the plan's target
+        assert organizations["天津大学仁爱学院"] == "university" and targets["天津大学仁爱学院"] == 14_015

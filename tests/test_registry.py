@@ -17,7 +17,8 @@ from yibao.adapters.db.tables import Area, AuditEntry, Enrollment, Household, Ho
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.services.registry.areas import seed_district
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.areas import seed_district, seed_plan
 from yibao.services.registry.households import Member, enroll_household
 
 
@@ -174,6 +175,8 @@ def test_operator_commands(empty_database_url: str, monkeypatch: pytest.MonkeyPa
         assert count(engine, Area) == 21
     finally:
         engine.dispose()
+    scoped = runner.invoke(app, ["db", "seed-plan", "tengzhou-jinghe-2019"])  # 荆河街道's plan: the street only
+    assert scoped.exit_code == 0 and "山东省枣庄市滕州市荆河街道：新增 2 个区划" in scoped.stdout
     unknown = runner.invoke(app, ["db", "seed-district", "999999"])
     assert unknown.exit_code == 2
 
@@ -198,3 +201,29 @@ def test_a_former_district_code_seeds_todays_district(engine: Engine) -> None:
     with uow(engine, "admin") as work, pytest.raises(YibaoError) as unknown:
         seed_district(work, "110101")
     assert unknown.value.code == "AREA_UNKNOWN"
+
+
+def test_a_street_plan_is_for_its_street_alone(engine: Engine) -> None:
+    """滕州's plan is 荆河街道's: seeding it seeds that street only, and a 龙泉街道 resident is refused under it."""
+    tengzhou = get_policy("tengzhou-jinghe-2019")
+    with uow(engine, "admin") as work:
+        assert seed_plan(work, tengzhou) == 2  # the city, and 荆河街道
+    with session_factory(engine)() as session:
+        assert sorted(session.scalars(select(Area.name))) == ["滕州市", "荆河街道"]
+    with uow(engine, "admin") as work:
+        seed_district(work, "370481")  # the whole city, for the refusal below
+    registered = datetime(2018, 11, 20, 10, tzinfo=SHANGHAI)  # in the window
+    for street, refused in (("370481002000", True), ("370481001000", False)):  # 龙泉街道, 荆河街道
+        request = family(
+            street,
+            policy_id="tengzhou-jinghe-2019",
+            registered_at=registered,
+            members=(Member(idnumber.make("370481", date(1980, 1, 1), 11 + int(refused)), "张三", "户主"),),
+        )
+        with uow(engine) as work:
+            if refused:
+                with pytest.raises(YibaoError) as raised:
+                    enroll_household(work, operator(street), request)
+                assert raised.value.code == "POLICY_OTHER_DISTRICT" and "龙泉街道" in raised.value.message
+            else:
+                assert len(enroll_household(work, operator(street), request)) == 1

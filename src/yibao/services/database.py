@@ -7,7 +7,8 @@ from datetime import datetime
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import database_url, make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.services.registry.areas import current_district, seed_district
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry.areas import current_district, seed_district, seed_plan
 
 
 def upgrade_database(url: str | None = None) -> str:
@@ -25,5 +26,17 @@ def seed(district_code: str, *, actor: str, now: datetime, url: str | None = Non
     try:
         with UnitOfWork(session_factory(engine), actor=actor, now=now) as uow:
             return seed_district(uow, district_code)
+    finally:
+        engine.dispose()
+
+
+def seed_plan_scope(policy_id: str, *, actor: str, now: datetime, url: str | None = None) -> tuple[str, int]:
+    """Seed the areas a plan is for (bundled or stored): its district, or only its townships where the plan is
+    narrower (滕州's: 荆河街道). The plan's name and the areas added."""
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(session_factory(engine), actor=actor, now=now) as uow:
+            policy = get_policy(policy_id, uow.session)
+            return policy.region.name, seed_plan(uow, policy)
     finally:
         engine.dispose()

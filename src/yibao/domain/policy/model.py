@@ -40,6 +40,11 @@ class Region(Strict):
     name: str
     code: str = Field(pattern=r"^[0-9]{6}$")
     former_codes: list[str] = Field(default_factory=list, description="codes of abolished predecessors")
+    townships: list[Annotated[str, Field(pattern=r"^[0-9]{12}$")]] = Field(
+        default_factory=list,
+        description="the plan's scope where it is narrower than its district: the 12-digit codes of the townships "
+        "or streets it is for (滕州's plan is 荆河街道's); empty: the whole district",
+    )
 
 
 # --- who may enroll -------------------------------------------------------------------------------------

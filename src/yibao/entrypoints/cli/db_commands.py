@@ -1,4 +1,4 @@
-"""`yibao db upgrade|seed-district`: the database under YIBAO_DATABASE_URL (default: yibao.sqlite here)."""
+"""`yibao db upgrade|seed-district|seed-plan`: the database under YIBAO_DATABASE_URL (default: yibao.sqlite here)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def seed_command(district: Annotated[str, typer.Argument(help="6-digit district 
         fail(error, as_json=False)
     shown = district if current == district else f"{district}（今{current} {DISTRICTS[current][0]}）"
     console.print(f"[green]✓[/] {shown}：新增 {added} 个区划")
+
+
+@app.command("seed-plan")
+def seed_plan_command(policy: Annotated[str, typer.Argument(help="a plan's id, e.g. tengzhou-jinghe-2019")]) -> None:
+    """Add the areas a plan is for: its district's townships, or only its own where the plan is narrower (滕州:
+    荆河街道). 按方案导入适用区域。"""
+    try:
+        region, added = database.seed_plan_scope(policy, actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"[green]✓[/] {region}：新增 {added} 个区划")

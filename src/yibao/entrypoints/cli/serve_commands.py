@@ -12,13 +12,16 @@ from rich.table import Table
 from yibao.adapters.db import migrate
 from yibao.adapters.db.database import database_url, make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import parse_instant
-from yibao.entrypoints.cli.output import console
+from yibao.entrypoints.cli.output import console, fail
 from yibao.entrypoints.http.context import AppContext, Clock, campaign_clock, system_clock
-from yibao.synthetic.demo import DEMO_PASSWORD, build_demo
+from yibao.services.access import ROLE_NAMES
+from yibao.services.policy.plans import get_policy
+from yibao.synthetic.demo import DEFAULT_PLAN, DEMO_PASSWORD, DEMOS, build_demo, demo_users
 
-# The demo district runs the bundled 2018 plan of 蓟州区, so its clock is set inside that campaign.
-DEMO_CLOCK = "2017-11-15T09:00:00+08:00"
+# The demo of 蓟州区's 2018 plan, the README's first command, keeps its file name; each demo's clock is set inside
+# its plan's campaign (yibao.synthetic.demo.DEMOS).
 DEMO_DATABASE = "yibao-demo.sqlite"
 
 
@@ -73,24 +76,34 @@ def serve_command(
 def demo_command(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    database: Annotated[Path, typer.Option(help="the demo's SQLite file")] = Path(DEMO_DATABASE),
+    plan: Annotated[str, typer.Option(help="the plan to demonstrate: " + "、".join(DEMOS))] = DEFAULT_PLAN,
+    database: Annotated[
+        Path | None, typer.Option(help="the demo's SQLite file; default yibao-demo.sqlite (蓟州), else per plan")
+    ] = None,
+    households: Annotated[int, typer.Option(min=1, help="invented households per township")] = 40,
     fresh: Annotated[bool, typer.Option(help="rebuild the demo data from scratch")] = False,
     serve: Annotated[bool, typer.Option(help="start the server after preparing the data")] = True,
 ) -> None:
-    """A demo district (蓟州区2018, 27 townships, synthetic families) in the web UI and API. 演示系统。"""
+    """A demo of a bundled plan (default 蓟州区2018): its district or street, invented families, users of every
+    role, in the web UI and API. 演示系统。"""
+    if plan not in DEMOS:
+        fail(YibaoError("POLICY_UNKNOWN", field="plan", policy=plan, available=", ".join(DEMOS)), as_json=False)
+    demo = DEMOS[plan]
+    policy = get_policy(plan)
+    database = database or Path(DEMO_DATABASE if plan == DEFAULT_PLAN else f"yibao-demo-{plan}.sqlite")
     if fresh and database.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{database}"
-    clock = campaign_clock(parse_instant(DEMO_CLOCK))
+    clock = campaign_clock(parse_instant(demo.clock))
     if not database.exists():
         engine = make_engine(url)
         migrate.upgrade(engine)
         with (
-            console.status("正在生成演示数据（蓟州区27个镇街的合成居民与家庭）…"),
+            console.status(f"正在生成演示数据（{policy.region.name}的合成居民与家庭）…"),
             UnitOfWork(session_factory(engine), actor="demo", now=clock()) as uow,
         ):
-            summary = build_demo(uow)
+            summary = build_demo(uow, plan, households_per_township=households)
         engine.dispose()
         console.print(
             f"[green]✓[/] 演示数据：{summary.townships} 个镇街、{summary.villages} 个村居、{summary.households} 户、"
@@ -98,17 +111,9 @@ def demo_command(
             f"已核定 {summary.assessed} 人；银行对账单 {summary.paid_lines} 笔已对账"
         )
     table = Table("用户名", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）", title_justify="left")
-    for username, role in (
-        ("admin", "区医保局管理员（全区）"),
-        ("yuyang", "渔阳镇经办员（仅本镇）"),
-        ("bieshan", "别山镇经办员（仅本镇）"),
-        ("minzheng", "部门用户：区民政局"),
-        ("school", "学校用户：渔阳镇第一中学"),
-        ("caiwu", "财务"),
-        ("ducha", "督查（只读）"),
-    ):
-        table.add_row(username, role)
+    for username, display_name, role, _area in demo_users(policy, demo):
+        table.add_row(username, f"{ROLE_NAMES[role]}：{display_name}")
     console.print(table)
-    console.print(f"演示时钟：系统按 {DEMO_CLOCK} 起运行（《蓟州区2018年度实施方案》的参保期内）。")
+    console.print(f"演示时钟：系统按 {demo.clock} 起运行（《{policy.name}》的参保期内）。")
     if serve and not os.environ.get("YIBAO_DEMO_NO_SERVE"):
-        serve_app(url, DEMO_CLOCK, host, port)
+        serve_app(url, demo.clock, host, port)

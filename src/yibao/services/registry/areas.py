@@ -3,6 +3,8 @@ code, and the lists for forms and filters."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from yibao.adapters import policy_files
@@ -10,6 +12,7 @@ from yibao.adapters.db.tables import Area, Organization
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.township_data import DISTRICTS
 from yibao.domain.errors import YibaoError
+from yibao.domain.policy import Policy
 from yibao.services.access import Principal, Role
 from yibao.services.registry.views import AreaView, OrganizationView
 
@@ -68,10 +71,13 @@ def current_district(code: str) -> str:
     raise YibaoError("AREA_UNKNOWN", field="district", area=code, level="区县（已内置：" + "、".join(DISTRICTS) + "）")
 
 
-def seed_district(uow: UnitOfWork, district_code: str) -> int:
-    """Add a district and its townships (today's statistical codes); existing areas are left as they are."""
+def seed_district(uow: UnitOfWork, district_code: str, only: Sequence[str] = ()) -> int:
+    """Add a district and its townships (today's statistical codes) — ``only`` those where given (a plan's scope);
+    existing areas are left as they are."""
     district_code = current_district(district_code)
     name, townships = DISTRICTS[district_code]
+    if only:
+        townships = [(code, township) for code, township in townships if code in only]
     session = uow.session
     added = 0
     district_key = f"{district_code}000000"
@@ -87,3 +93,8 @@ def seed_district(uow: UnitOfWork, district_code: str) -> int:
         uow.audit("seed", "district", district_key, None, {"areas_added": added})
     uow.commit()
     return added
+
+
+def seed_plan(uow: UnitOfWork, policy: Policy) -> int:
+    """Seed what a plan is for: its district's townships, or only those of its scope (滕州's plan: 荆河街道)."""
+    return seed_district(uow, policy.region.code, policy.region.townships)

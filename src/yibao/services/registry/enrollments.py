@@ -121,8 +121,11 @@ def cancel_enrollment(uow: UnitOfWork, principal: Principal, enrollment_id: int,
 
 
 def check_policy_covers(uow: UnitOfWork, policy: Policy, township_code: str) -> Area:
+    """The township, if the plan is for it: in the plan's district, and among its townships where the plan is
+    narrower than the district (滕州's plan is 荆河街道's alone)."""
     township = township_area(uow, township_code[:6], township_code)
-    if township_code[:6] != policy.region.code:
+    scope = policy.region.townships
+    if township_code[:6] != policy.region.code or (scope and township_code not in scope):
         raise YibaoError(
             "POLICY_OTHER_DISTRICT",
             field="policy_id",
