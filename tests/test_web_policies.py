@@ -49,6 +49,17 @@ def test_next_years_plan_checked_and_added_in_chromium(server: str, browser_page
     expect(page.locator("#opened")).to_have_text("已开启2018年度参保缴费工作。")
     expect(page.locator("#campaigns tr[data-year='2018']")).to_contain_text("开展中 · 登记期内")
     page.screenshot(path=str(tmp_path / "policies.png"), full_page=True)
+    page.goto(server + "/counter")  # the counter offers the open campaigns' plans only
+    expect(page.locator("#policy_id option")).to_have_count(1)
+    page.goto(server + "/policies")
+    page.select_option("#c_policy", "tianjin-jizhou-2019")
+    page.click("#open-campaign button.primary")
+    expect(page.locator("#opened")).to_have_text("已开启2019年度参保缴费工作。")
+    page.goto(server + "/counter")  # two open: the day's campaign first, named as the default
+    options = page.locator("#policy_id option")
+    expect(options).to_have_count(2)
+    expect(options.first).to_have_text("2018年度 · 天津市蓟州区2018年度城乡居民基本医疗保险（今日默认）")
+    expect(options.nth(1)).to_contain_text("2019年度")
 
     page.click("header button")  # sign out; a township clerk has no plans page
     sign_in(page, server, "yuyang")

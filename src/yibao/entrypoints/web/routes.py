@@ -35,7 +35,7 @@ from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
-from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.campaigns import campaign_policy, open_campaigns
 from yibao.services.policy.plans import district_policies, get_policy
 from yibao.services.registry import enrollments, residents
 from yibao.services.registry import households as registry
@@ -150,8 +150,22 @@ def search(request: Request, work: WebWork, q: str = "", household: int | None =
     return page(request, work, "search.html", q=q, found=found)
 
 
+def _counter_policies(work: Any) -> list[Policy]:
+    """The plans a clerk may register under today: those of the district's open campaigns (all its plans where it
+    has opened none), the campaign the day belongs to first, as the default."""
+    day = work.uow.now.astimezone(SHANGHAI).date()
+    session, district = work.uow.session, work.principal.district
+    rows = open_campaigns(session, district, day)
+    plans = [get_policy(row.policy_id, session) for row in rows] if rows else _district_policies(work)
+    try:
+        default = campaign_policy(district, day, session)
+    except YibaoError:
+        return plans
+    return sorted(plans, key=lambda plan: (plan.id != default.id, plan.insurance_year))
+
+
 def _counter_choices(work: Any) -> dict[str, Any]:
-    policies = _district_policies(work)
+    policies = _counter_policies(work)
     areas = list_areas(work.uow, work.principal)
     return {
         "policies": policies,
