@@ -20,7 +20,7 @@ from yibao.entrypoints.cli.app import app
 from yibao.services.access import Role
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.organizations import add_organization
-from yibao.services.registry.villages import import_villages
+from yibao.services.registry.villages import import_villages, rename_village
 from yibao.services.users import NewUser, add_user
 
 SHEET = "镇（街）,村（居）,统计代码\n渔阳镇,西关村,\n渔阳镇,东关社区,\n别山镇,别山村,120119106201\n"
@@ -57,6 +57,20 @@ def test_villages_from_a_sheet(engine: Engine) -> None:
     with uow(engine, "admin") as work, pytest.raises(YibaoError) as clerk:
         import_villages(work, operator(YUYANG), "村居.csv", SHEET.encode("utf-8"), district="")
     assert clerk.value.code == "FORBIDDEN"
+
+    with uow(engine, "admin") as work:  # a name corrected; the code, and all who name it, stay
+        rename_village(work, admin(), "120119100200", " 西关 新村 ")
+    assert villages_of(engine, YUYANG) == {"西关 新村": "120119100200", "东关社区": "120119100001"}
+    for code, name, refusal in (
+        ("120119100200", "东关社区", "VILLAGE_NAME_TAKEN"),
+        ("120119100999", "某村", "VILLAGE_UNKNOWN"),
+    ):
+        with uow(engine, "admin") as work, pytest.raises(YibaoError) as refusing:
+            rename_village(work, admin(), code, name)
+        assert refusing.value.code == refusal
+    with uow(engine, "admin") as work, pytest.raises(YibaoError) as elsewhere:
+        rename_village(work, admin("120118"), "120119100200", "别的名字")  # 静海's admin, 蓟州's village
+    assert elsewhere.value.code == "VILLAGE_UNKNOWN"
 
 
 def test_an_organization_of_every_kind_and_its_user(engine: Engine) -> None:

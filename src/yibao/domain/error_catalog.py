@@ -62,6 +62,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "第{row}行的代码{value}不是{township}的村（居）代码（12位，前9位同镇街）",
         "row {row}: {value} is not a village code of {township} (12 digits, the township's first 9)",
     ),
+    "VILLAGE_NAME_TAKEN": ("本镇（街）已有名为“{name}”的村（居）", "the township has a village named '{name}' already"),
     "VILLAGE_CODE_TAKEN": ("第{row}行的代码{value}已被其他村（居）使用", "row {row}: the code {value} is taken"),
     "CAMPAIGN_NONE_OPEN": (
         "区县{district}在{day}没有开展中的参保缴费工作，请区医保局先开启年度",

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from yibao.entrypoints.api.context import ApiWork
 from yibao.services.registry.areas import list_organizations
 from yibao.services.registry.organizations import add_organization
-from yibao.services.registry.views import OrganizationView
-from yibao.services.registry.villages import import_villages
+from yibao.services.registry.views import AreaView, OrganizationView
+from yibao.services.registry.villages import import_villages, rename_village
 
 router = APIRouter(prefix="/api/v1")
 
@@ -49,3 +49,13 @@ class OrganizationIn(BaseModel):
 @router.post("/organizations", tags=["reference"], status_code=201, summary="Add an organization (district admin)")
 def add(work: ApiWork, body: OrganizationIn) -> OrganizationView:
     return add_organization(work.uow, work.principal, body.name, body.kind, body.township_code)
+
+
+class VillageNameIn(BaseModel):
+    name: str
+
+
+@router.patch("/villages/{code}", tags=["reference"], summary="Correct a village's name (district admin)")
+def rename(work: ApiWork, code: str, body: VillageNameIn) -> AreaView:
+    village = rename_village(work.uow, work.principal, code, body.name)
+    return AreaView(code=village.code, name=village.name, level=village.level, parent_code=village.parent_code)

@@ -17,7 +17,7 @@ from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
 from yibao.services.registry.areas import list_areas, list_organizations
 from yibao.services.registry.organizations import add_organization
-from yibao.services.registry.villages import import_villages
+from yibao.services.registry.villages import import_villages, rename_village
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,6 +29,7 @@ def areas_page(request: Request, work: Any, status_code: int = 200, **extra: Any
     for area in areas:
         if area.level == "village" and area.parent_code is not None:
             villages.setdefault(area.parent_code, []).append(area.name)
+    village_rows = [area for area in areas if area.level == "village"]
     return page(
         request,
         work,
@@ -36,6 +37,8 @@ def areas_page(request: Request, work: Any, status_code: int = 200, **extra: Any
         status_code=status_code,
         townships=[area for area in areas if area.level == "township"],
         villages=villages,
+        village_rows=village_rows,
+        township_names={area.code: area.name for area in areas if area.level == "township"},
         organizations=list_organizations(work.uow, work.principal),
         kinds=list(OrganizationKind),
         **extra,
@@ -82,3 +85,15 @@ def organization_add(
         work.uow.rollback()
         return areas_page(request, work, status_code=status_for(error), error=error, organization_form=form)
     return RedirectResponse(f"/areas?organization={view.id}", status_code=303)
+
+
+@router.post("/areas/villages/{code}")
+def village_rename(
+    request: Request, work: WebWork, _csrf: CheckedCsrf, code: str, name: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        rename_village(work.uow, work.principal, code, name)
+    except YibaoError as error:
+        work.uow.rollback()
+        return areas_page(request, work, status_code=status_for(error), error=error)
+    return RedirectResponse(f"/areas?renamed={code}", status_code=303)

@@ -120,3 +120,25 @@ def _next_code(row: int, township_code: str, name: str, taken: set[str]) -> str:
         if code not in taken:
             return code
     raise YibaoError("VILLAGE_CODE_TAKEN", field="code", row=row, value=f"{prefix}…")
+
+
+def rename_village(uow: UnitOfWork, principal: Principal, code: str, name: str) -> Area:
+    """Correct a village's or community's name (a typo in the sheet, a renaming); its code, and so every resident
+    and household that names it, stays."""
+    principal.require(Permission.MANAGE_AREAS)
+    name = " ".join(name.split())
+    if not name:
+        raise YibaoError("VILLAGE_NAME_REQUIRED", field="name", row=1)
+    village = uow.session.get(Area, code)
+    if village is None or village.level != "village" or code[:6] != principal.district:
+        raise YibaoError("VILLAGE_UNKNOWN", field="code", township=code[:9] + "000", area=code)
+    taken = uow.session.scalars(
+        select(Area.code).where(Area.parent_code == village.parent_code, Area.name == name, Area.code != code)
+    ).first()
+    if taken is not None:
+        raise YibaoError("VILLAGE_NAME_TAKEN", field="name", name=name)
+    before = {"name": village.name}
+    village.name = name
+    uow.audit("rename", "area", code, before, {"name": name})
+    uow.commit()
+    return village
