@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from db_fixtures import migrated_engine
-from households import BIESHAN, NOW, YUYANG, family, uow
+from households import BIESHAN, NOW, YUYANG, family, open_campaign_of, uow
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Organization
 from yibao.entrypoints.http.context import AppContext
@@ -52,6 +52,7 @@ def open_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         tokens = {}
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
+            open_campaign_of(work, "tianjin-jizhou-2018")
             school = Organization(name="渔阳镇第一中学", kind="school", township_code=YUYANG)
             work.session.add(school)
             work.commit()

@@ -17,7 +17,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from db_fixtures import migrated_engine
-from households import BIESHAN, NOW, YUYANG, uow
+from households import BIESHAN, NOW, YUYANG, open_campaign_of, uow
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Area
 from yibao.domain import idnumber
@@ -57,6 +57,7 @@ def run_server(tmp_path: Path, kind: str = "sqlite") -> Iterator[str]:
 def _serve(engine: Engine, tmp_path: Path) -> Iterator[str]:
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", PASSWORD, Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
         add_user(work, NewUser("admin", "区医保局", PASSWORD, Role.DISTRICT_ADMIN, "120119"), by=None)
         add_user(work, NewUser("caiwu", "区财务", PASSWORD, Role.FINANCE, "120119"), by=None)

@@ -11,7 +11,7 @@ from typing import cast
 import polars as pl
 from sqlalchemy import Engine, Table, select
 
-from households import uow
+from households import open_campaign_of, uow
 from principals import admin
 from yibao.adapters.db.bulk import bulk_insert
 from yibao.adapters.db.database import session_factory
@@ -38,6 +38,7 @@ AT = datetime(2017, 11, 20, 2, 0, tzinfo=UTC)
 def jizhou_district(engine: Engine, people: int = 3000, planted: int = 6) -> PlantedDistrict:
     with uow(engine, "admin") as work:
         seed_district(work, JIZHOU)
+        open_campaign_of(work, "tianjin-jizhou-2018")
         townships = sorted(
             work.session.scalars(select(Area.code).where(Area.level == "township", Area.code.startswith(JIZHOU))).all()
         )

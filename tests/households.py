@@ -12,6 +12,7 @@ from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI
+from yibao.services.policy.campaigns import open_campaign
 from yibao.services.registry.households import HouseholdEnrollment, Member
 
 NOW = datetime(2017, 10, 25, 9, 30, tzinfo=SHANGHAI)
@@ -36,3 +37,8 @@ def family(township: str = YUYANG, **changes: Any) -> HouseholdEnrollment:
         ),
     )
     return dataclasses.replace(request, **changes)
+
+
+def open_campaign_of(work: UnitOfWork, plan: str = "tianjin-jizhou-2018") -> None:
+    """The district admin opens the plan's campaign (what a bureau does before its clerks register anyone)."""
+    open_campaign(work, None, plan)

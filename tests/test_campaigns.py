@@ -41,8 +41,10 @@ def test_two_campaigns_open_at_once_and_each_day_belongs_to_one(engine: Engine) 
     plan, text = ninghe_2024()
     with uow(engine, "admin") as work:
         store.add_policy(work, "ninghe-2024.yaml", plan, document=text, by=admin(NINGHE))
-    # No campaign opened: the district runs on its latest plan — and next year's takes over too early.
-    assert year_on(engine, date(2023, 5, 1)) == 2024
+    # No campaign opened: no plan is guessed (the latest plan took over too early, before campaigns).
+    with at(engine, date(2023, 5, 1)) as work, pytest.raises(YibaoError) as none_yet:
+        campaign_policy(NINGHE, date(2023, 5, 1), work.session)
+    assert none_yet.value.code == "CAMPAIGN_NONE_OPEN"
 
     with at(engine, date(2022, 9, 1)) as work:
         opened = open_campaign(work, admin(NINGHE), "tianjin-ninghe-2023")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from crosscheck_site import YEAR, import_lists, jizhou_district
+from households import open_campaign_of
 from principals import admin, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -134,6 +135,7 @@ def test_a_parquet_list_is_checked_like_a_sheet(engine: Engine, tmp_path: Path) 
 
     with at(engine) as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
     good = idnumber.make("120119", date(1980, 2, 3), 11)
     frame = pl.DataFrame(
         {

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select, update
 
 from api_site import finished_job
 from db_fixtures import migrated_engine
-from households import BIESHAN, NOW, YUYANG, uow
+from households import BIESHAN, NOW, YUYANG, open_campaign_of, uow
 from principals import admin, of_role, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Resident
@@ -44,6 +44,7 @@ def district(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     for engine in migrated_engine(request.param, folder):
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
+            open_campaign_of(work, "tianjin-jizhou-2018")
         for township, seed in ((YUYANG, 21), (BIESHAN, 22)):
             planted = roster(40, seed=seed, on=NOW.date())
             content = "\n".join(",".join(row) for row in [planted.headers, *planted.rows]).encode()

@@ -74,6 +74,7 @@ def test_import_a_roster_from_the_command_line(
     monkeypatch.setenv("YIBAO_DATABASE_URL", url)
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["db", "seed-district", "120119"])
+    assert runner.invoke(app, ["campaign", "open", "tianjin-jizhou-2018"]).exit_code == 0
     clerk = ["user", "add", "yuyang", "--role", "township_operator", "--area", "120119100000"]
     clerk += ["--password", "clerk-p4ss"]
     assert runner.invoke(app, clerk).exit_code == 0

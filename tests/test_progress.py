@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from households import uow
+from households import open_campaign_of, uow
 from principals import admin, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
@@ -64,6 +64,7 @@ def _day_end(day: date) -> datetime:
 def test_progress_matches_an_independent_count_day_by_day(engine: Engine) -> None:
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
     with uow(engine, "admin") as work:
         load_policy_targets(work, admin("120119000000"), "tianjin-jizhou-2018")
     rng = random.Random(7)
@@ -174,6 +175,7 @@ def test_a_bureaus_own_target_sheet(engine: Engine) -> None:
 
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
     with uow(engine, "admin") as work:
         load_policy_targets(work, admin("120119000000"), "tianjin-jizhou-2018")
     bad = "蓟州区2018年度参保任务分解表\n单位,合计,一般居民,学生\n渔阳镇,50000,,8000\n别山镇,三万,,\n".encode()
@@ -248,6 +250,7 @@ def test_coverage_over_the_registers_base_population(engine: Engine) -> None:
     on = datetime(2017, 12, 20, 9, tzinfo=SHANGHAI)
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
     people = [(idnumber.make("120119", date(1970, 1, 1) + timedelta(days=i), 500 + i), f"人{i}") for i in range(10)]
     with uow(engine, "sim") as work:
         for index, (number, _) in enumerate(people[:5]):  # 4 paid in 渔阳镇, 1 in 别山镇
@@ -292,6 +295,7 @@ def test_a_special_groups_coverage_goal(engine: Engine) -> None:
     town = "120118100000"
     with uow(engine, "admin") as work:
         seed_district(work, "120118")
+        open_campaign_of(work, "tianjin-jinghai-2022")
     with uow(engine, "sim") as work:
         for index, (source, paid) in enumerate((("民政", True), ("民政", False), ("残联", True), ("名册", True))):
             number = idnumber.make("120118", date(1950, 1, 1) + timedelta(days=index), 100 + index)
@@ -326,6 +330,7 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     day = date(2017, 11, 20)
     with uow(engine, "admin") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
         work.session.add_all(
             [
                 Area(code="120119100201", name="西关村", level="village", parent_code=yuyang),

@@ -48,6 +48,7 @@ def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("YIBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'report.sqlite'}")
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["db", "seed-district", "120118"])
+    assert runner.invoke(app, ["campaign", "open", "tianjin-jinghai-2022"]).exit_code == 0
     runner.invoke(
         app, ["user", "add", "jhadmin", "--role", "district_admin", "--area", "120118000000", "--password", "p4ss-word"]
     )

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from api_site import finished_job
 from db_fixtures import migrated_engine
-from households import BIESHAN, NOW, YUYANG, uow
+from households import BIESHAN, NOW, YUYANG, open_campaign_of, uow
 from principals import operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.progress_tables import ProgressChange
@@ -50,6 +50,7 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestCl
         tokens = {}
         with uow(engine, "setup") as work:
             seed_district(work, "120119")
+            open_campaign_of(work, "tianjin-jizhou-2018")
             for name, role, area in (
                 ("yuyang", Role.TOWNSHIP_OPERATOR, YUYANG),
                 ("bieshan", Role.TOWNSHIP_OPERATOR, BIESHAN),

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db_fixtures import migrated_url
-from households import YUYANG, uow
+from households import YUYANG, open_campaign_of, uow
 from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import AuditEntry, Enrollment, Household, Resident, RosterImport
 from yibao.services.access import Role
@@ -44,6 +44,7 @@ def test_kill_during_the_write_leaves_nothing(database_url: str, roster_file: Pa
     engine = make_engine(database_url)
     with uow(engine, "setup") as work:
         seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
         add_user(work, NewUser("yuyang", "渔阳镇经办员", "clerk-password", Role.TOWNSHIP_OPERATOR, YUYANG), by=None)
     path = roster_file
 

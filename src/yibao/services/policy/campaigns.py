@@ -19,7 +19,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import Permission, Principal
-from yibao.services.policy.plans import district_policies, get_policy
+from yibao.services.policy.plans import get_policy
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def has_campaigns(session: Session, district: str) -> bool:
 
 
 def current_policy(session: Session, district: str, day: date) -> Policy | None:
-    """The plan of the campaign a day belongs to by default; None where the district has opened no campaign
-    at all (it then runs on its plan of the year, see :func:`yibao.services.policy.plans.campaign_policy`)."""
+    """The plan of the campaign a day belongs to by default; None where the district has opened no campaign at
+    all; CAMPAIGN_NONE_OPEN where it has, but none counts that day."""
     rows = open_campaigns(session, district, day)
     if rows:
         return choose([get_policy(row.policy_id, session) for row in rows], day)
@@ -154,13 +154,10 @@ def list_campaigns(uow: UnitOfWork, district: str) -> list[CampaignView]:
 
 def campaign_policy(district: str, today: date, session: Session | None = None) -> Policy:
     """The plan of the campaign under way in a district on ``today``: of its open campaigns, the one the day
-    belongs to (:func:`choose`). A district that has opened no campaign yet runs on its plan of the year: the
-    latest insurance year that has begun or is being enrolled for."""
+    belongs to (:func:`choose`). No plan is guessed: a district that has opened no campaign is told to open one
+    (CAMPAIGN_NONE_OPEN), where the guess of old — its latest plan — took next year's over on 1 January."""
     if session is not None:
         current = current_policy(session, district, today)
         if current is not None:
             return current
-    candidates = [p for p in district_policies(district, session) if p.insurance_year <= today.year + 1]
-    if not candidates:
-        raise YibaoError("POLICY_NONE_FOR_DISTRICT", field="policy_id", district=district)
-    return max(candidates, key=lambda policy: policy.insurance_year)
+    raise YibaoError("CAMPAIGN_NONE_OPEN", field="insurance_year", district=district, day=today.isoformat())
