@@ -62,7 +62,7 @@ def import_villages(
         principal.require(Permission.MANAGE_AREAS)
         district = principal.district
     sheet, mapping = read_table(content, file_name, VILLAGE_COLUMNS)
-    headers = {key: header for header, key in mapping.items()}
+    column = {key: header for header, key in mapping.items()}  # column key -> the sheet's header
     townships = uow.session.scalars(select(Area).where(Area.level == "township", Area.code.startswith(district))).all()
     by_name = {area.name: area for area in townships} | {area.code: area for area in townships}
     known = uow.session.scalars(select(Area).where(Area.level == "village", Area.code.startswith(district))).all()
@@ -71,7 +71,6 @@ def import_villages(
     problems: list[RowProblem] = []
     new: list[Area] = []
     unchanged = 0
-    column = {key: header for header, key in mapping.items()}
     for row in sheet.frame.iter_rows(named=True):
         number = int(row[ROW])
         name = " ".join(str(row.get(column["village"]) or "").split())
@@ -79,21 +78,21 @@ def import_villages(
         code = str(row.get(column["code"]) or "").strip() if "code" in column else ""
         township = by_name.get(township_given)
         if not name:
-            problems.append(_problem(number, "VILLAGE_NAME_REQUIRED", "village", headers))
+            problems.append(_problem(number, "VILLAGE_NAME_REQUIRED", "village", column))
         if township is None:
             problems.append(
-                _problem(number, "TOWNSHIP_UNKNOWN", "township", headers, township=township_given or "（空）")
+                _problem(number, "TOWNSHIP_UNKNOWN", "township", column, township=township_given or "（空）")
             )
         if code and (not re.fullmatch(r"\d{12}", code) or (township is not None and code[:9] != township.code[:9])):
             where = township.name if township is not None else township_given
-            problems.append(_problem(number, "VILLAGE_CODE_INVALID", "code", headers, value=code, township=where))
+            problems.append(_problem(number, "VILLAGE_CODE_INVALID", "code", column, value=code, township=where))
         if not name or township is None or (code and problems and problems[-1].row == number):
             continue
         if (township.code, name) in existing:
             unchanged += 1
             continue
         if code and code in taken:
-            problems.append(_problem(number, "VILLAGE_CODE_TAKEN", "code", headers, value=code))
+            problems.append(_problem(number, "VILLAGE_CODE_TAKEN", "code", column, value=code))
             continue
         code = code or _next_code(number, township.code, name, taken)
         taken.add(code)
