@@ -258,6 +258,13 @@ def test_policy_show_lists_every_contribution_number_with_its_clause(policy_id: 
         assert assumption.id in out
 
 
+def test_policy_show_says_how_a_derived_value_follows() -> None:
+    code, out = run("policy", "show", "tengzhou-jinghe-2019")
+    assert code == 0 and "推导：市、街道财政各承担50%，合计个人缴费全部" in out.replace("\n", "").replace(
+        " ", ""
+    ).replace("│", "")
+
+
 def test_policy_show_json_and_list() -> None:
     code, out = run("policy", "show", "tianjin-jinghai-2022", "--json")
     assert code == 0 and json.loads(out)["tiers"]["high"]["individual"]["yuan"] == "950"

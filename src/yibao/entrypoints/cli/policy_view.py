@@ -23,6 +23,8 @@ def cite(cited: Cited | None) -> str:
     parts = []
     if cited.clause is not None:
         parts.append(f"〔{cited.clause.section}〕“{cited.clause.text}”")
+    if cited.derived:
+        parts.append(f"推导：{cited.derived}")
     if cited.assumption_ids:
         parts.append(f"[yellow]假设 {'、'.join(cited.assumption_ids)}[/]")
     return "\n".join(parts)
