@@ -57,10 +57,6 @@ def migrated_sqlite_url(folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def migrated_sqlite_engine(folder: Path) -> Engine:
-    return make_engine(migrated_sqlite_url(folder))
-
-
 def _require_postgres() -> str:
     if not POSTGRES_URL:
         if os.environ.get("YIBAO_REQUIRE_POSTGRES"):
@@ -147,16 +143,6 @@ def _postgres_copy(template: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def postgres_engine() -> Iterator[Engine]:
-    """An empty PostgreSQL schema's engine."""
-    for url in postgres_schema_url():
-        engine = make_engine(url, pool_size=10)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def empty_url(kind: str, folder: Path) -> Iterator[str]:

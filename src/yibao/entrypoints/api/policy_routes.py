@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.http.uploads import uploaded_text
 from yibao.services.policy.campaigns import CampaignView, close_campaign, list_campaigns, open_campaign
 from yibao.services.policy.plans import get_policy, list_policies
 from yibao.services.policy.store import add_policy
@@ -54,15 +55,6 @@ class PolicyAdded(BaseModel):
     new_revision: bool
 
 
-def _text(upload: UploadFile, field: str) -> str:
-    try:
-        return upload.file.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise YibaoError(
-            "POLICY_UNREADABLE", field=field, source=upload.filename or field, problem="不是UTF-8文本"
-        ) from None
-
-
 @router.post(
     "/policies",
     tags=["reference"],
@@ -79,8 +71,10 @@ def add(
     ] = None,
     note: Annotated[str | None, Form(description="what this revision corrects")] = None,
 ) -> PolicyAdded | JSONResponse:
-    text = _text(file, "file")
-    document_text = _text(document, "document") if document is not None else None
+    text = uploaded_text(file, "file")
+    if text is None:
+        raise YibaoError("POLICY_UNREADABLE", field="file", source="file", problem="没有文件")
+    document_text = uploaded_text(document, "document")
     added = add_policy(
         work.uow, file.filename or "policy.yaml", text, document=document_text, note=note, by=work.principal
     )

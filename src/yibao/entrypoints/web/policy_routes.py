@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.http.errors import status_for
+from yibao.entrypoints.http.uploads import uploaded_text
 from yibao.entrypoints.web.routes import page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
@@ -41,15 +42,6 @@ def policies(request: Request, work: WebWork) -> Response:
     return policies_page(request, work)
 
 
-def _text(upload: UploadFile | None, field: str) -> str | None:
-    if upload is None or not upload.filename:
-        return None
-    try:
-        return upload.file.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise YibaoError("POLICY_UNREADABLE", field=field, source=upload.filename, problem="不是UTF-8文本") from None
-
-
 @router.post("/policies")
 def upload(
     request: Request,
@@ -62,10 +54,10 @@ def upload(
 ) -> Response:
     form = {"note": note, "check_only": check_only or ""}
     try:
-        text = _text(file, "file")
+        text = uploaded_text(file, "file")
         if text is None:
             raise YibaoError("POLICY_UNREADABLE", field="file", source="（未选择文件）", problem="没有文件")
-        name, quoted = file.filename or "policy.yaml", _text(document, "document")
+        name, quoted = file.filename or "policy.yaml", uploaded_text(document, "document")
         if check_only:
             report = check_plan(name, text, document=quoted, by=work.principal)
             return policies_page(request, work, report=report, checked_document=quoted is not None, policy_form=form)

@@ -35,7 +35,7 @@ from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
-from yibao.services.policy.campaigns import campaign_policy, open_campaigns
+from yibao.services.policy.campaigns import campaign_policy, choose, open_campaigns
 from yibao.services.policy.plans import district_policies, get_policy
 from yibao.services.registry import enrollments, residents
 from yibao.services.registry import households as registry
@@ -156,11 +156,10 @@ def _counter_policies(work: Any) -> list[Policy]:
     day = work.uow.now.astimezone(SHANGHAI).date()
     session, district = work.uow.session, work.principal.district
     rows = open_campaigns(session, district, day)
-    plans = [get_policy(row.policy_id, session) for row in rows] if rows else _district_policies(work)
-    try:
-        default = campaign_policy(district, day, session)
-    except YibaoError:
-        return plans
+    if not rows:
+        return _district_policies(work)
+    plans = [get_policy(row.policy_id, session) for row in rows]
+    default = choose(plans, day)
     return sorted(plans, key=lambda plan: (plan.id != default.id, plan.insurance_year))
 
 

@@ -1,7 +1,7 @@
 """Campaigns (参保缴费工作): a district's insurance year bound to one plan, opened by the district admin and closed
 when its work is done. Several may be open at once — the plans open next year's window in September while this
 year's newborns, continuations and late payers still register — and every use case that needs "the campaign
-under way" asks :func:`current_policy` which one a day belongs to.
+under way" asks :func:`campaign_policy` which one a day belongs to.
 """
 
 from __future__ import annotations
@@ -78,21 +78,6 @@ def open_campaigns(session: Session, district: str, day: date) -> list[Campaign]
     return [row for row in rows if row.closed_at is None or as_shanghai(row.closed_at).date() >= day]
 
 
-def has_campaigns(session: Session, district: str) -> bool:
-    return session.scalars(select(Campaign.id).where(Campaign.district_code == district)).first() is not None
-
-
-def current_policy(session: Session, district: str, day: date) -> Policy | None:
-    """The plan of the campaign a day belongs to by default; None where the district has opened no campaign at
-    all; CAMPAIGN_NONE_OPEN where it has, but none counts that day."""
-    rows = open_campaigns(session, district, day)
-    if rows:
-        return choose([get_policy(row.policy_id, session) for row in rows], day)
-    if has_campaigns(session, district):
-        raise YibaoError("CAMPAIGN_NONE_OPEN", field="insurance_year", district=district, day=day.isoformat())
-    return None
-
-
 def open_campaign(uow: UnitOfWork, principal: Principal | None, policy_id: str) -> CampaignView:
     """Open the campaign of a plan's district and insurance year; the same plan again changes nothing, another
     plan for a year already opened is refused (correct a plan by revision instead)."""
@@ -152,12 +137,11 @@ def list_campaigns(uow: UnitOfWork, district: str) -> list[CampaignView]:
     return [_view(uow.session, row, today) for row in rows]
 
 
-def campaign_policy(district: str, today: date, session: Session | None = None) -> Policy:
+def campaign_policy(district: str, today: date, session: Session) -> Policy:
     """The plan of the campaign under way in a district on ``today``: of its open campaigns, the one the day
-    belongs to (:func:`choose`). No plan is guessed: a district that has opened no campaign is told to open one
+    belongs to (:func:`choose`). No plan is guessed: a district with no campaign that day is told to open one
     (CAMPAIGN_NONE_OPEN), where the guess of old — its latest plan — took next year's over on 1 January."""
-    if session is not None:
-        current = current_policy(session, district, today)
-        if current is not None:
-            return current
-    raise YibaoError("CAMPAIGN_NONE_OPEN", field="insurance_year", district=district, day=today.isoformat())
+    rows = open_campaigns(session, district, today)
+    if not rows:
+        raise YibaoError("CAMPAIGN_NONE_OPEN", field="insurance_year", district=district, day=today.isoformat())
+    return choose([get_policy(row.policy_id, session) for row in rows], today)

@@ -76,33 +76,33 @@ def policy_digest(policy: Policy) -> str:
     return _DIGESTS[id(policy)]
 
 
+def _plans(session: Session | None) -> list[tuple[Policy, int | None]]:
+    """Every plan with its stored revision (None: bundled): the bundled five, then the latest revision of each
+    plan stored in the database of ``session``."""
+    plans: list[tuple[Policy, int | None]] = [(policy_files.load_bundled(i), None) for i in policy_files.bundled_ids()]
+    plans += [(parse_stored(row), row.revision) for row in (_latest_revisions(session) if session else [])]
+    return plans
+
+
 def list_policies(session: Session | None = None) -> list[PolicySummary]:
-    summaries = []
-    for policy_id in policy_files.bundled_ids():
-        policy = policy_files.load_bundled(policy_id)
-        summaries.append(
-            PolicySummary(policy.id, policy.name, policy.region.name, policy.insurance_year, len(policy.assumptions))
+    return [
+        PolicySummary(
+            policy.id,
+            policy.name,
+            policy.region.name,
+            policy.insurance_year,
+            len(policy.assumptions),
+            "bundled" if revision is None else "stored",
+            revision,
         )
-    for row in _latest_revisions(session) if session is not None else []:
-        policy = parse_stored(row)
-        summaries.append(
-            PolicySummary(
-                policy.id,
-                policy.name,
-                policy.region.name,
-                policy.insurance_year,
-                len(policy.assumptions),
-                "stored",
-                row.revision,
-            )
-        )
-    return summaries
+        for policy, revision in _plans(session)
+    ]
 
 
 def district_policies(district: str, session: Session | None = None) -> list[Policy]:
     """Every plan of a district, bundled or stored, by insurance year."""
-    plans = [get_policy(summary.id, session) for summary in list_policies(session)]
-    return sorted((policy for policy in plans if policy.region.code == district), key=lambda p: p.insurance_year)
+    plans = [policy for policy, _ in _plans(session) if policy.region.code == district]
+    return sorted(plans, key=lambda policy: policy.insurance_year)
 
 
 def _squash(text: str) -> str:

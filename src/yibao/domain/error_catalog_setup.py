@@ -1,0 +1,61 @@
+"""The error codes of a bureau's set-up: its plans (policy files, the policy store), its campaigns, its villages and
+organizations. Part of :data:`yibao.domain.error_catalog.CATALOG`; kept apart so that neither file grows past what
+one reads at a sitting."""
+
+from __future__ import annotations
+
+SETUP_CATALOG: dict[str, tuple[str, str]] = {
+    # Policies
+    "POLICY_UNKNOWN": (
+        "未找到参保政策“{policy}”，可用：{available}",
+        "unknown policy '{policy}'; available: {available}",
+    ),
+    "POLICY_INVALID": (
+        "政策文件{source}的{field}有误：{problem}",
+        "policy file {source}, {field}: {problem}",
+    ),
+    "POLICY_ID_BUNDLED": (
+        "“{policy}”是yibao内置方案的编号，请给本地的方案另起编号（如地区-年度）",
+        "'{policy}' is the id of a plan bundled with yibao; give the bureau's plan an id of its own",
+    ),
+    "ORGANIZATION_NAME_REQUIRED": ("请填写单位名称", "the organization needs a name"),
+    "ORGANIZATION_KIND_UNKNOWN": (
+        "单位类型“{kind}”无效，可选：{allowed}",
+        "unknown organization kind '{kind}'; allowed: {allowed}",
+    ),
+    "VILLAGE_NAME_REQUIRED": ("第{row}行没有村（居）名称", "row {row}: no village name"),
+    "TOWNSHIP_UNKNOWN": (
+        "第{row}行的镇（街）“{township}”不在本区县",
+        "row {row}: township '{township}' is not in this district",
+    ),
+    "VILLAGE_CODE_INVALID": (
+        "第{row}行的代码{value}不是{township}的村（居）代码（12位，前9位同镇街）",
+        "row {row}: {value} is not a village code of {township} (12 digits, the township's first 9)",
+    ),
+    "VILLAGE_NAME_TAKEN": ("本镇（街）已有名为“{name}”的村（居）", "the township has a village named '{name}' already"),
+    "VILLAGE_CODE_TAKEN": ("第{row}行的代码{value}已被其他村（居）使用", "row {row}: the code {value} is taken"),
+    "CAMPAIGN_NONE_OPEN": (
+        "区县{district}在{day}没有开展中的参保缴费工作，请区医保局先开启年度",
+        "district {district} has no campaign open on {day}; the district admin opens one",
+    ),
+    "CAMPAIGN_EXISTS": (
+        "{year}年度的参保缴费工作已按方案“{policy}”开启；更正方案请添加修订版",
+        "the {year} campaign is already open under '{policy}'; correct the plan by a revision",
+    ),
+    "CAMPAIGN_UNKNOWN": (
+        "区县{district}没有{year}年度的参保缴费工作",
+        "district {district} has no campaign for {year}",
+    ),
+    "POLICY_UNREADABLE": (
+        "无法读取政策文件{source}：{problem}",
+        "cannot read policy file {source}: {problem}",
+    ),
+    "POLICY_CITATION_NOT_FOUND": (
+        "政策文件{source}的{field}所引原文在文件{document}中找不到：{text}",
+        "policy file {source}, {field}: the quoted text is not in {document}: {text}",
+    ),
+    "POLICY_SILENT": (
+        "政策“{policy}”未规定{what}，无法计算",
+        "policy '{policy}' does not say {what}; cannot compute",
+    ),
+}
