@@ -14,6 +14,7 @@ from next_year import POLICIES, ninghe_2024
 from principals import admin, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.policy import store
@@ -90,3 +91,44 @@ def test_who_may_open_what(engine: Engine) -> None:
     with at(engine, date(2022, 9, 2)) as work, pytest.raises(YibaoError) as taken:
         open_campaign(work, admin(NINGHE), "ninghe-2023-local")
     assert taken.value.code == "CAMPAIGN_EXISTS" and "tianjin-ninghe-2023" in taken.value.message
+
+
+def test_a_household_goes_to_the_campaign_that_takes_it(engine: Engine) -> None:
+    """Registered with no plan named: in next year's window, to next year's campaign; before it opens, to the
+    campaign whose plan takes every member that day (this year's newborn) — never to a plan that refuses them."""
+    from yibao.services.policy.campaigns import choose
+    from yibao.services.policy.plans import get_policy
+    from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
+
+    with uow(engine, "admin") as work:
+        seed_district(work, NINGHE)
+        plan, text = ninghe_2024()
+        store.add_policy(work, "ninghe-2024.yaml", plan, document=text, by=admin(NINGHE))
+    with at(engine, date(2022, 9, 1)) as work:
+        open_campaign(work, admin(NINGHE), "tianjin-ninghe-2023")
+    with at(engine, date(2023, 8, 15)) as work:  # opened early, before its window
+        open_campaign(work, admin(NINGHE), "tianjin-ninghe-2024")
+
+    def household(day: date, born: date, sequence: int) -> HouseholdEnrollment:
+        number = idnumber.make(NINGHE, born, sequence)
+        moment = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
+        return HouseholdEnrollment("", "120117001000", "village", moment, (Member(number, "新户", "户主"),))
+
+    def enrolled_year(day: date, born: date, sequence: int) -> int:
+        with at(engine, day) as work:
+            member = enroll_household(work, operator("120117001000"), household(day, born, sequence))[0]
+            return int(member.assessment["insurance_year"])
+
+    assert enrolled_year(date(2023, 8, 20), date(2023, 7, 1), 11) == 2023  # this year's newborn, before the window
+    assert enrolled_year(date(2023, 10, 10), date(1970, 1, 1), 12) == 2024  # an adult in next year's window
+    with at(engine, date(2023, 8, 20)) as work, pytest.raises(YibaoError) as refused:  # no path takes an adult
+        enroll_household(work, operator("120117001000"), household(date(2023, 8, 20), date(1971, 1, 1), 13))
+    assert refused.value.code == "NOT_ELIGIBLE"
+
+    with at(engine, date(2024, 1, 10)) as work:
+        plans = [get_policy(p, work.session) for p in ("tianjin-ninghe-2023", "tianjin-ninghe-2024")]
+    day = date(2024, 1, 10)  # no window open: the day's year, unless only another plan takes the people
+    assert choose(plans, day).insurance_year == 2024
+    assert choose(plans, day, lambda plan: plan.insurance_year == 2023).insurance_year == 2023
+    assert choose(plans, day, lambda plan: False).insurance_year == 2024
+    assert choose(plans, date(2023, 10, 10), lambda plan: plan.insurance_year == 2023).insurance_year == 2024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -160,5 +161,13 @@ def test_a_demo_for_every_plan(tmp_path: Path, plan: str, townships: int, users:
     if plan == "tengzhou-jinghe-2019":
         assert [name for name, level in areas.items() if level == "township"] == ["荆河街道"]
         assert all(name.endswith("社区") for name, level in areas.items() if level == "village")
-    if plan == "tianjin-jinghai-2022":  # 仁爱学院 exists, with the plan's target
+    if plan == "tianjin-jinghai-2022":  # 仁爱学院 exists, with the plan's target, counted from its own students
         assert organizations["天津大学仁爱学院"] == "university" and targets["天津大学仁爱学院"] == 14_015
+        report = runner.invoke(
+            app,
+            ["report", "progress", "--user", "admin", "--json", "--date", "2021-11-15"],
+            env={"YIBAO_DATABASE_URL": f"sqlite:///{database}"},
+        )
+        assert report.exit_code == 0, report.output
+        renai = next(unit for unit in json.loads(report.stdout)["units"] if unit["unit"] == "天津大学仁爱学院")
+        assert renai["unit_kind"] == "institution" and renai["registered"] == 60 and renai["paid"] > 0

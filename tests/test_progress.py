@@ -206,6 +206,7 @@ def add_enrolled(
     category: str = "adult",
     assisted: int = 0,
     village: str | None = None,
+    organization: int | None = None,
 ) -> int:
     """A resident and their enrollment written straight into the tables, as a campaign left them; the resident's
     id. The state follows the moments given (cancelled, else paid, else assessed)."""
@@ -227,6 +228,7 @@ def add_enrolled(
             policy_hash="0" * 64,
             township_code=township,
             channel=channel,
+            organization_id=organization,
             state="cancelled" if cancelled else ("effective" if paid else "assessed"),
             category=category,
             assisted_subsidy_fen=assisted,
@@ -238,6 +240,78 @@ def add_enrolled(
         )
     )
     return resident.id
+
+
+def test_an_institution_target_counts_its_organizations_enrollments(engine: Engine) -> None:
+    """静海's 天津大学仁爱学院 (14,015) is a unit of its own: unranked until an organization enrolls for it, then
+    counted from that organization's enrollments — which leave the township it sits in, so no one counts twice."""
+    from yibao.services.progress.targets import bind_institution
+    from yibao.services.registry.organizations import add_organization
+
+    town, district = "120118100000", admin("120118000000")
+    on = datetime(2021, 11, 20, 9, tzinfo=SHANGHAI)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120118")
+        open_campaign_of(work, "tianjin-jinghai-2022")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, district, "tianjin-jinghai-2022")
+
+    def report_now() -> Any:
+        with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+            return progress_report(work, district, on.date())
+
+    def student(work: UnitOfWork, index: int, organization: int | None, paid: bool = True) -> None:
+        number = idnumber.make("120118", date(2003, 1, 1) + timedelta(days=index), 400 + index)
+        moment = on - timedelta(days=10)
+        add_enrolled(
+            work,
+            number,
+            town,
+            moment,
+            paid=moment if paid else None,
+            policy="tianjin-jinghai-2022",
+            category="student",
+            channel="school",
+            organization=organization,
+        )
+
+    with uow(engine, "sim") as work:
+        for index in range(4):
+            student(work, index, None)  # the township's own pupils
+        work.commit()
+    renai = next(unit for unit in report_now().units if unit.unit == "天津大学仁爱学院")
+    assert (renai.unit_kind, renai.target, renai.paid, renai.completion, renai.rank) == (
+        "institution",
+        14_015,
+        0,
+        None,
+        None,
+    )
+    assert "天津大学仁爱学院" not in report_now().slowest
+    with uow(engine, "admin") as work:  # created after the targets were loaded: found by its name
+        university = add_organization(work, district, "仁爱学院", "university", town)
+        school = add_organization(work, district, "静海一中", "school", town)
+    with uow(engine, "sim") as work:
+        for index in range(4, 10):
+            student(work, index, university.id, paid=index < 9)  # 5 paid, 1 registered only
+        student(work, 10, school.id)
+        work.commit()
+    report = report_now()
+    units = {unit.unit: unit for unit in report.units}
+    renai = units["天津大学仁爱学院"]
+    assert (renai.registered, renai.paid, renai.paid_by_category["students"]) == (6, 5, 5)
+    assert renai.completion == 5 / 14_015 and renai.rank is not None
+    township = next(unit for unit in report.units if unit.area_code == town)
+    assert township.paid == 4 + 1 and report.paid == 10  # the school's pupil stays the township's
+    with uow(engine, "admin") as work:  # bound by hand: the college's pupils now count for the unit instead
+        rows = bind_institution(work, district, 2022, "天津大学仁爱学院", school.id)
+    assert {row.organization_name for row in rows if row.unit == "天津大学仁爱学院"} == {"静海一中"}
+    report = report_now()
+    assert next(u for u in report.units if u.unit == "天津大学仁爱学院").paid == 1
+    assert next(u for u in report.units if u.area_code == town).paid == 4 + 5
+    with uow(engine, "admin") as work, pytest.raises(YibaoError) as refused:
+        bind_institution(work, district, 2022, "静海镇", school.id)  # a township is no institution
+    assert refused.value.code == "TARGET_UNIT_UNKNOWN"
 
 
 def test_coverage_over_the_registers_base_population(engine: Engine) -> None:

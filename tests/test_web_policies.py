@@ -55,8 +55,21 @@ def test_next_years_plan_checked_and_added_in_chromium(server: str, browser_page
     page.goto(server + "/counter")  # two open: the day's campaign first, named as the default
     options = page.locator("#policy_id option")
     expect(options).to_have_count(2)
-    expect(options.first).to_have_text("2018年度 · 天津市蓟州区2018年度城乡居民基本医疗保险（今日默认）")
-    expect(options.nth(1)).to_contain_text("2019年度")
+    expect(options.first).to_have_text(
+        "2018年度（参保登记期内） · 天津市蓟州区2018年度城乡居民基本医疗保险（今日默认）"
+    )
+    expect(options.nth(1)).to_contain_text("2019年度（登记期外")
+    page.goto(server + "/progress")  # every page that counts says which year it shows, and links to the other
+    expect(page.locator("h1")).to_contain_text("2018年度参保进度")
+    expect(page.locator("#campaigns strong")).to_have_text("2018年度（参保登记期内）")
+    page.click("#campaigns a")
+    expect(page.locator("h1")).to_contain_text("2019年度参保进度")
+    page.click("text=排名通报")
+    expect(page.locator("#campaigns strong")).to_contain_text("2019年度")
+    expect(page.locator("#bulletin h1")).to_contain_text("2019年度")
+    page.goto(server + "/rosters")  # a roster goes to the year the clerk picks, the day's by default
+    expect(page.locator("#r_policy option:checked")).to_have_text("2018年度（参保登记期内）")
+    expect(page.locator("#r_policy option")).to_have_count(2)
 
     page.click("header button")  # sign out; a township clerk has no plans page
     sign_in(page, server, "yuyang")

@@ -297,6 +297,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "任务数“{value}”无效：应为不小于0的整数（人）",
         "target '{value}' must be a whole number of persons",
     ),
+    "TARGET_UNIT_UNKNOWN": (
+        "{year}年度任务指标中没有可对应到单位的“{unit}”（只有单位或未对应镇（街）的任务可以对应到学校或机构）",
+        "no institution or unmatched target unit '{unit}' in {year}",
+    ),
     "BULLETIN_FORMAT": (
         "通报格式“{format}”无效：可选 xlsx、csv 或 pdf",
         "bulletin format '{format}': xlsx, csv or pdf",

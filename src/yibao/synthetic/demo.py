@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.job_files import data_directory
+from yibao.adapters.township_data import DISTRICTS
 from yibao.domain import idnumber
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_opens
@@ -27,6 +28,8 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal, Role
 from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
 from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
+from yibao.services.intake.roster_import import import_roster
+from yibao.services.intake.roster_report import RosterRequest
 from yibao.services.money.notices import issue_notice
 from yibao.services.money.reconciliation import StatementRequest, import_statement
 from yibao.services.policy.campaigns import open_campaign
@@ -94,8 +97,10 @@ def demo_users(policy: Policy, plan: DemoPlan) -> list[tuple[str, str, Role, str
     district = policy.region.code
     short = policy.region.name.removeprefix("天津市").removeprefix("山东省枣庄市").removeprefix("昆明市")
     users: list[tuple[str, str, Role, str | None]] = [("admin", f"{short}医保局管理员", Role.DISTRICT_ADMIN, district)]
+    names = dict(DISTRICTS[district][1]) if district in DISTRICTS else {}
     users += [
-        (username, f"{township}经办员", Role.TOWNSHIP_OPERATOR, township) for username, township in plan.operators
+        (username, f"{names.get(township, township)}经办员", Role.TOWNSHIP_OPERATOR, township)
+        for username, township in plan.operators
     ]
     users += [
         ("minzheng", "民政局", Role.DEPARTMENT, district),
@@ -288,6 +293,8 @@ def build_demo(
         principals[username] = add_user(uow, request, by=None)
         users.append((username, display_name, principals[username].area_code))
     admin = principals["admin"]
+    if plan.university:
+        _university_roster(uow, admin, policy, organizations[-1], rng)
     renewed = assessed = 0
     for index, (township, _) in enumerate(townships):
         renewed += renew_township(uow, admin, township, plan_id).created
@@ -300,6 +307,31 @@ def build_demo(
     return DemoSummary(
         policy.name, len(townships), villages, residents, households, enrolled, renewed, assessed, paid, users
     )
+
+
+def _university_roster(
+    uow: UnitOfWork, admin: Principal, policy: Policy, university: Organization, rng: random.Random
+) -> None:
+    """The students a university enrolled this campaign (代收代缴), through the roster import as its staff would:
+    its target (静海: 天津大学仁爱学院, 14,015) counts them, and the township it sits in does not."""
+    today = uow.now.astimezone(SHANGHAI).date()
+    lines = ["序号,户号,姓名,性别,公民身份号码,与户主关系,人员类别"]
+    for index in range(1, 61):
+        born = date(today.year - 19 - index % 4, 1 + index % 12, 1 + index % 28)
+        number = idnumber.make(policy.region.code, born, 700 + index)
+        sex = "男" if int(number[16]) % 2 else "女"
+        lines.append(f"{index},{index},{_name(rng, rng.choice(SURNAMES))},{sex},{number},户主,学生")
+    request = RosterRequest(
+        f"{university.name}-学生名册-演示.csv",
+        "\n".join(lines).encode(),
+        university.township_code,
+        policy.id,
+        "school",
+        university.id,
+    )
+    report = import_roster(uow, admin, request)
+    if report.errors:  # the demo's own data: a refusal here is a bug, not a clerk's to find
+        raise RuntimeError(f"demo roster refused: {report.error_counts}")
 
 
 def _cross_checks(uow: UnitOfWork, policy: Policy, admin: Principal, rng: random.Random) -> None:

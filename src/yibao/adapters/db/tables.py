@@ -294,6 +294,8 @@ class Target(Base):
     unit: Mapped[str] = mapped_column(String(64))  # as the plan names it
     unit_kind: Mapped[str] = mapped_column(String(16))  # district | township | institution | unmatched
     includes: Mapped[list[str]] = mapped_column(JSON, default=list)  # area codes counted with this unit
+    # An institution's target counts the enrollments its organization made (bound by name, see targets.py).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     category: Mapped[str] = mapped_column(String(16))
     persons: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(120))  # policy:<id> or the file imported

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
@@ -47,6 +47,20 @@ def import_targets(
 @router.post("/targets/from-policy", summary="Load the plan's own target table (replaces what it loaded before)")
 def load_targets(work: ApiWork, body: LoadTargetsIn) -> list[TargetView]:
     return targets.load_policy_targets(work.uow, work.principal, body.policy_id)
+
+
+class BindInstitutionIn(BaseModel):
+    insurance_year: int = Field(ge=2000, le=2100)
+    unit: str = Field(min_length=1, max_length=64, description="the target's unit, as the plan names it")
+    organization_id: int = Field(ge=1, le=2**31 - 1)
+
+
+@router.put(
+    "/targets/institution",
+    summary="Count an institution's target (静海: 天津大学仁爱学院) from an organization's enrollments",
+)
+def bind_institution(work: ApiWork, body: BindInstitutionIn) -> list[TargetView]:
+    return targets.bind_institution(work.uow, work.principal, body.insurance_year, body.unit, body.organization_id)
 
 
 def _on(work: ApiWork, on: date | None) -> date:

@@ -130,7 +130,7 @@ def resident_history(work: ApiWork, resident_id: int) -> list[AuditView]:
 @router.post("/households", tags=["households"], status_code=201, summary="Register and enroll a whole household")
 def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
     request = registry.HouseholdEnrollment(
-        policy_id=body.policy_id,
+        policy_id=body.policy_id or "",
         township_code=body.township_code,
         channel=body.channel,
         registered_at=work.uow.now,

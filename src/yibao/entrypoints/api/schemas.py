@@ -42,7 +42,12 @@ class MemberIn(BaseModel):
 class HouseholdIn(BaseModel):
     """Register a household and enroll all of it (整户参保). The registration time is the server's clock."""
 
-    policy_id: str
+    policy_id: str | None = Field(
+        None,
+        description="the plan to enroll under; default: of the district's open campaigns, the one whose "
+        "registration window is open, else the one whose plan takes every member that day (a newborn, a "
+        "continuation)",
+    )
     township_code: str
     channel: str = "village"
     village_code: str | None = None

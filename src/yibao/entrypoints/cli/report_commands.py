@@ -115,20 +115,33 @@ def targets_command(
     sheet: Annotated[
         Path | None, typer.Option("--import", exists=True, dir_okay=False, help="import the bureau's own sheet first")
     ] = None,
+    bind: Annotated[
+        str | None, typer.Option(help="bind this institution unit (e.g. 天津大学仁爱学院) to --organization")
+    ] = None,
+    organization: Annotated[int | None, typer.Option(help="the organization id (yibao area organizations)")] = None,
     as_json: Json = False,
 ) -> None:
     """任务指标 of the year; ``--load POLICY`` loads the plan's own table (replacing what it loaded before),
-    ``--import FILE`` the bureau's own sheet (its units' targets replace theirs)."""
+    ``--import FILE`` the bureau's own sheet (its units' targets replace theirs), ``--bind UNIT --organization
+    ID`` counts an institution's target from that organization's enrollments (one of the same name is found by
+    itself)."""
     if load:
         run_as(user, None, as_json, lambda uow, who: targets.load_policy_targets(uow, who, load))
     if sheet is not None:
         content = sheet.read_bytes()
         run_as(user, None, as_json, lambda uow, who: targets.import_targets(uow, who, year, sheet.name, content))
+    if bind is not None:
+        if organization is None:
+            raise typer.BadParameter(
+                "--bind 需要同时给出 --organization（学校或机构编号）", param_hint="--organization"
+            )
+        unit, organization_id = bind, organization
+        run_as(user, None, as_json, lambda uow, who: targets.bind_institution(uow, who, year, unit, organization_id))
     rows = run_as(user, None, as_json, lambda uow, who: targets.list_targets(uow, who, year))
     if as_json:
         print_json([row.model_dump(mode="json") for row in rows])
         return
-    table = Table("单位", "口径", "任务数", "来源", title=f"{year}年度任务指标")
+    table = Table("单位", "口径", "任务数", "计入学校或机构", "来源", title=f"{year}年度任务指标")
     for row in rows:
-        table.add_row(row.unit, row.category_name, str(row.persons), row.source)
+        table.add_row(row.unit, row.category_name, str(row.persons), row.organization_name or "", row.source)
     console.print(table)

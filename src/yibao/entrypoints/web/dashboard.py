@@ -10,9 +10,10 @@ from yibao.services.access import Role
 from yibao.services.progress.report import progress_report
 
 
-def dashboard_context(work: Any, on: date) -> dict[str, Any]:
-    """What the dashboard (and the home page's summary) draws."""
-    report = progress_report(work.uow, work.principal, on)
+def dashboard_context(work: Any, on: date, insurance_year: int | None = None) -> dict[str, Any]:
+    """What the dashboard (and the home page's summary) draws: the campaign of ``insurance_year``, else the one
+    the day belongs to."""
+    report = progress_report(work.uow, work.principal, on, insurance_year)
     mine = next((u for u in report.units if u.area_code == work.principal.area_code), None)
     ranked = [(u.unit, u.completion or 0.0, u.band) for u in report.units if u.completion is not None]
     categories: dict[str, int] = {}

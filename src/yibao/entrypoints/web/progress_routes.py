@@ -16,7 +16,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.dashboard import dashboard_context
-from yibao.entrypoints.web.routes import campaign_year, page
+from yibao.entrypoints.web.routes import campaign_year, open_campaign_choices, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission, Role
 from yibao.services.policy.plans import district_policies
@@ -24,7 +24,7 @@ from yibao.services.progress import targets
 from yibao.services.progress.breakdown import DIMENSIONS, progress_breakdown
 from yibao.services.progress.bulletin import headline, title, write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
-from yibao.services.registry.areas import list_areas
+from yibao.services.registry.areas import list_areas, list_organizations
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -36,24 +36,29 @@ def _today(work: Any) -> date:
 
 
 @router.get("/progress")
-def progress(request: Request, work: WebWork, on: date | None = None) -> Response:
+def progress(request: Request, work: WebWork, on: date | None = None, year: int | None = None) -> Response:
     try:
-        context = dashboard_context(work, on or _today(work))
+        context = dashboard_context(work, on or _today(work), year)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
-    return page(request, work, "progress.html", **context)
+    return page(request, work, "progress.html", campaigns=open_campaign_choices(work), **context)
 
 
 @router.get("/progress/breakdown")
 def breakdown(
-    request: Request, work: WebWork, by: str = "village", township: str = "", on: date | None = None
+    request: Request,
+    work: WebWork,
+    by: str = "village",
+    township: str = "",
+    on: date | None = None,
+    year: int | None = None,
 ) -> Response:
     """参保进度明细: a township operator's own villages by default; the bureau picks the township."""
     if not township and work.principal.role is Role.TOWNSHIP_OPERATOR:
         township = work.principal.area_code
     day = on or _today(work)
     try:
-        found = progress_breakdown(work.uow, work.principal, day, by, township or None)
+        found = progress_breakdown(work.uow, work.principal, day, by, township or None, year)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
     townships = [area for area in list_areas(work.uow, work.principal) if area.level == "township"]
@@ -65,22 +70,31 @@ def breakdown(
         dimensions=DIMENSIONS,
         townships=townships,
         township=township,
+        campaigns=open_campaign_choices(work),
     )
 
 
-def _report(work: Any, on: date | None) -> ProgressReport:
-    return progress_report(work.uow, work.principal, on or _today(work))
+def _report(work: Any, on: date | None, year: int | None) -> ProgressReport:
+    return progress_report(work.uow, work.principal, on or _today(work), year)
 
 
 @router.get("/progress/bulletin")
-def bulletin(request: Request, work: WebWork, on: date | None = None) -> Response:
-    report = _report(work, on)
-    return page(request, work, "bulletin.html", report=report, title=title(report), lines=headline(report))
+def bulletin(request: Request, work: WebWork, on: date | None = None, year: int | None = None) -> Response:
+    report = _report(work, on, year)
+    return page(
+        request,
+        work,
+        "bulletin.html",
+        report=report,
+        title=title(report),
+        lines=headline(report),
+        campaigns=open_campaign_choices(work),
+    )
 
 
 @router.get("/progress/bulletin.{kind}")
-def bulletin_file(work: WebWork, kind: str, on: date | None = None) -> Response:
-    report = _report(work, on)
+def bulletin_file(work: WebWork, kind: str, on: date | None = None, year: int | None = None) -> Response:
+    report = _report(work, on, year)
     with tempfile.TemporaryDirectory() as folder:
         written = write_bulletin(report, Path(folder) / f"bulletin.{kind}", kind)
         content = written.read_bytes()
@@ -101,7 +115,32 @@ def target_list(request: Request, work: WebWork, year: int | None = None) -> Res
         for p in district_policies(work.principal.district, work.uow.session)
         if p.targets.township_table or p.targets.total
     ]
-    return page(request, work, "targets.html", rows=rows, year=insurance_year, policies=policies)
+    organizations = (
+        list_organizations(work.uow, work.principal) if work.principal.may(Permission.MANAGE_TARGETS) else []
+    )
+    return page(
+        request,
+        work,
+        "targets.html",
+        rows=rows,
+        year=insurance_year,
+        policies=policies,
+        organizations=organizations,
+        unbound=sorted({row.unit for row in rows if row.unit_kind in ("institution", "unmatched")}),
+    )
+
+
+@router.post("/targets/bind")
+async def bind_institution(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
+    form = await request.form()
+    year, organization = str(form.get("year", "")), str(form.get("organization_id", ""))
+    try:
+        if not (year.isdigit() and organization.isdigit()):
+            raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=organization or "（未选择）")
+        targets.bind_institution(work.uow, work.principal, int(year), str(form.get("unit", "")), int(organization))
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    return RedirectResponse(f"/targets?year={year}&bound=1", status_code=303)
 
 
 @router.post("/targets/load")

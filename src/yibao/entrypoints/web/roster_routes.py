@@ -12,7 +12,7 @@ from yibao.domain.errors import YibaoError
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.http.jobs import JobOut, job_out, template_response
-from yibao.entrypoints.web.routes import page
+from yibao.entrypoints.web.routes import open_campaign_choices, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
 from yibao.services.intake.jobs import ROSTER_IMPORT, start_roster_import
@@ -34,6 +34,7 @@ def rosters_page(request: Request, context: Any, work: Any, status_code: int = 2
         status_code=status_code,
         townships=townships,
         channels=ROSTER_CHANNELS,
+        campaigns=open_campaign_choices(work),
         jobs=context.jobs.recent(work.principal, ROSTER_IMPORT),
         **extra,
     )
@@ -58,14 +59,15 @@ def upload(
     file: Annotated[UploadFile, File()],
     township_code: Annotated[str, Form()],
     channel: Annotated[str, Form()] = "village",
+    policy_id: Annotated[str, Form()] = "",
     dry_run: Annotated[str | None, Form()] = None,
 ) -> Response:
     content = file.file.read()
-    form = {"township_code": township_code, "channel": channel, "dry_run": bool(dry_run)}
+    form = {"township_code": township_code, "channel": channel, "policy_id": policy_id, "dry_run": bool(dry_run)}
     if not file.filename or not content:
         error = YibaoError("ROSTER_EMPTY", field="file", name=file.filename or "（未选择文件）")
         return rosters_page(request, context, work, status_code=422, error=error, roster_form=form)
-    roster = RosterRequest(file.filename, content, township_code, "", channel, None, bool(dry_run))
+    roster = RosterRequest(file.filename, content, township_code, policy_id, channel, None, bool(dry_run))
     try:
         job = start_roster_import(context.jobs, context.unit_of_work, work.principal, roster, work.uow.now)
     except YibaoError as error:

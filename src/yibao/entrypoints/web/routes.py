@@ -35,7 +35,7 @@ from yibao.entrypoints.web.dashboard import dashboard_context
 from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
 from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
-from yibao.services.policy.campaigns import campaign_policy, choose, open_campaigns
+from yibao.services.policy.campaigns import CampaignChoice, campaign_choices, campaign_policy
 from yibao.services.policy.plans import district_policies, get_policy
 from yibao.services.registry import enrollments, residents
 from yibao.services.registry import households as registry
@@ -122,6 +122,12 @@ def campaign_year(work: Any) -> int:
         return int(work.uow.now.year) + 1
 
 
+def open_campaign_choices(work: Any) -> list[CampaignChoice]:
+    """The district's open campaigns today, for the pages that say which year is which where two are open."""
+    day = work.uow.now.astimezone(SHANGHAI).date()
+    return campaign_choices(work.uow.session, work.principal.district, day)
+
+
 @router.get("/")
 def home(request: Request, work: WebWork) -> HTMLResponse:
     year = campaign_year(work)
@@ -140,7 +146,8 @@ def home(request: Request, work: WebWork) -> HTMLResponse:
             progress = dashboard_context(work, work.uow.now.astimezone(SHANGHAI).date())
         except YibaoError:
             progress = {}
-    return page(request, work, "home.html", year=year, counts=counts, totals=totals, **progress)
+    campaigns = open_campaign_choices(work)
+    return page(request, work, "home.html", year=year, counts=counts, totals=totals, campaigns=campaigns, **progress)
 
 
 @router.get("/residents")
@@ -150,24 +157,18 @@ def search(request: Request, work: WebWork, q: str = "", household: int | None =
     return page(request, work, "search.html", q=q, found=found)
 
 
-def _counter_policies(work: Any) -> list[Policy]:
-    """The plans a clerk may register under today: those of the district's open campaigns (all its plans where it
-    has opened none), the campaign the day belongs to first, as the default."""
-    day = work.uow.now.astimezone(SHANGHAI).date()
-    session, district = work.uow.session, work.principal.district
-    rows = open_campaigns(session, district, day)
-    if not rows:
-        return _district_policies(work)
-    plans = [get_policy(row.policy_id, session) for row in rows]
-    default = choose(plans, day)
-    return sorted(plans, key=lambda plan: (plan.id != default.id, plan.insurance_year))
-
-
 def _counter_choices(work: Any) -> dict[str, Any]:
-    policies = _counter_policies(work)
+    """The plans a clerk may register under today — those of the district's open campaigns, the day's default
+    first, each saying which year it is and whether its registration window is open — and whether the form
+    offers 按人员自动确定: where two are open and neither's window is, the members decide (a newborn of this
+    year goes to this year's campaign)."""
+    campaigns = open_campaign_choices(work)
+    policies = [choice.policy for choice in campaigns] or _district_policies(work)
     areas = list_areas(work.uow, work.principal)
     return {
         "policies": policies,
+        "campaigns": campaigns,
+        "by_person": len(campaigns) > 1 and not any(choice.in_window for choice in campaigns),
         "townships": [area for area in areas if area.level == "township"],
         "villages": [area for area in areas if area.level == "village"],
         "relations": RELATIONS,
@@ -239,5 +240,5 @@ def counter_submit(
             bad_row=bad_row,
             **_counter_choices(work),
         )
-    policy = get_policy(form["policy_id"], work.uow.session)
+    policy = get_policy(result.members[0].enrollment.policy_id, work.uow.session)
     return page(request, work, "counter_result.html", result=result, policy=policy)

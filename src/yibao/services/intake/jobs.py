@@ -14,6 +14,7 @@ from yibao.services.intake.roster_import import import_roster
 from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.jobs import Job, JobRunner, JobView
 from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.policy.plans import get_policy
 from yibao.services.progress.counts import fold_after_write
 from yibao.services.sheets import reported
 
@@ -31,11 +32,14 @@ def start_roster_import(
     background, and its refusals (an unreadable file, missing columns) become the job's error."""
     principal.require(Permission.WRITE_RESIDENTS)
     principal.require_township(request.township_code)
-    if not request.policy_id:
-        with unit_of_work(principal.username) as uow:
-            request = request.with_policy(campaign_policy(request.township_code[:6], now.date(), uow.session).id)
+    with unit_of_work(principal.username) as uow:
+        if request.policy_id:
+            policy = get_policy(request.policy_id, uow.session)
+        else:
+            policy = campaign_policy(request.township_code[:6], now.date(), uow.session)
+    request = request.with_policy(policy.id)
     verb = "检查" if request.dry_run else "导入"
-    title = f"{verb}名册 {request.file_name}"
+    title = f"{verb}名册 {request.file_name}（{policy.insurance_year}年度）"
 
     def run(job: Job) -> RosterReport:
         with unit_of_work(principal.username) as uow:

@@ -6,6 +6,7 @@ under way" asks :func:`campaign_policy` which one a day belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,16 +58,47 @@ def window_open(policy: Policy, day: date) -> bool:
     )
 
 
-def choose(plans: list[Policy], day: date) -> Policy:
+def choose(plans: list[Policy], day: date, admits: Callable[[Policy], bool] | None = None) -> Policy:
     """Of the plans of the open campaigns, the one a day belongs to by default: the one whose registration window
-    is open (the later year if two are), else the one of the day's own insurance year, else the nearest year."""
+    is open (the later year if two are); else, where the people are known (``admits``: does the plan take them
+    on this day — a newborn, a continuation, a late payer), the plans that take them; of those (or of all), the
+    one of the day's own insurance year, else the nearest year."""
     in_window = [plan for plan in plans if window_open(plan, day)]
     if in_window:
         return max(in_window, key=lambda plan: plan.insurance_year)
+    if admits is not None:
+        plans = [plan for plan in plans if admits(plan)] or plans
     this_year = [plan for plan in plans if plan.insurance_year == day.year]
     if this_year:
         return this_year[0]
     return min(plans, key=lambda plan: (abs(plan.insurance_year - day.year), -plan.insurance_year))
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """An open campaign as a clerk chooses it: its plan, whether its registration window is open today, and
+    whether it is the day's default."""
+
+    policy: Policy
+    in_window: bool
+    default: bool
+
+    @property
+    def label(self) -> str:
+        """Which year is which, in the clerk's words."""
+        if self.in_window:
+            return f"{self.policy.insurance_year}年度（参保登记期内）"
+        return f"{self.policy.insurance_year}年度（登记期外：新生儿、中断续保、补缴等按方案办理）"
+
+
+def campaign_choices(session: Session, district: str, day: date) -> list[CampaignChoice]:
+    """The district's open campaigns on ``day``, the day's default first (:func:`choose`), then by year."""
+    plans = [get_policy(row.policy_id, session) for row in open_campaigns(session, district, day)]
+    if not plans:
+        return []
+    default = choose(plans, day)
+    ordered = sorted(plans, key=lambda plan: (plan.id != default.id, plan.insurance_year))
+    return [CampaignChoice(plan, window_open(plan, day), plan.id == default.id) for plan in ordered]
 
 
 def open_campaigns(session: Session, district: str, day: date) -> list[Campaign]:

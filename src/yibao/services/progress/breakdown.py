@@ -1,6 +1,6 @@
 """Progress broken down (参保进度明细) by village, channel or category, for the district or one township, as of
 any day: registered, assessed, paid and covered to date, and paid on that day itself — counted from the
-enrollments at request time, as the main report is (:mod:`yibao.services.progress.report`)."""
+enrollments at request time (:mod:`yibao.services.progress.live`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import select
 
 from yibao.adapters.db.tables import Area, Enrollment, Resident, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -19,7 +19,7 @@ from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import Permission, Principal
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.policy.plans import district_policies
-from yibao.services.progress.report import category_of
+from yibao.services.progress.live import category_of, counted
 
 Dimension = Literal["township", "village", "channel", "category"]
 DIMENSIONS: dict[str, str] = {
@@ -69,12 +69,6 @@ def progress_breakdown(
     year = _year(uow, principal.district, on, insurance_year)
     key = _dimension(by)
     end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
-
-    def alive(at: Any) -> ColumnElement[bool]:
-        return or_(Enrollment.cancelled_at.is_(None), Enrollment.cancelled_at > at)
-
-    def counted(moment: Any, at: Any, *more: ColumnElement[bool]) -> Any:
-        return func.sum(case((and_(moment.is_not(None), moment <= at, alive(at), *more), 1), else_=0))
 
     query = (
         select(

@@ -11,16 +11,18 @@ enrollment carries an assisted subsidy: 资助参保), else ``students`` (catego
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import select
 
 from yibao.adapters.db import progress_counts
 from yibao.adapters.db.progress_counts import KeptCounts
 from yibao.adapters.db.progress_tables import MEASURES
-from yibao.adapters.db.tables import Area, Enrollment, Target
+from yibao.adapters.db.tables import Area, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
@@ -30,6 +32,8 @@ from yibao.services.access import Permission, Principal
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.policy.plans import district_policies
 from yibao.services.progress.coverage import GoalProgress, base_population, goal_progress
+from yibao.services.progress.live import institution_counts
+from yibao.services.progress.targets import district_organizations, institution_organizations
 
 log = logging.getLogger(__name__)
 
@@ -85,16 +89,6 @@ class ProgressReport(BaseModel):
     coverage: float | None = None
     coverage_goal: float | None = None  # the plan's general coverage goal (参保率), e.g. 0.96
     goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
-
-
-def category_of() -> ColumnElement[str]:
-    """The category a target counts an enrollment in: special groups (资助参保) first, then students. (The kept
-    counts derive it alike, in the triggers of migration 0009.)"""
-    return case(
-        (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
-        (Enrollment.category == "student", "students"),
-        else_="general",
-    )
 
 
 def _counts(counts: KeptCounts) -> list[tuple[Any, ...]]:
@@ -158,7 +152,9 @@ def progress_report(
     targets = uow.session.scalars(
         select(Target).where(Target.insurance_year == year, Target.district_code == principal.district)
     ).all()
-    units = _units(rows, targets, names, on, deadline)
+    bound = institution_organizations(targets, district_organizations(uow, principal.district))
+    by_organization = institution_counts(uow.session, year, sorted(set(bound.values())), on, last_report, pace_from)
+    units = _units(rows, targets, names, on, deadline, Institutions(bound, by_organization))
     base = base_population(uow, principal.district, year)
     if base is not None:
         for unit in units:
@@ -196,12 +192,40 @@ def progress_report(
     )
 
 
-def _units(rows: list[Any], targets: Any, names: dict[str, str], on: date, deadline: date | None) -> list[UnitProgress]:
+@dataclass(frozen=True)
+class Institutions:
+    """The institution units bound to an organization (unit -> organization), and each organization's
+    enrollments per township and category (:func:`yibao.services.progress.live.institution_counts`)."""
+
+    bound: dict[str, int]
+    counts: dict[int, list[tuple[str, str, list[int]]]]
+
+
+def _per_township(rows: list[Any], institutions: Institutions) -> dict[str, dict[str, list[int]]]:
+    """The kept counts per township and category, less the enrollments an institution unit counts: a
+    university's students are its own unit's, not also the township's it sits in."""
+    per_township: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for township, category, *values in rows:
+        per_township[township][category] = [int(v or 0) for v in values]
+    for organization in set(institutions.bound.values()):
+        for township, category, values in institutions.counts.get(organization, []):
+            kept = per_township[township].get(category)
+            if kept is not None:
+                per_township[township][category] = [a - b for a, b in zip(kept, values, strict=True)]
+    return per_township
+
+
+def _units(
+    rows: list[Any],
+    targets: Any,
+    names: dict[str, str],
+    on: date,
+    deadline: date | None,
+    institutions: Institutions,
+) -> list[UnitProgress]:
     """One row per target unit (a township with the areas counted with it, an institution, an unmatched name) and
     per township with enrollments but no target."""
-    per_township: dict[str, dict[str, list[int]]] = {}
-    for township, category, *values in rows:
-        per_township.setdefault(township, {})[category] = [int(v or 0) for v in values]
+    per_township = _per_township(rows, institutions)
     by_unit: dict[str, dict[str, Any]] = {}
     for target in targets:
         if target.unit_kind in ("district", "village"):  # villages are ranked within their township's breakdown
@@ -214,22 +238,26 @@ def _units(rows: list[Any], targets: Any, names: dict[str, str], on: date, deadl
         unit["targets"][target.category] = target.persons
     covered_codes = {code for unit in by_unit.values() for code in unit["codes"]}
     for code in sorted(per_township):
-        if code not in covered_codes:
+        if code not in covered_codes and any(any(values) for values in per_township[code].values()):
             by_unit[names.get(code, code)] = {"kind": "untargeted", "area": code, "codes": [code], "targets": {}}
     result = []
     for name, unit in by_unit.items():
         measured = "all" if "all" in unit["targets"] or not unit["targets"] else next(iter(unit["targets"]))
         if "general" in unit["targets"] and "all" not in unit["targets"]:
             measured = "general"
+        counts = [(category, values) for code in unit["codes"] for category, values in per_township[code].items()]
+        organization = institutions.bound.get(name)
+        if organization is not None:
+            counts = [(category, values) for _, category, values in institutions.counts.get(organization, [])]
         sums = [0] * 6
         by_category = dict.fromkeys(CATEGORIES, 0)
-        for code in unit["codes"]:
-            for category, values in per_township.get(code, {}).items():
-                by_category[category] += values[2]
-                if measured in ("all", category):
-                    sums = [a + b for a, b in zip(sums, values, strict=True)]
+        for category, values in counts:
+            by_category[category] += values[2]
+            if measured in ("all", category):
+                sums = [a + b for a, b in zip(sums, values, strict=True)]
         target = unit["targets"].get(measured)
-        rate = completion(sums[2], target)
+        # An institution no organization counts for yet is not ranked: its 0 would be no one's work.
+        rate = None if unit["kind"] == "institution" and organization is None else completion(sums[2], target)
         projection = project(sums[2], sums[5], target, on, deadline)
         result.append(
             UnitProgress(

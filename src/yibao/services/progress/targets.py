@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 
 from yibao.adapters.area_aliases import alias_of
-from yibao.adapters.db.tables import Area, Target
+from yibao.adapters.db.tables import Area, Organization, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.model import TargetRow
@@ -46,6 +46,8 @@ class TargetView(BaseModel):
     category_name: str
     persons: int
     source: str
+    organization_id: int | None = None  # an institution's: the organization whose enrollments it counts
+    organization_name: str | None = None
 
 
 def _areas(uow: UnitOfWork, district: str) -> dict[str, str]:
@@ -61,6 +63,28 @@ def _villages(uow: UnitOfWork, district: str) -> dict[tuple[str, str], str]:
         select(Area.parent_code, Area.name, Area.code).where(Area.code.startswith(district), Area.level == "village")
     ).all()
     return {(parent or "", name): code for parent, name, code in rows}
+
+
+def district_organizations(uow: UnitOfWork, district: str) -> dict[int, str]:
+    """The district's organizations: id -> name."""
+    rows = uow.session.execute(
+        select(Organization.id, Organization.name).where(Organization.township_code.startswith(district))
+    ).all()
+    return {organization: name for organization, name in rows}
+
+
+def organization_named(unit: str, organizations: dict[int, str]) -> int | None:
+    """The organization a plan's institution row names: the one of the same name, else the one whose name holds
+    the row's or is held in it (the plan's 天津大学仁爱学院 is an organization named 仁爱学院) — none where two
+    would fit: a guess between two schools would count one's students for the other."""
+    key = "".join(unit.split())
+    same = [org for org, name in organizations.items() if "".join(name.split()) == key]
+    if len(same) == 1:
+        return same[0]
+    if len(key) < 4:
+        return None
+    near = [org for org, name in organizations.items() if len(name) >= 4 and (key in name or name in key)]
+    return near[0] if len(near) == 1 else None
 
 
 def _unit(name: str, areas: dict[str, str], district: str) -> str:
@@ -120,7 +144,17 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
     source = f"policy:{policy.id}"
     found: list[Target] = []
 
-    def add(unit: str, kind: str, area_code: str | None, includes: list[str], category: str, persons: int) -> None:
+    organizations = district_organizations(uow, principal.district)
+
+    def add(
+        unit: str,
+        kind: str,
+        area_code: str | None,
+        includes: list[str],
+        category: str,
+        persons: int,
+        organization_id: int | None = None,
+    ) -> None:
         found.append(
             Target(
                 insurance_year=policy.insurance_year,
@@ -129,6 +163,7 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
                 unit=unit,
                 unit_kind=kind,
                 includes=includes,
+                organization_id=organization_id,
                 category=category,
                 persons=persons,
                 source=source,
@@ -145,8 +180,9 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
             for category, persons in _rows(row, table.excludes):
                 add(unit, "township" if code else "unmatched", code, includes, category, persons)
         for row in table.institutions:
+            organization = organization_named(row.unit, organizations)
             for category, persons in _rows(row, table.excludes):
-                add(row.unit, "institution", None, [], category, persons)
+                add(row.unit, "institution", None, [], category, persons, organization)
     if policy.targets.total is not None:
         district = f"{principal.district}000000"
         add(policy.region.name, "district", district, [], "all", policy.targets.total.persons)
@@ -172,6 +208,8 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
         .where(Target.insurance_year == insurance_year, Target.district_code == principal.district)
         .order_by(Target.area_code.is_(None), Target.area_code, Target.unit, Target.category)
     ).all()
+    organizations = district_organizations(uow, principal.district)
+    bound = institution_organizations(rows, organizations)
     return [
         TargetView(
             unit=row.unit,
@@ -182,9 +220,52 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
             category_name=CATEGORY_NAMES[row.category],
             persons=row.persons,
             source=row.source,
+            organization_id=bound.get(row.unit),
+            organization_name=organizations.get(bound.get(row.unit) or 0),
         )
         for row in rows
     ]
+
+
+def institution_organizations(rows: Sequence[Target], organizations: dict[int, str]) -> dict[str, int]:
+    """Institution unit -> the organization whose enrollments it counts: the one bound to it, else the one it
+    names (an organization created after the targets were loaded is found the same way as at loading)."""
+    bound: dict[str, int] = {}
+    for row in rows:
+        if row.unit_kind != "institution":
+            continue
+        organization = row.organization_id or organization_named(row.unit, organizations)
+        if organization is not None:
+            bound[row.unit] = organization
+    return bound
+
+
+def bind_institution(
+    uow: UnitOfWork, principal: Principal, insurance_year: int, unit: str, organization_id: int
+) -> list[TargetView]:
+    """Bind a target unit to the organization that enrolls its people, where their names differ too much to be
+    found by name: the unit then counts that organization's enrollments (and they leave their township's count).
+    A unit the plan's table could not place (未对应镇（街）) becomes an institution this way."""
+    principal.require(Permission.MANAGE_TARGETS)
+    organization = uow.session.get(Organization, organization_id)
+    if organization is None or not organization.township_code.startswith(principal.district):
+        raise YibaoError("ORGANIZATION_UNKNOWN", field="organization_id", id=organization_id)
+    rows = uow.session.scalars(
+        select(Target).where(
+            Target.insurance_year == insurance_year,
+            Target.district_code == principal.district,
+            Target.unit == unit,
+            Target.unit_kind.in_(["institution", "unmatched"]),
+        )
+    ).all()
+    if not rows:
+        raise YibaoError("TARGET_UNIT_UNKNOWN", field="unit", unit=unit, year=insurance_year)
+    before = {"organization_id": rows[0].organization_id, "unit_kind": rows[0].unit_kind}
+    for row in rows:
+        row.organization_id, row.unit_kind, row.area_code = organization.id, "institution", None
+    uow.audit("bind", "targets", unit, before, {"organization_id": organization.id, "insurance_year": insurance_year})
+    uow.commit()
+    return list_targets(uow, principal, insurance_year)
 
 
 TARGET_COLUMNS: tuple[RosterColumn, ...] = (

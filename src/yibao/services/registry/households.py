@@ -24,6 +24,7 @@ from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
+from yibao.services.policy.campaigns import choose, open_campaigns
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import check_village
 from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields, summary
@@ -98,6 +99,20 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
             for number, member in zip(numbers, request.members, strict=True)
         ],
     )
+
+
+def _campaign_of(uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment, numbers: list[str]) -> Policy:
+    """The plan named, else the open campaign the household belongs to: the one whose registration window is
+    open, else the one whose plan takes every member on the day (a newborn of this year while next year's
+    campaign is already open), as :func:`yibao.services.policy.campaigns.choose` decides."""
+    if request.policy_id:
+        return get_policy(request.policy_id, uow.session)
+    day = as_shanghai(request.registered_at).date()
+    rows = open_campaigns(uow.session, principal.district, day)
+    if not rows:
+        raise YibaoError("CAMPAIGN_NONE_OPEN", field="policy_id", district=principal.district, day=day.isoformat())
+    plans = [get_policy(row.policy_id, uow.session) for row in rows]
+    return choose(plans, day, lambda plan: all(r["eligible"] for r in _assess_members(plan, request, numbers)))
 
 
 def check_place(
@@ -219,11 +234,12 @@ def _enroll_and_commit(
     would cost a query per row, on the counter's busiest path.
     """
     principal.require(Permission.WRITE_RESIDENTS)
-    policy = get_policy(request.policy_id, uow.session)
+    day = as_shanghai(request.registered_at).date()
+    parsed = _check_members(request, day)
+    policy = _campaign_of(uow, principal, request, [resident.number for resident in parsed])
     check_place(
         uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
     )
-    parsed = _check_members(request, as_shanghai(request.registered_at).date())
     assessed = _assess_members(policy, request, [resident.number for resident in parsed])
     for row, (member, result) in enumerate(zip(request.members, assessed, strict=True), 1):
         if not result["eligible"]:
