@@ -172,6 +172,14 @@ def _work(client: TestClient, campaign: Campaign, now: datetime) -> None:
     # Targets, progress and the bulletin of the campaign.
     status, loaded = call("admin", "POST", "/api/v1/targets/from-policy", json={"policy_id": campaign.plan})
     assert status == 200, loaded
+    for unit in sorted({row["unit"] for row in loaded if row["unit_kind"] == "institution"}):  # 静海's 仁爱学院
+        school_id = next(
+            org["id"] for org in call("admin", "GET", "/api/v1/organizations")[1] if org["name"] == "第一中学"
+        )
+        bind = {"insurance_year": year, "unit": unit, "organization_id": school_id}
+        assert call("clerk", "PUT", "/api/v1/targets/institution", json=bind)[0] == 403
+        status, bound = call("admin", "PUT", "/api/v1/targets/institution", json=bind)
+        assert status == 200 and {row["organization_name"] for row in bound if row["unit"] == unit} == {"第一中学"}
     status, report = call("admin", "GET", f"/api/v1/progress?on={now.date()}")
     assert status == 200, report
     assert report["insurance_year"] == year and report["paid"] == 2 and report["registered"] == 5
