@@ -42,3 +42,8 @@ def family(township: str = YUYANG, **changes: Any) -> HouseholdEnrollment:
 def open_campaign_of(work: UnitOfWork, plan: str = "tianjin-jizhou-2018") -> None:
     """The district admin opens the plan's campaign (what a bureau does before its clerks register anyone)."""
     open_campaign(work, None, plan)
+
+
+def numbered(prefix: str, number: int) -> str:
+    """A name for the ``number``-th invented person, in Chinese numerals (a name holds no digits): 户主三, 居民一二."""
+    return prefix + "".join("零一二三四五六七八九"[int(digit)] for digit in str(number))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api_site import PASSWORD, USERS, Site, household_body
-from households import BIESHAN, YUYANG
+from households import BIESHAN, YUYANG, numbered
 from yibao.domain import idnumber
 
 
@@ -93,7 +93,7 @@ def requests_for(enrolled: dict[str, Any], user: str, index: int) -> dict[str, t
     cancel = members[target]["enrollment"]["id"]
     first = members[0]["enrollment"]["id"]
     fresh = [idnumber.make("120119", date(1990, 1, 1 + index), 100 + index * 2 + k) for k in range(2)]
-    single = {"id_number": fresh[0], "name": f"新居民{index}", "relation": "户主"}
+    single = {"id_number": fresh[0], "name": numbered("新居民", index), "relation": "户主"}
     return {
         "list residents": ("GET", "/api/v1/residents", None),
         "get resident": ("GET", f"/api/v1/residents/{resident}", None),
@@ -102,7 +102,7 @@ def requests_for(enrolled: dict[str, Any], user: str, index: int) -> dict[str, t
         "register resident": (
             "POST",
             "/api/v1/residents",
-            {"id_number": fresh[1], "name": f"登记{index}", "township_code": YUYANG},
+            {"id_number": fresh[1], "name": numbered("登记", index), "township_code": YUYANG},
         ),
         "enroll household": ("POST", "/api/v1/households", household_body(members=[single])),
         "get household": ("GET", f"/api/v1/households/{household}", None),

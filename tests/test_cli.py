@@ -315,3 +315,32 @@ def test_policy_check_a_bureaus_file(tmp_path: Path) -> None:
 def test_examples_run() -> None:
     code, out = run("examples")
     assert code == 0 and "tianjin-jinghai-2022" in out
+
+
+def test_a_command_on_a_missing_or_empty_database_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `yibao demo` a clerk's next command once ended in an 84-line traceback ("no such table: users") and
+    left an empty yibao.sqlite behind: now a Chinese sentence naming the way out, and no file made."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("YIBAO_DATABASE_URL", raising=False)
+    result = runner.invoke(app, ["user", "token", "yuyang"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "没有找到数据库" in result.output and "yibao db upgrade" in result.output
+    assert not (tmp_path / "yibao.sqlite").exists()
+    (tmp_path / "yibao-demo.sqlite").write_bytes(b"")  # a demo's database in the folder: named as the way out
+    result = runner.invoke(app, ["report", "progress", "--user", "admin", "--json"])
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "DATABASE_MISSING" and "sqlite:///yibao-demo.sqlite" in error["message"]
+    monkeypatch.setenv("YIBAO_DATABASE_URL", "sqlite:///yibao-demo.sqlite")  # empty: no tables yet
+    result = runner.invoke(app, ["report", "progress", "--user", "admin", "--json"])
+    assert json.loads(result.stdout)["error"]["code"] == "DATABASE_EMPTY"
+    assert not (tmp_path / "yibao.sqlite").exists()
+
+
+def test_the_head_revision_read_from_file_names_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from yibao.adapters.db.migrate import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

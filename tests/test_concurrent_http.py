@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db_fixtures import migrated_postgres_url
-from households import BIESHAN, YUYANG, uow
+from households import BIESHAN, YUYANG, numbered, uow
 from yibao.adapters.db.database import make_engine
 from yibao.adapters.db.tables import Enrollment
 from yibao.domain import idnumber
@@ -84,7 +84,7 @@ def test_the_same_person_posted_by_two_townships_at_once_is_enrolled_once(
                 body = {
                     "policy_id": "tianjin-jizhou-2018",
                     "township_code": township,
-                    "members": [{"id_number": person, "name": f"赵敏{number}", "relation": "户主"}],
+                    "members": [{"id_number": person, "name": numbered("赵敏", number), "relation": "户主"}],
                 }
                 barrier.wait()
                 response = client.post("/api/v1/households", json=body, headers={"Connection": "close"})

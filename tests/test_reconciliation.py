@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from db_fixtures import migrated_engine
-from households import NOW, YUYANG, family, uow
+from households import NOW, YUYANG, family, numbered, uow
 from principals import of_role, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Enrollment, Payment, PaymentAllocation, StatementLine
@@ -44,9 +44,14 @@ def bill(engine: Engine) -> list[NoticeView]:
     views = []
     for number in range(4):
         members = (
-            Member(idnumber.make("120119", date(1975, 3, 4), 100 + number), f"户主{number}", "户主", tier="middle"),
             Member(
-                idnumber.make("120119", date(2006, 9, 1), 200 + number), f"学生{number}", "子女", category="student"
+                idnumber.make("120119", date(1975, 3, 4), 100 + number), numbered("户主", number), "户主", tier="middle"
+            ),
+            Member(
+                idnumber.make("120119", date(2006, 9, 1), 200 + number),
+                numbered("学生", number),
+                "子女",
+                category="student",
             ),
         )
         with uow(engine) as work:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from db_fixtures import migrated_engine
-from households import BIESHAN, YUYANG, family, uow
+from households import BIESHAN, YUYANG, family, numbered, uow
 from principals import admin, of_role, operator
 from yibao.adapters.db.tables import Enrollment, Organization, Resident, ResidentChange
 from yibao.domain import idnumber
@@ -144,7 +144,7 @@ def _last_year(engine: Engine, count: int) -> None:
         for number in range(count):
             resident = Resident(
                 id_number=idnumber.make("120119", date(1960 + number % 40, 1 + number % 12, 1 + number % 28), number),
-                name=f"居民{number}",
+                name=numbered("居民", number),
                 sex="male",
                 birth_date=date(1960, 1, 1),
                 township_code=YUYANG,
@@ -176,9 +176,9 @@ def _last_year(engine: Engine, count: int) -> None:
 
 def test_renew_a_township_then_assess_it_in_bulk(district: Engine) -> None:
     _last_year(district, 120)
-    enroll(district, members=(Member(idnumber.make("120119", date(1962, 3, 3), 3), "居民3", "户主"),))
+    enroll(district, members=(Member(idnumber.make("120119", date(1962, 3, 3), 3), numbered("居民", 3), "户主"),))
     with uow(district) as work:
-        three = work.session.scalars(select(Resident).where(Resident.name == "居民3")).all()
+        three = work.session.scalars(select(Resident).where(Resident.name == numbered("居民", 3))).all()
         assert len(three) == 2  # a different person of the same name enrolled at the counter: not the same
     with uow(district) as work:
         result = renew_township(work, operator(YUYANG), YUYANG, "tianjin-jizhou-2018")

@@ -68,6 +68,27 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     page.click("button.primary")
     expect(page.locator(".error")).to_contain_text("已在渔阳镇参加2018年度居民医保")
     expect(page.locator("tr.bad")).to_have_count(1)
+    expect(page.locator(".error")).not_to_contain_text("id_number")  # the code is small print, no field names
+
+    # A household with three bad rows (and an empty one between): every problem at once, each at its own row.
+    page.goto(server + "/counter")
+    number = idnumber.make("120119", date(1980, 5, 5), 613)
+    bad_check = number[:17] + ("0" if number[17] != "0" else "1")
+    page.fill("input[name=m1_name]", "赵大勇")
+    page.fill("input[name=m1_id_number]", bad_check)
+    page.fill("input[name=m2_name]", "  ")
+    page.fill("input[name=m2_id_number]", idnumber.make("120119", date(1982, 6, 6), 624))
+    page.fill("input[name=m4_name]", "赵小勇")
+    page.fill("input[name=m4_id_number]", idnumber.make("120119", date(2010, 7, 7), 611))
+    page.fill("input[name=m4_phone]", "12345")
+    page.click("button.primary")
+    problems = page.locator("#problems li")
+    expect(problems).to_have_count(3)
+    expect(problems.nth(0)).to_contain_text("第1行：公民身份号码校验码错误")
+    expect(problems.nth(1)).to_contain_text("第2行：请填写姓名")
+    expect(problems.nth(2)).to_contain_text("第4行：联系电话“12345”格式不正确")
+    expect(page.locator("tr.bad")).to_have_count(3)
+    page.screenshot(path=str(tmp_path / "counter-problems.png"), full_page=True)
 
 
 def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_page: object) -> None:

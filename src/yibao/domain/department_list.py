@@ -11,6 +11,7 @@ from datetime import date
 import polars as pl
 
 from yibao.domain.idnumber_bulk import with_id_checks
+from yibao.domain.person_fields import name_expr, name_problem
 from yibao.domain.roster import (
     COLUMNS,
     IDENTITY_ALIASES,
@@ -80,7 +81,7 @@ def check_list(
     checked = with_id_checks(
         lazy.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")), "id_number", on=on
     ).with_columns(
-        name=pl.col("given_name"),
+        name=name_expr(pl.col("given_name")),
         identity=pl.coalesce(
             pl.col("given_identity").replace_strict(IDENTITY_ALIASES, default=None), pl.lit(identity, dtype=pl.String)
         ),
@@ -91,7 +92,9 @@ def check_list(
     valid_id = pl.col("id_error").is_null()
     errors = [
         pl.when(~valid_id).then(error_struct(pl.col("id_error"), "id_number", pl.col("given_id_number"))),
-        pl.when(pl.col("given_name").is_null()).then(error_struct("NAME_REQUIRED", "name", pl.col("given_name"))),
+        pl.when(name_problem(pl.col("name")).is_not_null()).then(
+            error_struct(name_problem(pl.col("name")), "name", pl.col("given_name"))
+        ),
         pl.when(pl.col("given_identity").is_not_null() & pl.col("identity").is_null()).then(
             error_struct("IDENTITY_UNKNOWN", "identity", pl.col("given_identity"))
         ),

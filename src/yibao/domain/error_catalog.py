@@ -119,6 +119,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "unknown survival status '{value}'; allowed: {allowed}",
     ),
     "NAME_REQUIRED": ("请填写姓名", "a name is required"),
+    "NAME_INVALID": (
+        "姓名“{value}”无效：应为2至40个汉字或字母，可含间隔号“·”，不能有数字或其他符号",
+        "name '{value}' must be 2 to 40 Chinese characters or letters (with · allowed), no digits or other signs",
+    ),
     "RESIDENT_EXISTS": (
         "公民身份号码{number}已在{township}登记，请查询后办理",
         "ID number {number} is already registered in {township}; look it up instead",

@@ -34,6 +34,18 @@ SETUP_CATALOG: dict[str, tuple[str, str]] = {
     ),
     "VILLAGE_NAME_TAKEN": ("本镇（街）已有名为“{name}”的村（居）", "the township has a village named '{name}' already"),
     "VILLAGE_CODE_TAKEN": ("第{row}行的代码{value}已被其他村（居）使用", "row {row}: the code {value} is taken"),
+    "DATABASE_MISSING": (
+        "没有找到数据库 {url}。{hint}",
+        "no database at {url}; run yibao db upgrade or set YIBAO_DATABASE_URL",
+    ),
+    "DATABASE_EMPTY": (
+        "数据库 {url} 中还没有 yibao 的数据表。{hint}",
+        "the database {url} holds no yibao tables; run yibao db upgrade",
+    ),
+    "DATABASE_VERSION": (
+        "数据库 {url} 的版本（{current}）与本程序（{head}）不一致：请先运行 yibao db upgrade",
+        "the database {url} is at revision {current}, the program at {head}: run yibao db upgrade",
+    ),
     "CAMPAIGN_NONE_OPEN": (
         "区县{district}在{day}没有开展中的参保缴费工作，请区医保局先开启年度",
         "district {district} has no campaign open on {day}; the district admin opens one",

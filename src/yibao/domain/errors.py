@@ -1,7 +1,8 @@
 """Errors with a stable code and a Chinese message (English beside it).
 
-The API returns ``{code, message, message_en, field, row}``; the CLI prints the message and exits non-zero;
-bulk checks collect one per bad row. Codes never change meaning once published.
+The API returns ``{code, message, message_en, field, row}`` (and ``problems``, every one of them, where a check
+found several); the CLI prints the message and exits non-zero; bulk checks collect one per bad row. Codes never
+change meaning once published.
 """
 
 from __future__ import annotations
@@ -24,9 +25,19 @@ class YibaoError(Exception):
         zh, en = CATALOG[code]
         self.message = zh.format(field=field, row=row, **params)
         self.message_en = en.format(field=field, row=row, **params)
+        # Every problem, where a check finds several at once (each member of a household): this one first.
+        self.problems: list[YibaoError] = [self]
         super().__init__(f"[{code}] {self.message}")
 
-    def to_dict(self) -> dict[str, Any]:
+    @classmethod
+    def all_of(cls, problems: list[YibaoError]) -> YibaoError:
+        """One refusal that carries every problem found, the first as its own code and message: a clerk corrects
+        them all in one go instead of resubmitting once per problem."""
+        first = problems[0]
+        first.problems = list(problems)
+        return first
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "message": self.message,
@@ -34,6 +45,14 @@ class YibaoError(Exception):
             "field": self.field,
             "row": self.row,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{code, message, message_en, field, row}``, with ``problems`` (each the same shape) where there are
+        several."""
+        fields = self._fields()
+        if len(self.problems) > 1:
+            fields["problems"] = [problem._fields() for problem in self.problems]
+        return fields
 
 
 def message_for(code: str, **params: Any) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 
 from yibao.domain.idnumber_bulk import with_id_checks
+from yibao.domain.person_fields import name_expr, name_problem, phone_problem
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 
 ROW = "_row"  # the row's number in the sheet, as the clerk sees it in Excel
@@ -84,7 +85,6 @@ RELATION_ALIASES: dict[str, str] = {
     **dict.fromkeys(("父母", "父亲", "母亲", "父", "母"), "父母"),
 }
 SEX_ALIASES = {"男": "male", "女": "female", "1": "male", "2": "female", "male": "male", "female": "female"}
-PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})$"
 
 
 def normalize_header(text: str) -> str:
@@ -187,7 +187,7 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
     checked = with_id_checks(
         given.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")), "id_number", on=context.on
     ).with_columns(
-        name=pl.col("given_name"),
+        name=name_expr(pl.col("given_name")),
         category=pl.col("given_category").replace_strict(CATEGORY_ALIASES, default=None),
         tier=pl.col("given_tier").replace_strict(dict(context.tiers), default=None),
         identities=pl.when(pl.col("given_identity").is_in(NO_IDENTITY).not_())
@@ -205,7 +205,7 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
     heads = (pl.col("relation") == "户主").sum().over("household_number")
     errors = [
         _error(pl.col("id_error").is_not_null(), pl.col("id_error"), "id_number"),
-        _error(pl.col("given_name").is_null(), "NAME_REQUIRED", "name"),
+        _error(name_problem(pl.col("name")).is_not_null(), name_problem(pl.col("name")), "name"),
         _error(valid_id & (pl.col(ROW) != first_row), "DUPLICATE_IN_FILE", "id_number", first_row),
         _error(
             pl.col("given_township").is_not_null()
@@ -219,9 +219,7 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
         _error(pl.col("given_category").is_not_null() & pl.col("category").is_null(), "CATEGORY_UNKNOWN", "category"),
         _error(pl.col("given_tier").is_not_null() & pl.col("tier").is_null(), "TIER_UNKNOWN", "tier"),
         _error(pl.col("identities").list.eval(pl.element().is_null()).list.any(), "IDENTITY_UNKNOWN", "identity"),
-        _error(
-            pl.col("given_phone").is_not_null() & ~pl.col("given_phone").str.contains(PHONE), "PHONE_INVALID", "phone"
-        ),
+        _error(phone_problem(pl.col("given_phone")), "PHONE_INVALID", "phone"),
         _error(
             valid_id
             & pl.col("given_sex").is_not_null()

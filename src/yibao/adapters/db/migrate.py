@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,3 +33,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         command.downgrade(_config_for(connection), revision)
+
+
+def head_revision() -> str:
+    """The code's newest migration: revisions are numbered as their files are (0014_….py is revision 0014), so
+    the head is read from the file names — without loading Alembic and every migration, which a command that
+    only checks the database would pay for at each start. (A test holds this to Alembic's own head.)"""
+    return max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's migration revision; None where it has none (empty, or not yibao's)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("select version_num from alembic_version")).scalar()

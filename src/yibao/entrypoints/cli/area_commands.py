@@ -4,19 +4,16 @@ the district admin does the same on the page 村居与单位."""
 
 from __future__ import annotations
 
-import getpass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import OrganizationKind
-from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.options import Json
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.services.access import Principal, Role
@@ -29,7 +26,7 @@ KINDS = "、".join(f"{kind.code} {kind.zh}" for kind in OrganizationKind)
 
 
 def _unit_of_work() -> UnitOfWork:
-    return UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
+    return unit_of_work()
 
 
 @app.command("import-villages")

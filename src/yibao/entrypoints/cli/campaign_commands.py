@@ -3,17 +3,16 @@ operator acts for the district (as with `yibao policy add`); the district admin 
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.options import Clock, Json, instant_option
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.services.policy import campaigns
@@ -24,7 +23,7 @@ app = typer.Typer(help="参保缴费工作（年度）：开启、结束、查�
 
 def _unit_of_work(clock: str | None, as_json: bool) -> UnitOfWork:
     now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
-    return UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}", now=now)
+    return unit_of_work(None, now, as_json=as_json)
 
 
 def _show(views: list[CampaignView], as_json: bool) -> None:

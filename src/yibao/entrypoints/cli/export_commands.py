@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from yibao.adapters.db.database import make_engine, session_factory
-from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import console, fail
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.registry.exports import ExportKind, ExportRequest, export
@@ -64,7 +62,7 @@ def _export(
     except ValueError:
         fail(YibaoError("DATETIME_INVALID", field="clock", value=clock), as_json=False)
     request = ExportRequest(kind, output.suffix.lstrip(".").lower(), year, township, village, channel)
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    uow = unit_of_work(user, now)
     with uow, progress_bar() as progress:
         try:
             result = export(uow, acting_as(uow, user), request, output, progress)

@@ -3,7 +3,6 @@ and imported at once."""
 
 from __future__ import annotations
 
-import getpass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from yibao.adapters.db.database import make_engine, session_factory
-from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.sheet_files import write_sheet
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.intake.department_lists import ListRequest, import_department_list
@@ -60,7 +58,7 @@ def roster_command(
         now = parse_instant(clock) if clock else datetime.now(SHANGHAI)
     except ValueError:
         fail(YibaoError("DATETIME_INVALID", field="clock", value=clock), as_json=as_json)
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    uow = unit_of_work(user, now, as_json=as_json)
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             principal = acting_as(uow, user)
@@ -111,7 +109,7 @@ def list_command(
         valid_to.date() if valid_to else None,
         dry_run,
     )
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    uow = unit_of_work(user, now, as_json=as_json)
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             report = import_department_list(uow, acting_as(uow, user), request, progress)
@@ -167,9 +165,7 @@ def template_command(
 ) -> None:
     """Write the roster template to fill in: every column the import reads, drop-downs, notes. 下载名册模板。"""
     kind = output.suffix.lstrip(".").lower()
-    uow = UnitOfWork(
-        session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=datetime.now(SHANGHAI)
-    )
+    uow = unit_of_work(user)
     with uow:
         try:
             content, _name = roster_template(uow, acting_as(uow, user), township, kind)

@@ -3,7 +3,6 @@ and the unit of work in which it acts as that user."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI, parse_instant
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import fail
 from yibao.services.access import Principal
 from yibao.services.users import acting_as
@@ -36,7 +35,7 @@ def instant_option(value: str | None, field: str, as_json: bool) -> datetime | N
 @contextmanager
 def acting(user: str, clock: str | None, as_json: bool) -> Iterator[tuple[UnitOfWork, Principal]]:
     now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    uow = unit_of_work(user, now, as_json=as_json)
     with uow:
         try:
             yield uow, acting_as(uow, user)

@@ -3,8 +3,6 @@ under YIBAO_DATABASE_URL (default: yibao.sqlite here)."""
 
 from __future__ import annotations
 
-import getpass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +10,11 @@ import typer
 from rich.table import Table
 
 from yibao.adapters import policy_files
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.diff import policy_diff
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.cli.database import optional_session
+from yibao.entrypoints.cli.database import optional_session, unit_of_work
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.policy_view import render_policy
 from yibao.services.policy import plans as policies
@@ -95,7 +92,7 @@ def check_command(
 
 
 def _unit_of_work() -> UnitOfWork:
-    return UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
+    return unit_of_work()
 
 
 @app.command("add")

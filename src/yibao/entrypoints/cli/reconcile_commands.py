@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from yibao.adapters.db.database import make_engine, session_factory
-from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS
 from yibao.domain.statement import parse_layout
 from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI, as_shanghai
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.options import Clock, Json, User, instant_option, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.entrypoints.cli.progress import progress_bar
@@ -51,7 +49,7 @@ def import_command(
         fail(refusal, as_json=as_json)
     now = instant_option(clock, "clock", as_json) or datetime.now(SHANGHAI)
     request = StatementRequest(channel, file.name, file.read_bytes(), layout)
-    uow = UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}:{user}", now=now)
+    uow = unit_of_work(user, now, as_json=as_json)
     with uow, progress_bar(quiet=as_json) as progress:
         try:
             report = import_statement(uow, acting_as(uow, user), request, progress)

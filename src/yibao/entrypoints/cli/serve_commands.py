@@ -115,5 +115,6 @@ def demo_command(
         table.add_row(username, f"{ROLE_NAMES[role]}：{display_name}")
     console.print(table)
     console.print(f"演示时钟：系统按 {demo.clock} 起运行（《{policy.name}》的参保期内）。")
+    console.print(f"其他命令使用此演示数据库，请先执行：export YIBAO_DATABASE_URL={url}", highlight=False)
     if serve and not os.environ.get("YIBAO_DEMO_NO_SERVE"):
         serve_app(url, demo.clock, host, port)

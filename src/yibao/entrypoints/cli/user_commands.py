@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
-from yibao.domain.timeutil import SHANGHAI
+from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import console, fail
 from yibao.services.access import ROLE_NAMES, Role
 from yibao.services.users import NewUser, add_user, issue_api_token
@@ -21,7 +18,7 @@ ROLES_HELP = "; ".join(f"{role.value} {name}" for role, name in ROLE_NAMES.items
 
 
 def _unit_of_work() -> UnitOfWork:
-    return UnitOfWork(session_factory(make_engine()), actor=f"cli:{getpass.getuser()}", now=datetime.now(SHANGHAI))
+    return unit_of_work()
 
 
 @app.command("add")

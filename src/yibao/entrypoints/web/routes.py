@@ -229,7 +229,9 @@ def counter_submit(
     try:
         result = registry.enroll_household_view(work.uow, work.principal, household)
     except YibaoError as error:
-        bad_row = form_rows[error.row - 1] if error.row and error.row <= len(form_rows) else None
+        # The request's rows are the member rows the clerk filled in; the form shows them by the form's own rows.
+        row_of = {number: row for number, row in enumerate(form_rows, start=1)}
+        bad_rows = {row_of[problem.row] for problem in error.problems if problem.row in row_of}
         return page(
             request,
             work,
@@ -237,7 +239,8 @@ def counter_submit(
             status_code=422,
             form=form,
             error=error,
-            bad_row=bad_row,
+            row_of=row_of,
+            bad_rows=bad_rows,
             **_counter_choices(work),
         )
     policy = get_policy(result.members[0].enrollment.policy_id, work.uow.session)

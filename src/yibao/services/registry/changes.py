@@ -13,6 +13,7 @@ from yibao.adapters.db.tables import Enrollment, Resident, ResidentChange
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.states import REASSESSABLE_ENROLLMENTS
 from yibao.domain.vocabulary import SURVIVAL_STATUSES
 from yibao.services.access import Permission, Principal
@@ -49,14 +50,19 @@ def change_resident(
     before = resident_record(resident)
     changes: list[tuple[str, str | None, str | None]] = []
     reassess = False
-    if request.name is not None and request.name.strip() and request.name.strip() != resident.name:
-        changes.append(("name", resident.name, request.name.strip()))
-        resident.name = request.name.strip()
+    # The same rules as at registration (person_fields); a field not given (None) stays as it is.
+    name = check_name(request.name) if request.name is not None else resident.name
+    if name != resident.name:
+        changes.append(("name", resident.name, name))
+        resident.name = name
     if request.id_number is not None:
         reassess = _correct_id_number(uow, resident, request.id_number, changes)
-    for kind in ("address", "phone"):
-        value = getattr(request, kind)
-        if value is not None and value != getattr(resident, kind):
+    given = {
+        "address": " ".join(request.address.split()) or None if request.address is not None else resident.address,
+        "phone": check_phone(request.phone) if request.phone is not None else resident.phone,
+    }
+    for kind, value in given.items():
+        if value != getattr(resident, kind):
             changes.append((kind, getattr(resident, kind), value))
             setattr(resident, kind, value)
     if request.survival_status is not None and request.survival_status != resident.survival_status:

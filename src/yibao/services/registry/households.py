@@ -7,7 +7,7 @@ included, commits together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
+from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.policy import Policy
 from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
@@ -70,25 +71,43 @@ class EnrolledMember:
     household_id: int = 0
 
 
-def _check_members(request: HouseholdEnrollment, on: Any) -> list[idnumber.ResidentId]:
+def _check_members(request: HouseholdEnrollment, on: Any) -> tuple[HouseholdEnrollment, list[idnumber.ResidentId]]:
+    """The household with each member's name and phone as stored, and each ID number parsed — or every problem of
+    every member at once (:meth:`YibaoError.all_of`), each naming its row, so the clerk corrects them in one go.
+    The rules are the ones every entry path uses (:mod:`yibao.domain.person_fields`)."""
     if not request.members:
         raise YibaoError("HOUSEHOLD_EMPTY", field="members")
+    problems: list[YibaoError] = []
     heads = sum(1 for member in request.members if member.relation == "户主")
     if heads != 1:
-        raise YibaoError("HOUSEHOLD_HEAD", field="members", count=heads)
+        problems.append(YibaoError("HOUSEHOLD_HEAD", field="members", count=heads))
+    members: list[Member] = []
     parsed: list[idnumber.ResidentId] = []
     seen: dict[str, int] = {}
     for row, member in enumerate(request.members, start=1):
+        name, phone = member.name, member.phone
+        try:
+            name = check_name(member.name, row=row)
+        except YibaoError as error:
+            problems.append(error)
+        try:
+            phone = check_phone(member.phone, row=row)
+        except YibaoError as error:
+            problems.append(error)
+        members.append(replace(member, name=name, phone=phone))
         try:
             resident = idnumber.parse(member.id_number, on=on)
         except YibaoError as error:
             error.row = row
-            raise
+            problems.append(error)
+            continue
         if resident.number in seen:
-            raise YibaoError("DUPLICATE_IN_REQUEST", field="id_number", row=row, first=seen[resident.number])
-        seen[resident.number] = row
+            problems.append(YibaoError("DUPLICATE_IN_REQUEST", field="id_number", row=row, first=seen[resident.number]))
+        seen.setdefault(resident.number, row)
         parsed.append(resident)
-    return parsed
+    if problems:
+        raise YibaoError.all_of(problems)
+    return replace(request, members=tuple(members)), parsed
 
 
 def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[str]) -> list[dict[str, Any]]:
@@ -187,6 +206,7 @@ def _residents(
     }
     refusals = _live_enrollments(uow, list(known.values()), year)
     residents = []
+    problems = []
     for row, (member, resident_id) in enumerate(zip(request.members, parsed, strict=True), 1):
         resident = known.get(resident_id.number)
         if resident is None:
@@ -201,19 +221,23 @@ def _residents(
                 village_code=request.village_code,
             )
         elif resident.name != member.name:
-            raise YibaoError(
-                "RESIDENT_NAME_MISMATCH",
-                field="name",
-                row=row,
-                number=idnumber.mask(resident_id.number),
-                registered=resident.name,
-                given=member.name,
+            problems.append(
+                YibaoError(
+                    "RESIDENT_NAME_MISMATCH",
+                    field="name",
+                    row=row,
+                    number=idnumber.mask(resident_id.number),
+                    registered=resident.name,
+                    given=member.name,
+                )
             )
         elif resident.id in refusals:
             refusal = refusals[resident.id]
             refusal.row = row
-            raise refusal
+            problems.append(refusal)
         residents.append(resident)
+    if problems:
+        raise YibaoError.all_of(problems)
     return residents
 
 
@@ -235,16 +259,21 @@ def _enroll_and_commit(
     """
     principal.require(Permission.WRITE_RESIDENTS)
     day = as_shanghai(request.registered_at).date()
-    parsed = _check_members(request, day)
+    request, parsed = _check_members(request, day)
     policy = _campaign_of(uow, principal, request, [resident.number for resident in parsed])
     check_place(
         uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
     )
     assessed = _assess_members(policy, request, [resident.number for resident in parsed])
+    refused = []
     for row, (member, result) in enumerate(zip(request.members, assessed, strict=True), 1):
         if not result["eligible"]:
             zh, en = reason_text(result["reason"])
-            raise YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
+            refused.append(
+                YibaoError("NOT_ELIGIBLE", field="members", row=row, name=member.name, reason=zh, reason_en=en)
+            )
+    if refused:
+        raise YibaoError.all_of(refused)
     try:
         residents = _residents(uow, parsed, request, policy.insurance_year)
         answered = answer(_write(uow, principal, policy, request, residents, assessed))

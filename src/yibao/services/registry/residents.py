@@ -24,6 +24,7 @@ from yibao.adapters.db.tables import (
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
+from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.vocabulary import RESIDENCIES
 from yibao.services.access import Permission, Principal, resident_scope
 from yibao.services.registry.areas import check_village, township_area
@@ -239,8 +240,7 @@ def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRe
     township_area(uow, principal.district, request.township_code)
     if request.village_code:
         check_village(uow, request.township_code, request.village_code)
-    if not request.name.strip():
-        raise YibaoError("NAME_REQUIRED", field="name")
+    name, phone = check_name(request.name), check_phone(request.phone)
     if request.residency not in RESIDENCIES:
         raise YibaoError(
             "RESIDENCY_UNKNOWN", field="residency", value=request.residency, allowed=", ".join(RESIDENCIES)
@@ -257,13 +257,13 @@ def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRe
         )
     resident = Resident(
         id_number=parsed.number,
-        name=request.name.strip(),
+        name=name,
         sex=parsed.sex.value,
         birth_date=parsed.birth_date,
         ethnicity=request.ethnicity,
         residency=request.residency,
-        phone=request.phone,
-        address=request.address,
+        phone=phone,
+        address=" ".join((request.address or "").split()) or None,
         township_code=request.township_code,
         village_code=request.village_code or None,
     )
