@@ -344,3 +344,36 @@ def test_the_head_revision_read_from_file_names_is_alembics() -> None:
     from yibao.adapters.db.migrate import alembic_config, head_revision
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def test_the_command_line_starts_without_loading_what_it_does_not_use(tmp_path: Path) -> None:
+    """`yibao --help` lists every command from its one-line help without importing a command module (FastAPI,
+    SQLAlchemy, Polars … cost seconds); a quote on a bundled plan loads no database. Timed in
+    bench/bench_cli_start.py, never here."""
+    import subprocess
+    import sys
+
+    def loaded(*arguments: str) -> set[str]:
+        script = (
+            "import sys; from yibao.entrypoints.cli.app import app\n"
+            f"try:\n    app({list(arguments)!r})\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)"
+        )
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+        return set(result.stderr.split())
+
+    heavy = {"sqlalchemy", "polars", "fastapi", "duckdb", "fpdf", "argon2", "ibis", "alembic"}
+    assert loaded("--help") & heavy == set()
+    quote = ["quote", "--policy", "tianjin-jizhou-2018", "--id-number", "120119198005056134", "--json"]
+    assert loaded(*quote) & heavy == {"polars"}
+
+
+def test_each_lazy_command_is_listed_with_its_own_help() -> None:
+    from yibao.entrypoints.cli.app import COMMANDS
+    from yibao.entrypoints.cli.lazy import load
+
+    for name, lazy in COMMANDS.items():
+        command = load(name, lazy)
+        listed = " ".join(lazy.help.split())
+        assert " ".join((command.help or "").split()).startswith(listed), name
+    assert runner.invoke(app, ["report", "--help"]).exit_code == 0

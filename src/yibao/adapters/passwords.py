@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verified against when a username does not exist, so a failed login takes as long either way.
-_DUMMY_HASH = _hasher.hash("yibao-no-such-user")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when a username does not exist, so a failed login takes as long either way. Made at the
+    first sign-in, not at import: every command that imports this module would pay ~0.1 s for it."""
+    return _hasher.hash("yibao-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +29,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

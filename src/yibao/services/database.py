@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from yibao.adapters.db import migrate
-from yibao.adapters.db.database import database_url, make_engine, session_factory
+from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.db.url import database_url
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import current_district, seed_district, seed_plan
 

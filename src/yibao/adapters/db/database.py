@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///yibao.sqlite"
-
-
-def database_url() -> str:
-    return os.environ.get("YIBAO_DATABASE_URL", DEFAULT_URL)
+from yibao.adapters.db.url import database_url
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

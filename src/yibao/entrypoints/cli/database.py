@@ -11,16 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, make_url
-from sqlalchemy.orm import Session
-
-from yibao.adapters.db import migrate
-from yibao.adapters.db.database import DEFAULT_URL, database_url, make_engine, session_factory
-from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.db.url import DEFAULT_URL, database_url
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.output import fail
+
+# The database's modules are imported by the functions that open one: a quote on a bundled plan with no database
+# here never loads SQLAlchemy (see bench/bench_cli_start.py).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from yibao.adapters.db.unit_of_work import UnitOfWork
 
 
 def _configured() -> bool:
@@ -33,6 +36,10 @@ def optional_session() -> Iterator[Session | None]:
     if not _configured():
         yield None
         return
+    from sqlalchemy import inspect
+
+    from yibao.adapters.db.database import make_engine, session_factory
+
     engine = make_engine(database_url())
     try:
         if not inspect(engine).has_table("stored_policies"):
@@ -55,6 +62,11 @@ def _hint() -> str:
 def require_database(url: str | None = None) -> None:
     """Refuse, in Chinese and with the way out, a database a command cannot work on: a SQLite file that is not
     there (never created empty by connecting to it), a database with no tables, or one of another version."""
+    from sqlalchemy import make_url
+
+    from yibao.adapters.db import migrate
+    from yibao.adapters.db.database import make_engine
+
     url = url or database_url()
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
@@ -77,6 +89,9 @@ def unit_of_work(user: str | None = None, now: datetime | None = None, *, as_jso
     """The unit of work a command acts in, on the configured database, recorded as this operating-system user
     (acting for ``user``, where one is named): never a traceback or a new empty file where the database is not
     ready (:func:`require_database`)."""
+    from yibao.adapters.db.database import make_engine, session_factory
+    from yibao.adapters.db.unit_of_work import UnitOfWork
+
     try:
         require_database()
     except YibaoError as error:

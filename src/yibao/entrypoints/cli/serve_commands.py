@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from yibao.adapters.db import migrate
-from yibao.adapters.db.database import database_url, make_engine, session_factory
+from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.adapters.db.url import database_url
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import parse_instant
 from yibao.entrypoints.cli.output import console, fail

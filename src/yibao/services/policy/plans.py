@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from yibao.adapters import policy_files
-from yibao.adapters.db.tables import StoredPolicy
 from yibao.adapters.policy_hash import policy_hash
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import walk
 from yibao.domain.policy.citations import Clause
+
+if TYPE_CHECKING:  # the store's table and queries are imported where a session is given (see latest_stored)
+    from sqlalchemy.orm import Session
+
+    from yibao.adapters.db.tables import StoredPolicy
 
 _PARSED: dict[str, Policy] = {}  # sha256 of a stored revision's text -> the plan
 _DIGESTS: dict[int, str] = {}  # id() of a parsed stored plan -> its sha256 (the plans in _PARSED live on)
@@ -48,12 +50,22 @@ def parse_stored(row: StoredPolicy) -> Policy:
 
 
 def latest_stored(session: Session, policy_id: str) -> StoredPolicy | None:
+    # Imported here, not at the top: `yibao quote` on a bundled plan, with no database, never loads SQLAlchemy
+    # (a third of its start).
+    from sqlalchemy import select
+
+    from yibao.adapters.db.tables import StoredPolicy
+
     return session.scalars(
         select(StoredPolicy).where(StoredPolicy.policy_id == policy_id).order_by(StoredPolicy.revision.desc())
     ).first()
 
 
 def _latest_revisions(session: Session) -> list[StoredPolicy]:
+    from sqlalchemy import select
+
+    from yibao.adapters.db.tables import StoredPolicy
+
     rows = session.scalars(select(StoredPolicy).order_by(StoredPolicy.policy_id, StoredPolicy.revision)).all()
     return list({row.policy_id: row for row in rows}.values())
 

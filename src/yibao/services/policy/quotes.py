@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy.orm import Session
 
 from yibao.domain import idnumber
 from yibao.domain.engine import fired
@@ -25,6 +24,9 @@ from yibao.domain.policy.rules import fired as resolve_rules
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
 from yibao.services.policy.plans import get_policy
+
+if TYPE_CHECKING:  # a quote on a bundled plan never opens a database: SQLAlchemy is not loaded for it
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
