@@ -43,7 +43,8 @@ def test_the_counter_journey(site: Site, enrolled: dict[str, Any]) -> None:
     status, found = site.call("op_yuyang", "GET", f"/api/v1/residents?q={members['王建国']['id_number']}")
     assert status == 200 and found["total"] == 1
     status, again = site.call("op_bieshan", "POST", "/api/v1/households", json=household_body(BIESHAN))
-    assert status == 409 and again["code"] == "ALREADY_ENROLLED" and "渔阳镇" in again["message"]
+    # another township learns that the number is enrolled, nothing of where or of whom
+    assert status == 409 and again["code"] == "ENROLLED_ELSEWHERE" and "渔阳镇" not in again["message"]
     status, changed = site.call(
         "op_yuyang", "PATCH", f"/api/v1/residents/{resident_id}", json={"reason": "补录电话", "phone": "13912345678"}
     )

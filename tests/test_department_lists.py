@@ -94,12 +94,14 @@ def test_a_civil_affairs_list_flags_reassesses_and_reports(district: Engine) -> 
     codes = {problem.row: problem.code for problem in report.problems}
     assert codes == {
         3: "SUBSIDY_AFTER_BILLING",  # the paid one's row (sheet row 3) is noted for review
-        4: "RESIDENT_NAME_MISMATCH",
+        4: "RESIDENT_NAME_DIFFERS",  # a department reads no residents: told that the name differs, not the name
         5: "RESIDENT_NOT_REGISTERED",
         6: "ID_NUMBER_CHECK_DIGIT",
         7: "IDENTITY_NOT_OF_DEPARTMENT",
         8: "DUPLICATE_IN_FILE",
     }
+    other_name = next(name for _, number, name, _ in adults(district, 3) if number == other_number)
+    assert other_name not in str([problem.message for problem in [*report.problems, *dry.problems]])
     assert (report.flagged, report.unchanged, report.not_registered, report.errors) == (2, 0, 1, 4)
     assert (report.reassessed, report.needs_review) == (1, 1)
     with session_factory(district)() as session:

@@ -88,15 +88,19 @@ def test_an_ineligible_member_refuses_the_household(district: Engine) -> None:
     assert count(district, Enrollment) == 0
 
 
-def test_a_second_enrollment_is_refused_and_names_the_first_township(district: Engine) -> None:
+def test_a_second_enrollment_is_refused_telling_another_township_nothing_of_the_person(district: Engine) -> None:
     with uow(district) as work:
         enroll_household(work, operator(YUYANG), family())
     head = family().members[0]
     again = family(township=BIESHAN, members=(head,))
     with uow(district, "clerk-bieshan") as work, pytest.raises(YibaoError) as raised:
         enroll_household(work, operator(BIESHAN), again)
-    assert raised.value.code == "ALREADY_ENROLLED"
-    assert "渔阳镇" in raised.value.message
+    # Another township learns that the number is enrolled, never where, in what state, or under what name.
+    assert raised.value.code == "ENROLLED_ELSEWHERE"
+    assert not any(word in str(raised.value) for word in ("渔阳镇", "王建国", "已核定"))
+    with uow(district, "admin") as work, pytest.raises(YibaoError) as told:  # the district bureau is told all
+        enroll_household(work, admin("120119000000"), again)
+    assert told.value.code == "ALREADY_ENROLLED" and "渔阳镇" in told.value.message
     assert count(district, Enrollment) == 4 and count(district, Household) == 1
 
 
@@ -106,8 +110,11 @@ def test_a_different_name_for_a_known_number_is_refused(district: Engine) -> Non
     head = family().members[0]
     renamed = Member(head.id_number, "王建军", "户主")
     with uow(district) as work, pytest.raises(YibaoError) as raised:
+        enroll_household(work, operator(YUYANG), family(members=(renamed,)))
+    assert raised.value.code == "RESIDENT_NAME_MISMATCH" and "王建国" in raised.value.message  # one's own resident
+    with uow(district) as work, pytest.raises(YibaoError) as elsewhere:
         enroll_household(work, operator(BIESHAN), family(township=BIESHAN, members=(renamed,)))
-    assert raised.value.code == "RESIDENT_NAME_MISMATCH"
+    assert elsewhere.value.code == "ENROLLED_ELSEWHERE" and "王建国" not in str(elsewhere.value)
 
 
 def test_two_clerks_at_the_same_moment_enroll_one_person_once(district: Engine) -> None:
@@ -130,7 +137,7 @@ def test_two_clerks_at_the_same_moment_enroll_one_person_once(district: Engine) 
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["ALREADY_ENROLLED", "enrolled"]
+    assert sorted(outcomes) == ["ENROLLED_ELSEWHERE", "enrolled"]  # the other township's, told nothing more
     assert count(district, Enrollment) == 1
 
 

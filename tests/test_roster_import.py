@@ -93,8 +93,8 @@ def test_a_roster_with_planted_errors_fixed_and_imported_again(district: Engine,
         by_row[duplicate].message == f"公民身份号码与第{duplicate - 1}行重复"
         and by_row[duplicate].header == "公民身份号码"
     )
-    elsewhere = next(row for row, code in planted.planted.items() if code == "ALREADY_ENROLLED")
-    assert "别山镇" in by_row[elsewhere].message
+    elsewhere = next(row for row, code in planted.planted.items() if code == "ENROLLED_ELSEWHERE")
+    assert "别山镇" not in by_row[elsewhere].message  # the other township's person: enrolled, and nothing more
 
     # The error file: the sheet again, the faulty cells marked, every problem in the error column.
     error_file = first.write_error_file(tmp_path / "roster-错误.xlsx")
@@ -136,11 +136,13 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(district: Engine, tmp_pat
     audit_before = count(district, AuditEntry)
     dry = run(district, "名册.xlsx", content, dry_run=True)
     assert {problem.row: problem.code for problem in dry.problems} == {
-        row: code for row, code in planted.planted.items() if code not in ("ALREADY_ENROLLED", "RESIDENT_NAME_MISMATCH")
+        row: code
+        for row, code in planted.planted.items()
+        if code not in ("ENROLLED_ELSEWHERE", "RESIDENT_NAME_MISMATCH")
     }
     assert dry.import_id is None and dry.created > 0
     assert count(district, Resident) == 0 and count(district, Enrollment) == 0 and count(district, RosterImport) == 0
-    assert count(district, AuditEntry) == audit_before
+    assert count(district, AuditEntry) == audit_before + 1  # the check itself: who looked at which numbers
     real = run(district, "名册.xlsx", content)
     assert (real.created, real.errors) == (dry.created, dry.errors)
     assert count(district, Enrollment) == real.created

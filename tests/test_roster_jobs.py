@@ -41,7 +41,7 @@ from yibao.synthetic.rosters import roster
 
 PASSWORD = "roster-clerk-1"
 OWNER = Principal(9, "clerk", "经办员", Role.TOWNSHIP_OPERATOR, YUYANG)
-NEEDS_DATABASE = {"ALREADY_ENROLLED", "RESIDENT_NAME_MISMATCH"}  # planted kinds that need people on record first
+NEEDS_DATABASE = {"ENROLLED_ELSEWHERE", "RESIDENT_NAME_MISMATCH"}  # planted kinds that need people on record first
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

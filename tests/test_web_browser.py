@@ -167,7 +167,7 @@ def test_roster_upload_progress_error_file_and_fix_in_chromium(
     page = browser_page
     assert isinstance(page, Page)
     planted = roster(300, seed=11, on=NOW.date(), plant=36)
-    database_kinds = {"ALREADY_ENROLLED", "RESIDENT_NAME_MISMATCH"}  # nobody is on record in this district yet
+    database_kinds = {"ENROLLED_ELSEWHERE", "RESIDENT_NAME_MISMATCH"}  # nobody is on record in this district yet
     expected = {row: code for row, code in planted.planted.items() if code not in database_kinds}
     original = tmp_path / "西关村名册.xlsx"
     book = openpyxl.Workbook()

@@ -96,6 +96,24 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码{number}已登记为“{registered}”，与“{given}”不符，请核实",
         "ID number {number} is registered as '{registered}', not '{given}'; please check",
     ),
+    # A person registered outside the user's area: that the ID number is known is all they may learn (never a name,
+    # township, phone or state), and their writes never touch that person (services/access.py, person_outside).
+    "RESIDENT_ELSEWHERE": (
+        "公民身份号码{number}已由其他镇（街）登记，本辖区不能查看或办理；如需在本辖区参保，请联系区医保局办理迁入",
+        "ID number {number} is registered by another township; the district bureau transfers it first",
+    ),
+    "ENROLLED_ELSEWHERE": (
+        "公民身份号码{number}本年度已在其他镇（街）参保登记，不能重复参保；如有疑问请联系区医保局",
+        "ID number {number} is already enrolled this year by another township",
+    ),
+    "REASON_ELSEWHERE": (
+        "公民身份号码{number}的未参保原因已由其他镇（街）登记，本辖区不能更改；如有疑问请联系区医保局",
+        "another township has recorded the reason for ID number {number}; it is not changed from here",
+    ),
+    "RESIDENT_NAME_DIFFERS": (
+        "公民身份号码{number}登记的姓名与“{given}”不符，请核实",
+        "the name on record for ID number {number} is not '{given}'",
+    ),
     "ALREADY_ENROLLED": (
         "{number}已在{township}参加{year}年度居民医保（{state}），不能重复参保",
         "{number} is already enrolled for {year} in {township} ({state})",

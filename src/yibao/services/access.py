@@ -137,6 +137,18 @@ class Principal:
         return township_code == self.area_code
 
 
+def person_outside(principal: Principal, township_code: str) -> bool:
+    """The one rule of what a user may learn about, and change of, a person registered in ``township_code``: a
+    person outside the user's area (another township's, for a township's operator) is one whose existence may be
+    told where the work needs it — never their name, township, phone or enrollment state — and whose record no
+    write of the user's touches. A role that reads no residents (a department) is outside everywhere. An
+    institution enrolls people of any township (its pupils live all over the district) but is told nothing of
+    them beyond existence."""
+    if principal.role is Role.INSTITUTION or not principal.may(Permission.READ_RESIDENTS):
+        return True
+    return not principal.covers_township(township_code)
+
+
 def _by_township(principal: Principal, township_code: Any) -> ColumnElement[bool] | None:
     """The area rule on a township column: the district for district roles, the township for its operator; None
     for the roles whose rows are found otherwise (an organization's)."""

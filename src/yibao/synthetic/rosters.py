@@ -31,7 +31,7 @@ PLANTABLE = (
     "IDENTITY_UNKNOWN",
     "PHONE_INVALID",
     "SEX_MISMATCH",
-    "ALREADY_ENROLLED",
+    "ENROLLED_ELSEWHERE",
     "RESIDENT_NAME_MISMATCH",
 )
 
@@ -128,7 +128,7 @@ def roster(households: int, *, seed: int = 1, on: date = date(2017, 11, 15), pla
             row[9] = "12345"
         elif code == "SEX_MISMATCH":
             row[3] = "女" if row[3] == "男" else "男"
-        elif code == "ALREADY_ENROLLED":
+        elif code == "ENROLLED_ELSEWHERE":  # as a township's clerk is told it: not where, nor by whom
             enrolled_elsewhere.append((number, row[2]))
         elif code == "RESIDENT_NAME_MISMATCH":
             registered_names.append((number, row[2] + "某"))

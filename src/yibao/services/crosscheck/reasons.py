@@ -16,8 +16,8 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import PENDING_FINDINGS, EnrollmentState, FindingStatus
-from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role
-from yibao.services.crosscheck.worklists import UNENROLLED_KINDS, visible_finding
+from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role, person_outside
+from yibao.services.crosscheck.worklists import UNENROLLED_KINDS, finding_scope, visible_finding
 
 REASON_NAMES = {
     "insured_elsewhere": "已在外地参保",
@@ -73,6 +73,9 @@ def record_reason(
     if reason == "other" and not (note or "").strip():
         raise YibaoError("REASON_NOTE_REQUIRED", field="note")
     number = idnumber.parse(id_number, on=uow.now.date()).number
+    registered_in = uow.session.scalar(select(Resident.township_code).where(Resident.id_number == number))
+    if registered_in is not None and person_outside(principal, registered_in):
+        raise YibaoError("RESIDENT_ELSEWHERE", field="id_number", number=idnumber.mask(number))
     enrolled = uow.session.scalar(
         select(func.count())
         .select_from(Enrollment)
@@ -87,13 +90,17 @@ def record_reason(
         raise YibaoError(
             "REASON_ALREADY_ENROLLED", field="id_number", name=name, number=idnumber.mask(number), year=insurance_year
         )
-    for earlier in uow.session.scalars(
+    earlier_reasons = uow.session.scalars(
         select(NonEnrollmentReason).where(
             NonEnrollmentReason.insurance_year == insurance_year,
             NonEnrollmentReason.id_number == number,
             NonEnrollmentReason.withdrawn_at.is_(None),
         )
-    ):
+    ).all()
+    if any(not principal.covers_township(earlier.township_code) for earlier in earlier_reasons):
+        # Another township's register is theirs: never withdrawn from here (nor said what it holds).
+        raise YibaoError("REASON_ELSEWHERE", field="id_number", number=idnumber.mask(number))
+    for earlier in earlier_reasons:
         earlier.withdrawn_at, earlier.withdrawn_by = uow.now, uow.actor
     entry = NonEnrollmentReason(
         insurance_year=insurance_year,
@@ -114,6 +121,7 @@ def record_reason(
             Finding.id_number == number,
             Finding.kind.in_(UNENROLLED_KINDS),
             Finding.status.in_(PENDING_FINDINGS),
+            finding_scope(principal),
         )
     ):
         finding.status, finding.status_by, finding.status_at = FindingStatus.REASON_RECORDED, uow.actor, uow.now

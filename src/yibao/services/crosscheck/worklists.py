@@ -57,7 +57,7 @@ class FindingCount:
     total: int
 
 
-def _scope(principal: Principal) -> ColumnElement[bool]:
+def finding_scope(principal: Principal) -> ColumnElement[bool]:
     """The findings a principal may see: the district's for district roles, a township operator's own."""
     if not principal.may(Permission.READ_RESIDENTS):
         return false()
@@ -82,7 +82,7 @@ def finding_counts(uow: UnitOfWork, principal: Principal, insurance_year: int) -
             func.count().label("total"),
             func.sum(case((Finding.status == FindingStatus.OPEN, 1), else_=0)).label("open"),
         )
-        .where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
+        .where(finding_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
         .group_by(Finding.township_code, Finding.kind)
         .order_by(Finding.township_code, Finding.kind)
     ).all()
@@ -119,7 +119,7 @@ def village_counts(
             func.sum(case((Finding.status == FindingStatus.OPEN, 1), else_=0)).label("open"),
         )
         .where(
-            _scope(principal),
+            finding_scope(principal),
             Finding.insurance_year == insurance_year,
             Finding.current,
             Finding.township_code == township_code,
@@ -151,7 +151,7 @@ def list_findings(
     village_code: str | None = None,
 ) -> list[FindingView]:
     """The worklist: current findings, by township and village, then name."""
-    query = select(Finding).where(_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
+    query = select(Finding).where(finding_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
     if kind:
         query = query.where(Finding.kind == kind)
     if township_code:
@@ -212,7 +212,7 @@ def _view(item: Finding, names: dict[str, str], lists: dict[int, str], full: boo
 
 def visible_finding(uow: UnitOfWork, principal: Principal, finding_id: int) -> Finding:
     """A finding of the principal's area, or FINDING_NOT_FOUND (as if another township's did not exist)."""
-    item = uow.session.scalars(select(Finding).where(Finding.id == finding_id, _scope(principal))).first()
+    item = uow.session.scalars(select(Finding).where(Finding.id == finding_id, finding_scope(principal))).first()
     if item is None:
         raise YibaoError("FINDING_NOT_FOUND", field="finding_id", finding=finding_id)
     return item

@@ -28,7 +28,7 @@ from yibao.domain.roster import ERRORS, ROW, error_struct, with_errors
 from yibao.domain.states import LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import IDENTITIES
-from yibao.services.access import Permission, Principal
+from yibao.services.access import Permission, Principal, person_outside
 from yibao.services.audit_batch import AuditBatch
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.registry.assessment import reassess_enrollments
@@ -116,6 +116,10 @@ def import_department_list(
     )
     if request.dry_run:
         uow.session.rollback()
+        # A check is audited as an import is: who asked about which ID numbers is itself worth knowing.
+        summary = {"department": department.name, "rows": report.rows, "errors": report.errors}
+        uow.audit("check", "department_list", request.file_name[:64], None, summary)
+        uow.commit()
         return report
     progress("写入", 0, 2)
     flagged = rows.filter(pl.col("outcome") == "flagged")
@@ -162,10 +166,13 @@ def _against_registry(
     name_differs = (
         pl.col("known_name").is_not_null() & pl.col("name").is_not_null() & (pl.col("known_name") != pl.col("name"))
     )
-    rows = with_errors(
-        joined.lazy(),
-        [pl.when(name_differs).then(error_struct("RESIDENT_NAME_MISMATCH", "name", pl.col("known_name")))],
-    ).collect()
+    # Everyone found is of the principal's district, so the area rule answers once for all: a department, which
+    # reads no residents, is told that a name differs, never the name on record (a dry run would be an oracle).
+    if person_outside(principal, principal.area_code):
+        differs = error_struct("RESIDENT_NAME_DIFFERS", "name", pl.col("name"))
+    else:
+        differs = error_struct("RESIDENT_NAME_MISMATCH", "name", pl.col("known_name"))
+    rows = with_errors(joined.lazy(), [pl.when(name_differs).then(differs)]).collect()
     return rows.with_columns(
         outcome=pl.when(pl.col(ERRORS).list.len() > 0)
         .then(pl.lit("error"))
@@ -297,6 +304,8 @@ def _as_error(found: dict[str, Any], row: dict[str, Any], department: Department
         params["value"] = IDENTITIES.get(value, value)
     elif code == "RESIDENT_NAME_MISMATCH":
         params = {"number": idnumber.mask(row["id_number"]), "registered": value, "given": row["name"]}
+    elif code == "RESIDENT_NAME_DIFFERS":
+        params = {"number": idnumber.mask(row["id_number"]), "given": row["name"]}
     elif code == "RESIDENT_NOT_REGISTERED":
         params = {"number": idnumber.mask(row["id_number"])}
     elif code == "IDENTITY_REQUIRED":

@@ -37,7 +37,7 @@ from yibao.domain.roster import (
 from yibao.domain.states import LIVE_ENROLLMENTS, REASSESSABLE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
-from yibao.services.access import Permission, Principal
+from yibao.services.access import Permission, Principal, Role, person_outside
 from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.intake.roster_write import write_roster
 from yibao.services.jobs import Progress, no_progress
@@ -59,7 +59,7 @@ def import_roster(
     township = uow.session.get_one(Area, request.township_code)
     context = _context(uow, policy, township)
     frame = sheet.frame.select(ROW, *[pl.col(header).alias(key) for header, key in mapping.items()])
-    checked = _against_database(uow, policy, township, check_roster(frame, context))
+    checked = _against_database(uow, principal, policy, township, check_roster(frame, context))
     progress("检查", sheet.rows, sheet.rows)
     progress("核定", 0, 1)
     rows = _classify_and_assess(uow, policy, request, checked)
@@ -85,6 +85,10 @@ def import_roster(
     )
     if request.dry_run:
         uow.session.rollback()
+        # A check is audited as an import is: who asked about which ID numbers is itself worth knowing.
+        summary = {"township_code": request.township_code, "rows": report.rows, "errors": report.errors}
+        uow.audit("check", "roster", request.file_name[:64], None, summary)
+        uow.commit()
         return report
     digest = hashlib.sha256(request.content).hexdigest()
     report.import_id = write_roster(uow, policy, request, rows, report, digest, progress)
@@ -112,8 +116,12 @@ def _context(uow: UnitOfWork, policy: Policy, township: Area) -> RosterContext:
     )
 
 
-def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: pl.DataFrame) -> pl.DataFrame:
-    """Join what the database knows of each ID number, and add the errors only it can tell."""
+def _against_database(
+    uow: UnitOfWork, principal: Principal, policy: Policy, township: Area, checked: pl.DataFrame
+) -> pl.DataFrame:
+    """Join what the database knows of each ID number, and add the errors only it can tell — in words that tell
+    nothing of a person registered outside the principal's area, whose record the import never touches (a dry
+    run would otherwise be an oracle of other townships' names)."""
     connection = uow.session.connection()
     with staged_keys(connection, checked.get_column("id_number")) as staged:
         known_rows = connection.execute(
@@ -125,6 +133,7 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
                 Resident.address,
                 Resident.village_code,
                 HouseholdMember.household_id,
+                Resident.township_code,
             )
             .join(staged, staged.c.key == Resident.id_number)
             .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
@@ -164,6 +173,7 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
             "known_address": pl.String,
             "known_village": pl.String,
             "known_household": pl.Int64,
+            "known_township": pl.String,
         },
         orient="row",
     )
@@ -195,9 +205,21 @@ def _against_database(uow: UnitOfWork, policy: Policy, township: Area, checked: 
         pl.col("known_name").is_not_null() & pl.col("name").is_not_null() & (pl.col("known_name") != pl.col("name"))
     )
     elsewhere = pl.col("enrolled_township").is_not_null() & (pl.col("enrolled_township") != township.code)
+    # The area rule, decided once per township the file's known people are registered in (a handful).
+    townships = known.get_column("known_township").unique().drop_nulls().to_list()
+    outside = pl.col("known_township").is_in([code for code in townships if person_outside(principal, code)])
+    inside = ~outside
+    transferred_first = outside & ~elsewhere & ~name_differs & pl.lit(principal.role is not Role.INSTITUTION)
     database_errors = [
-        pl.when(name_differs).then(error_struct("RESIDENT_NAME_MISMATCH", "name", pl.col("known_name"))),
-        pl.when(elsewhere).then(error_struct("ALREADY_ENROLLED", "id_number", pl.col("enrolled_township_name"))),
+        pl.when(inside & name_differs).then(error_struct("RESIDENT_NAME_MISMATCH", "name", pl.col("known_name"))),
+        pl.when(inside & elsewhere).then(
+            error_struct("ALREADY_ENROLLED", "id_number", pl.col("enrolled_township_name"))
+        ),
+        pl.when(outside & elsewhere).then(error_struct("ENROLLED_ELSEWHERE", "id_number", pl.col("id_number"))),
+        pl.when(outside & ~elsewhere & name_differs).then(
+            error_struct("RESIDENT_NAME_DIFFERS", "name", pl.col("name"))
+        ),
+        pl.when(transferred_first).then(error_struct("RESIDENT_ELSEWHERE", "id_number", pl.col("id_number"))),
     ]
     return with_errors(joined.lazy(), database_errors).collect()
 
@@ -306,6 +328,10 @@ def _as_error(
         params = {"household": row["household_number"], "count": value}
     elif code == "HOUSEHOLD_NO_HEAD":
         params = {"household": value}
+    elif code in ("RESIDENT_ELSEWHERE", "ENROLLED_ELSEWHERE"):
+        params = {"number": idnumber.mask(number)}
+    elif code == "RESIDENT_NAME_DIFFERS":
+        params = {"number": idnumber.mask(number), "given": row["name"]}
     elif code == "RESIDENT_NAME_MISMATCH":
         params = {"number": idnumber.mask(number), "registered": value, "given": row["name"]}
     elif code == "ALREADY_ENROLLED":

@@ -16,7 +16,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.progress import completion
 from yibao.domain.timeutil import end_of_day
 from yibao.domain.vocabulary import CHANNELS
-from yibao.services.access import Permission, Principal
+from yibao.services.access import Permission, Principal, Role
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.policy.plans import district_policies
 from yibao.services.progress.live import category_of, counted
@@ -64,6 +64,8 @@ def progress_breakdown(
     if by not in DIMENSIONS:
         allowed = "、".join(f"{key}（{name}）" for key, name in DIMENSIONS.items())
         raise YibaoError("BREAKDOWN_UNKNOWN", field="by", value=by, allowed=allowed)
+    if by == "village" and township_code is None and principal.role is Role.TOWNSHIP_OPERATOR:
+        township_code = principal.area_code  # a township's villages are its own: never every township's
     if township_code is not None:
         principal.require_township(township_code)
     year = _year(uow, principal.district, on, insurance_year)

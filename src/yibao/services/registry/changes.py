@@ -16,7 +16,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.states import REASSESSABLE_ENROLLMENTS
 from yibao.domain.vocabulary import SURVIVAL_STATUSES
-from yibao.services.access import Permission, Principal
+from yibao.services.access import Permission, Principal, person_outside
 from yibao.services.registry.areas import check_village, township_area
 from yibao.services.registry.assessment import reassess
 from yibao.services.registry.residents import get_resident, resident_record, visible_resident
@@ -56,7 +56,7 @@ def change_resident(
         changes.append(("name", resident.name, name))
         resident.name = name
     if request.id_number is not None:
-        reassess = _correct_id_number(uow, resident, request.id_number, changes)
+        reassess = _correct_id_number(uow, principal, resident, request.id_number, changes)
     given = {
         "address": " ".join(request.address.split()) or None if request.address is not None else resident.address,
         "phone": check_phone(request.phone) if request.phone is not None else resident.phone,
@@ -104,12 +104,18 @@ def _masked_if_id(kind: str, value: str | None) -> str | None:
 
 
 def _correct_id_number(
-    uow: UnitOfWork, resident: Resident, raw: str, changes: list[tuple[str, str | None, str | None]]
+    uow: UnitOfWork,
+    principal: Principal,
+    resident: Resident,
+    raw: str,
+    changes: list[tuple[str, str | None, str | None]],
 ) -> bool:
     parsed = idnumber.parse(raw, on=uow.now.date())
     if parsed.number == resident.id_number:
         return False
     holder = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
+    if holder is not None and person_outside(principal, holder.township_code):
+        raise YibaoError("RESIDENT_ELSEWHERE", field="id_number", number=parsed.masked)
     if holder is not None:
         raise YibaoError("ID_NUMBER_TAKEN", field="id_number", number=parsed.masked, name=holder.name)
     changes.append(("id_number", resident.id_number, parsed.number))

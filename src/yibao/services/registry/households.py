@@ -24,7 +24,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
 from yibao.domain.vocabulary import CHANNELS
-from yibao.services.access import ROLE_NAMES, Permission, Principal, Role
+from yibao.services.access import ROLE_NAMES, Permission, Principal, Role, person_outside
 from yibao.services.policy.campaigns import choose, open_campaigns
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import check_village
@@ -194,11 +194,27 @@ def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> 
     }
 
 
+def _outside(principal: Principal, resident: Resident, member: Member, row: int, enrolled: bool) -> YibaoError | None:
+    """A known person registered outside the principal's area (:func:`person_outside`): already enrolled, or a
+    name that differs, told without their name, township or state; otherwise refused too — another township's
+    person is transferred by the district first — except for an institution, which enrolls its pupils from any
+    township."""
+    number = idnumber.mask(resident.id_number)
+    if enrolled:
+        return YibaoError("ENROLLED_ELSEWHERE", field="id_number", row=row, number=number)
+    if resident.name != member.name:
+        return YibaoError("RESIDENT_NAME_DIFFERS", field="name", row=row, number=number, given=member.name)
+    if principal.role is Role.INSTITUTION:
+        return None
+    return YibaoError("RESIDENT_ELSEWHERE", field="id_number", row=row, number=number)
+
+
 def _residents(
-    uow: UnitOfWork, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
+    uow: UnitOfWork, principal: Principal, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
 ) -> list[Resident]:
     """Each member's resident record, found by ID number or new (not yet written); refused row by row when the
-    name differs from the one on record or the resident is already enrolled this year."""
+    name differs from the one on record or the resident is already enrolled this year — in words that tell
+    nothing of a person outside the principal's area."""
     numbers = [resident.number for resident in parsed]
     known = {
         resident.id_number: resident
@@ -220,6 +236,9 @@ def _residents(
                 township_code=request.township_code,
                 village_code=request.village_code,
             )
+        elif person_outside(principal, resident.township_code):
+            if (refusal := _outside(principal, resident, member, row, resident.id in refusals)) is not None:
+                problems.append(refusal)
         elif resident.name != member.name:
             problems.append(
                 YibaoError(
@@ -275,7 +294,7 @@ def _enroll_and_commit(
     if refused:
         raise YibaoError.all_of(refused)
     try:
-        residents = _residents(uow, parsed, request, policy.insurance_year)
+        residents = _residents(uow, principal, parsed, request, policy.insurance_year)
         answered = answer(_write(uow, principal, policy, request, residents, assessed))
         uow.commit()
     except IntegrityError:
@@ -283,7 +302,7 @@ def _enroll_and_commit(
         # indexes decided (on the resident's ID number or on the live enrollment). Report it as the check does.
         uow.session.rollback()
         try:
-            _residents(uow, parsed, request, policy.insurance_year)
+            _residents(uow, principal, parsed, request, policy.insurance_year)
         except YibaoError as refusal:
             raise refusal from None
         raise

@@ -26,7 +26,7 @@ from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.vocabulary import RESIDENCIES
-from yibao.services.access import Permission, Principal, resident_scope
+from yibao.services.access import Permission, Principal, person_outside, resident_scope
 from yibao.services.registry.areas import check_village, township_area
 from yibao.services.registry.views import (
     AuditView,
@@ -130,7 +130,10 @@ def household_view(uow: UnitOfWork, principal: Principal, household_id: int) -> 
                 relation=relation,
             )
             for resident, relation in rows
+            if not person_outside(principal, resident.township_code)
         ],
+        # A member since moved to a township outside the area is counted, never named.
+        members_elsewhere=sum(1 for resident, _ in rows if person_outside(principal, resident.township_code)),
     )
 
 
@@ -248,6 +251,8 @@ def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRe
     parsed = idnumber.parse(request.id_number, on=uow.now.date())
     existing = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
     if existing is not None:
+        if person_outside(principal, existing.township_code):
+            raise YibaoError("RESIDENT_ELSEWHERE", field="id_number", number=parsed.masked)
         names = _township_names(uow, {existing.township_code})
         raise YibaoError(
             "RESIDENT_EXISTS",

@@ -96,6 +96,7 @@ class HouseholdView(BaseModel):
     number: str | None
     address: str | None
     members: list[MemberView]
+    members_elsewhere: int = 0  # members registered outside the reader's area: counted, not shown
 
 
 class ResidentSummary(BaseModel):
