@@ -235,3 +235,19 @@ def _ledger_after(way: str, engine: Engine) -> tuple[object, ...]:
     with uow(engine) as work:
         excess = {view.transaction_id: view.unapplied_fen for view in collections.refunds_to_issue(work, FINANCE)}
     return people, applied, excess
+
+
+def test_a_statement_with_no_new_payment_still_reaches_the_worklist(engine: Engine, billed: list[NoticeView]) -> None:
+    """Once a job error (`cannot concat empty list`): a statement none of whose lines records a new payment — every
+    line names no notice — failed, and its unmatched lines never reached finance's worklist."""
+    text = HEADER + "\n".join(
+        [
+            "X1,50.00,2017-10-26 10:01:00,20189990000001,陌生人,收款,",
+            "X2,80.00,2017-10-26 10:02:00,,某人,收款,",
+        ]
+    )
+    report = statement(engine, text)
+    assert report.statement_id and not report.problems
+    assert states(engine) == [("X1", "no_such_notice"), ("X2", "no_such_notice")]
+    with uow(engine, "finance") as work:
+        assert sorted(line.transaction_id for line in statement_worklist.open_lines(work, FINANCE)) == ["X1", "X2"]

@@ -234,3 +234,39 @@ def test_a_street_plan_is_for_its_street_alone(engine: Engine) -> None:
                 assert raised.value.code == "POLICY_OTHER_DISTRICT" and "龙泉街道" in raised.value.message
             else:
                 assert len(enroll_household(work, operator(street), request)) == 1
+
+
+def test_a_cancelled_or_lapsed_member_is_enrolled_again_in_their_household(district: Engine) -> None:
+    """The household-members index once refused anyone already in a household: a person whose enrollment was
+    cancelled, or who lapsed a year, could never be enrolled again at the counter (a 500). Now they come back into
+    their household, and a member registered with another family moves into it."""
+    from yibao.services.registry.enrollments import cancel_enrollment
+
+    with uow(district) as work:
+        first = enroll_household(work, operator(YUYANG), family())
+    head, spouse = family().members[0], family().members[1]
+    with uow(district) as work:
+        cancel_enrollment(work, operator(YUYANG), first[0].enrollment_id, "户主申请撤销")
+    with uow(district) as work:
+        again = enroll_household(work, operator(YUYANG), family(members=(head,)))
+    assert again[0].resident_id == first[0].resident_id and again[0].household_id == first[0].household_id
+    assert count(district, Household) == 1 and count(district, HouseholdMember) == 4
+    # The spouse, cancelled, marries into another family: registered with its head, she moves into its household.
+    with uow(district) as work:
+        cancel_enrollment(work, operator(YUYANG), first[1].enrollment_id, "另立户")
+    groom = Member(idnumber.make("120119", date(1980, 4, 4), 61), "赵新郎", "户主")
+    with uow(district) as work:
+        other = enroll_household(work, operator(YUYANG), family(members=(groom,)))
+    bride = Member(spouse.id_number, spouse.name, "配偶")
+    with uow(district) as work:
+        cancel_enrollment(work, operator(YUYANG), other[0].enrollment_id, "与配偶一同登记")
+    with uow(district) as work:
+        married = enroll_household(work, operator(YUYANG), family(members=(groom, bride)))
+    assert {member.household_id for member in married} == {other[0].household_id}
+    with session_factory(district)() as session:
+        members = session.scalars(
+            select(HouseholdMember.resident_id).where(HouseholdMember.household_id == first[0].household_id)
+        ).all()
+        assert first[1].resident_id not in members and len(members) == 3
+        assert session.scalar(select(func.count()).where(AuditEntry.action == "move")) == 1
+    assert count(district, Household) == 2

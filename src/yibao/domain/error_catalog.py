@@ -145,6 +145,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码{number}已在{township}登记，请查询后办理",
         "ID number {number} is already registered in {township}; look it up instead",
     ),
+    "VALUE_OUT_OF_RANGE": (
+        "输入的编号、数值或文字超出允许范围，请核对后重新提交",
+        "a number, id or text in the request is beyond what it may be",
+    ),
     "REQUEST_INVALID": ("请求内容有误：{field}（{problem}）", "invalid request: {field} ({problem})"),
     "NOTHING_TO_CHANGE": ("没有需要变更的信息", "nothing to change"),
     "REASON_REQUIRED": ("请填写变更或注销原因", "a reason is required"),

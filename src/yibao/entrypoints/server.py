@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api import area_routes, crosscheck_routes, job_routes, money_routes, policy_routes, routes
@@ -46,6 +47,7 @@ def create_app(context: AppContext) -> FastAPI:
         # The interactive docs pages load their scripts from a CDN; offline bureaus get the spec itself only.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(errors.ids_in_range)],
     )
     app.state.context = context
     errors.install(app)
@@ -61,7 +63,14 @@ def create_app(context: AppContext) -> FastAPI:
         assert isinstance(error, LoginRequired)
         return RedirectResponse(error.location, status_code=303)
 
+    async def on_out_of_range(request: Request, error: Exception) -> Response:
+        # The database refused a value no check caught first (an id of 2^63, a number beyond its column): the
+        # request's transaction is rolled back with it, so the answer is the user's mistake, never a 500.
+        return await on_yibao_error(request, YibaoError("VALUE_OUT_OF_RANGE", field="request"))
+
     app.add_exception_handler(YibaoError, on_yibao_error)
+    app.add_exception_handler(OverflowError, on_out_of_range)  # SQLite: an integer beyond 64 bits
+    app.add_exception_handler(DataError, on_out_of_range)  # PostgreSQL: beyond a column's type
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
     app.include_router(policy_routes.router)

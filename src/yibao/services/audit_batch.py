@@ -37,4 +37,6 @@ class AuditBatch:
         )
 
     def write(self, connection: Connection) -> None:
-        bulk_insert(connection, cast(Table, AuditEntry.__table__), pl.concat(self._frames))
+        """Write what was gathered; nothing where nothing was (a statement with no new payment records none)."""
+        if self._frames:
+            bulk_insert(connection, cast(Table, AuditEntry.__table__), pl.concat(self._frames))

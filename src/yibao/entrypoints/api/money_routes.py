@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import RecordId
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.jobs import JobOut, job_out
 from yibao.services.money import notices, payments, reversals
@@ -35,8 +36,8 @@ router = APIRouter(prefix="/api/v1", tags=["money"])
 class NoticeIn(BaseModel):
     """A notice for a household's assessed members (整户), or for one enrollment: give one of the two."""
 
-    household_id: int | None = None
-    enrollment_id: int | None = None
+    household_id: RecordId | None = None
+    enrollment_id: RecordId | None = None
 
 
 class PaymentIn(BaseModel):
@@ -49,13 +50,13 @@ class PaymentIn(BaseModel):
     )
     paid_at: datetime | None = Field(None, description="when the money moved; default: now")
     notice_number: str | None = Field(None, description="缴费通知单号 (or give enrollment_id)")
-    enrollment_id: int | None = None
+    enrollment_id: RecordId | None = None
     payer_name: str | None = Field(None, max_length=64)
     note: str | None = Field(None, max_length=200)
 
 
 class BatchLineIn(BaseModel):
-    enrollment_id: int
+    enrollment_id: RecordId
     collected_fen: int = Field(ge=0)
 
 
@@ -205,7 +206,7 @@ def worklist(work: ApiWork) -> list[LineView]:
 
 class AssignIn(BaseModel):
     notice_number: str | None = None
-    enrollment_id: int | None = None
+    enrollment_id: RecordId | None = None
 
 
 class RejectIn(BaseModel):

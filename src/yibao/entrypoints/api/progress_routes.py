@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import RecordId
 from yibao.services.progress import targets
 from yibao.services.progress.breakdown import ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import write_bulletin
@@ -52,7 +53,7 @@ def load_targets(work: ApiWork, body: LoadTargetsIn) -> list[TargetView]:
 class BindInstitutionIn(BaseModel):
     insurance_year: int = Field(ge=2000, le=2100)
     unit: str = Field(min_length=1, max_length=64, description="the target's unit, as the plan names it")
-    organization_id: int = Field(ge=1, le=2**31 - 1)
+    organization_id: RecordId
 
 
 @router.put(

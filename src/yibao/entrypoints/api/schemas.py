@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
+from yibao.entrypoints.http.errors import ID_MAX
 from yibao.services.access import Role
+
+# A record's id in a request body: within what a record id can be (see http.errors.ID_MAX), so a number beyond
+# every record is refused alike on both databases.
+RecordId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class TokenRequest(BaseModel):
@@ -53,7 +60,7 @@ class HouseholdIn(BaseModel):
     village_code: str | None = None
     address: str | None = None
     household_number: str | None = None
-    organization_id: int | None = None
+    organization_id: RecordId | None = None
     members: list[MemberIn] = Field(min_length=1, max_length=30)
 
 
@@ -101,5 +108,5 @@ class UserIn(BaseModel):
     password: str
     role: Role
     area_code: str = Field(description="district (6 or 12 digits) or township code; ignored for institution users")
-    organization_id: int | None = None
+    organization_id: RecordId | None = None
     department: str | None = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Organization, Resident
@@ -347,17 +347,15 @@ def _write(
     Bulk INSERT … RETURNING rather than the session's unit of work: on the counter's busiest path the unit of
     work's bookkeeping for a dozen new objects cost more than the statements themselves."""
     session = uow.session
-    household = session.scalars(
-        insert(Household).returning(Household),
-        [
-            {
-                "township_code": request.township_code,
-                "village_code": request.village_code,
-                "number": request.household_number,
-                "address": request.address,
-            }
-        ],
-    ).one()
+    known = [resident.id for resident in residents if resident.id is not None]
+    memberships = dict(
+        session.execute(
+            select(HouseholdMember.resident_id, HouseholdMember.household_id).where(
+                HouseholdMember.resident_id.in_(known)
+            )
+        ).all()
+    )
+    household = _household_of(uow, request, residents, memberships)
     new_rows = [
         {key: getattr(resident, key) for key in _NEW_RESIDENT_FIELDS} for resident in residents if resident.id is None
     ]
@@ -368,13 +366,25 @@ def _write(
     )
     stored = {resident.id_number: resident for resident in created}
     residents = [stored.get(resident.id_number, resident) for resident in residents]
-    session.execute(
-        insert(HouseholdMember),
-        [
-            {"household_id": household.id, "resident_id": resident.id, "relation": member.relation}
-            for member, resident in zip(request.members, residents, strict=True)
-        ],
-    )
+    pairs = list(zip(request.members, residents, strict=True))
+    joining = [(member, resident) for member, resident in pairs if resident.id not in memberships]
+    if joining:
+        session.execute(
+            insert(HouseholdMember),
+            [
+                {"household_id": household.id, "resident_id": resident.id, "relation": member.relation}
+                for member, resident in joining
+            ],
+        )
+    for member, resident in pairs:
+        earlier = memberships.get(resident.id)
+        if earlier is not None and earlier != household.id:  # registered now with this household: moved into it
+            session.execute(
+                update(HouseholdMember)
+                .where(HouseholdMember.resident_id == resident.id)
+                .values(household_id=household.id, relation=member.relation)
+            )
+            uow.audit("move", "resident", resident.id, {"household_id": earlier}, {"household_id": household.id})
     flags = [
         {"resident_id": resident.id, "identity": identity, "source": "counter"}
         for member, resident in zip(request.members, residents, strict=True)
@@ -407,12 +417,38 @@ def _write(
     ]
     uow.audit_many(
         [
-            ("create", "household", household.id, None, {"township_code": request.township_code}),
             *[("create", "resident", resident.id, None, resident_record(resident)) for resident in created],
             *[("enroll", "enrollment", item.enrollment.id, None, summary(item.enrollment)) for item in written],
         ]
     )
     return written
+
+
+def _household_of(
+    uow: UnitOfWork, request: HouseholdEnrollment, residents: list[Resident], memberships: dict[int, int]
+) -> Household:
+    """The household a registration is for: where known members already belong to one — a lapsed family coming
+    back, a cancelled enrollment redone — that household (the head's, where they are in several: the others move
+    into it), else a new one. (Before, the counter made a new household every time, and the database refused a
+    person who was already a member of one: a lapsed resident could never be enrolled again.)"""
+    head = next((r for m, r in zip(request.members, residents, strict=True) if m.relation == "户主"), None)
+    existing = memberships.get(head.id) if head is not None and head.id is not None else None
+    existing = existing or next((memberships[r.id] for r in residents if r.id in memberships), None)
+    if existing is not None:
+        return uow.session.get_one(Household, existing)
+    household = uow.session.scalars(
+        insert(Household).returning(Household),
+        [
+            {
+                "township_code": request.township_code,
+                "village_code": request.village_code,
+                "number": request.household_number,
+                "address": request.address,
+            }
+        ],
+    ).one()
+    uow.audit("create", "household", household.id, None, {"township_code": request.township_code})
+    return household
 
 
 # The columns a new resident is written with (the others take their defaults).
