@@ -83,7 +83,7 @@ def test_an_organization_of_every_kind_and_its_user(engine: Engine) -> None:
         nursery = add_organization(work, jinghai, "静海镇托儿所", "nursery", "120118100000")
     assert again.id == university.id and nursery.kind == "nursery"
     with uow(engine, "admin") as work:
-        user = NewUser("renai", "仁爱学院", "renai-pass-2022", Role.INSTITUTION, "120118100000", university.id)
+        user = NewUser("renai", "仁爱学院", "college-pass-2022", Role.INSTITUTION, "120118100000", university.id)
         assert add_user(work, user, by=jinghai).organization_id == university.id
     for principal, kind, township, code in (
         (jinghai, "college", "120118100000", "ORGANIZATION_KIND_UNKNOWN"),

@@ -35,7 +35,9 @@ def test_cross_check_from_the_command_line(
     assert runner.invoke(app, ["db", "seed-district", "120119"]).exit_code == 0
     assert runner.invoke(app, ["campaign", "open", "tianjin-jizhou-2018"]).exit_code == 0
     for name, role, area in (("quju", "district_admin", "120119000000"), ("yuyang", "township_operator", YUYANG)):
-        added = runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word"])
+        added = runner.invoke(
+            app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word-2018"]
+        )
         assert added.exit_code == 0, added.output
     engine = make_engine(url)
     with uow(engine) as work:

@@ -34,7 +34,9 @@ def test_take_money_from_the_command_line(
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["db", "seed-district", "120119"]).exit_code == 0
     for name, role, area in (("yuyang", "township_operator", YUYANG), ("caiwu", "finance", "120119000000")):
-        added = runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word"])
+        added = runner.invoke(
+            app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word-2018"]
+        )
         assert added.exit_code == 0, added.output
     engine = make_engine(url)
     with uow(engine) as work:
@@ -82,7 +84,7 @@ def test_reconcile_from_the_command_line(
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["db", "seed-district", "120119"])
     for name, role, area in (("yuyang", "township_operator", YUYANG), ("caiwu", "finance", "120119000000")):
-        runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word"])
+        runner.invoke(app, ["user", "add", name, "--role", role, "--area", area, "--password", "p4ss-word-2018"])
     engine = make_engine(url)
     with uow(engine) as work:
         household = enroll_household(work, operator(YUYANG), family())[0].household_id

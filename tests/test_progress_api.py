@@ -50,7 +50,18 @@ def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     runner.invoke(app, ["db", "seed-district", "120118"])
     assert runner.invoke(app, ["campaign", "open", "tianjin-jinghai-2022"]).exit_code == 0
     runner.invoke(
-        app, ["user", "add", "jhadmin", "--role", "district_admin", "--area", "120118000000", "--password", "p4ss-word"]
+        app,
+        [
+            "user",
+            "add",
+            "jhadmin",
+            "--role",
+            "district_admin",
+            "--area",
+            "120118000000",
+            "--password",
+            "p4ss-word-2018",
+        ],
     )
     loaded = runner.invoke(
         app, ["report", "targets", "--user", "jhadmin", "--year", "2022", "--load", "tianjin-jinghai-2022", "--json"]

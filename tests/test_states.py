@@ -19,6 +19,7 @@ from yibao.domain.states import (
     FindingStatus,
     OrganizationKind,
     PaymentKind,
+    SignInOutcome,
     State,
     StatementLineState,
 )
@@ -157,6 +158,7 @@ CONSTRAINED: list[tuple[str, str, type[State]]] = [
     ("statement_lines", "state", StatementLineState),
     ("findings", "status", FindingStatus),
     ("organizations", "kind", OrganizationKind),
+    ("sign_in_attempts", "outcome", SignInOutcome),
 ]
 
 

@@ -253,6 +253,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "ROLE_UNKNOWN": ("角色“{role}”不存在", "no role '{role}'"),
     "PASSWORD_WEAK": ("密码至少需要{minimum}个字符", "a password needs at least {minimum} characters"),
+    "PASSWORD_HAS_USERNAME": ("密码不能包含用户名", "a password may not contain the username"),
+    "PASSWORD_COMMON": (
+        "该密码过于常见或简单（如连续数字、键盘顺序、重复字符），请换一个不易猜到的密码",
+        "that password is too common or simple; choose one that is hard to guess",
+    ),
+    "LOGIN_FORM_STALE": (
+        "登录页面已过期，请刷新页面后重新登录",
+        "the sign-in form is stale or came from elsewhere; reload it and sign in again",
+    ),
+    "LOGIN_LOCKED": (
+        "该账号因连续{count}次密码错误已暂时锁定，请{minutes}分钟后再试，或请区医保局管理员解锁",
+        "the account is locked after {count} wrong passwords; try again in {minutes} minutes or ask an admin",
+    ),
+    "LOGIN_THROTTLED": (
+        "此地址登录失败次数过多，请{minutes}分钟后再试",
+        "too many failed sign-ins from this address; try again in {minutes} minutes",
+    ),
     "USER_AREA_INVALID": (
         "角色“{role}”的所属区域应为{expected}，收到{area}",
         "role {role_en} needs {expected_en} as its area, got {area}",

@@ -150,6 +150,14 @@ class OrganizationKind(State):
     UNIVERSITY = "university", "高校"
 
 
+class SignInOutcome(State):
+    """What one attempt to sign in came to, kept to lock an account after repeated wrong passwords."""
+
+    FAILED = "failed", "密码错误"
+    SUCCEEDED = "succeeded", "登录成功"
+    UNLOCKED = "unlocked", "管理员解锁"
+
+
 ALL_STATES: tuple[type[State], ...] = (
     EnrollmentState,
     PaymentKind,
@@ -158,4 +166,5 @@ ALL_STATES: tuple[type[State], ...] = (
     JobState,
     FindingStatus,
     OrganizationKind,
+    SignInOutcome,
 )

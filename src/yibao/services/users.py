@@ -6,6 +6,7 @@ account to create the first one; through the API and the web a district admin ad
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,11 +17,21 @@ from yibao.adapters import passwords
 from yibao.adapters.db.tables import ApiToken, Area, Organization, User
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
+from yibao.domain.password_rule import check_password
+from yibao.domain.states import SignInOutcome
+from yibao.services import sign_in_guard
 from yibao.services.access import DISTRICT_ROLES, ROLE_NAMES, Permission, Principal, Role
 
-MIN_PASSWORD = 8
 WEB_SESSION = timedelta(hours=12)
-API_TOKEN = timedelta(days=365)
+API_TOKEN_DAYS = 90  # default; YIBAO_API_TOKEN_DAYS sets another
+
+
+def api_token_lifetime() -> timedelta:
+    """How long an API token lives: 90 days unless the server is told otherwise (YIBAO_API_TOKEN_DAYS)."""
+    days = os.environ.get("YIBAO_API_TOKEN_DAYS", "")
+    return timedelta(days=int(days) if days.isdigit() and int(days) > 0 else API_TOKEN_DAYS)
+
+
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,32}$")
 
 
@@ -77,8 +88,7 @@ def add_user(uow: UnitOfWork, request: NewUser, *, by: Principal | None) -> Prin
         by.require(Permission.MANAGE_USERS)
     if not USERNAME.match(request.username):
         raise YibaoError("USERNAME_INVALID", field="username")
-    if len(request.password) < MIN_PASSWORD:
-        raise YibaoError("PASSWORD_WEAK", field="password", minimum=MIN_PASSWORD)
+    check_password(request.password, request.username)
     area_code, organization_id = _area_for(uow, request)
     if by is not None and area_code[:6] != by.district:
         raise YibaoError("AREA_UNKNOWN", field="area_code", area=request.area_code, level="本区县区域")
@@ -108,17 +118,34 @@ def add_user(uow: UnitOfWork, request: NewUser, *, by: Principal | None) -> Prin
     return principal_of(user)
 
 
-def login(uow: UnitOfWork, username: str, password: str, *, kind: str = "web", label: str | None = None) -> str:
-    """Check a password and open a session (web) or issue a token (api). Returns the token, shown once."""
+def login(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    *,
+    kind: str = "web",
+    label: str | None = None,
+    address: str | None = None,
+) -> str:
+    """Check a password and open a session (web) or issue a token (api). Returns the token, shown once.
+
+    A locked account or a throttled address is refused before the password is checked; a wrong password is
+    counted and audited (committed before the refusal is answered), a right one clears the count
+    (:mod:`yibao.services.sign_in_guard`)."""
+    sign_in_guard.check_allowed(uow, username, address)
     user = uow.session.scalars(select(User).where(User.username == username)).first()
     if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
+        sign_in_guard.record(uow, username, address, SignInOutcome.FAILED)
+        uow.audit("login_failed", "user", username[:64], None, {"kind": kind, "address": address})
+        uow.commit()
         raise YibaoError("LOGIN_FAILED", field="password")
     if not user.active:
         raise YibaoError("LOGIN_FAILED", field="username")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     token = _issue(uow, user, kind=kind, label=label)
-    uow.audit("login", "user", user.id, None, {"kind": kind})
+    sign_in_guard.record(uow, username, address, SignInOutcome.SUCCEEDED)
+    uow.audit("login", "user", user.id, None, {"kind": kind, "address": address})
     uow.commit()
     return token
 
@@ -143,7 +170,7 @@ def _issue(uow: UnitOfWork, user: User, *, kind: str, label: str | None) -> str:
             kind=kind,
             label=label,
             created_at=uow.now,
-            expires_at=uow.now + (WEB_SESSION if kind == "web" else API_TOKEN),
+            expires_at=uow.now + (WEB_SESSION if kind == "web" else api_token_lifetime()),
         )
     )
     return token

@@ -47,7 +47,7 @@ from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
-from yibao.domain.states import EnrollmentState, OrganizationKind
+from yibao.domain.states import EnrollmentState, OrganizationKind, SignInOutcome
 
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
 CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
@@ -277,6 +277,24 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(Instant())
     revoked_at: Mapped[datetime | None] = mapped_column(Instant())
     __table_args__ = (CheckConstraint("kind in ('api', 'web')", name="kind"),)
+
+
+class SignInAttempt(Base):
+    """Each attempt to sign in (and each unlock by an admin): the account is locked after repeated wrong passwords,
+    and an address that tries many accounts is slowed down. Kept apart from the audit log, which records the same
+    events for people to read: these rows are counted on every sign-in."""
+
+    __tablename__ = "sign_in_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Instant())
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (
+        one_of("outcome", SignInOutcome),
+        Index("ix_sign_in_attempts_username_at", "username", "at"),
+        Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
 
 
 TARGET_CATEGORIES = ("all", "general", "students", "special_groups")

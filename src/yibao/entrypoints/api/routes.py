@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import (
@@ -20,7 +20,7 @@ from yibao.entrypoints.api.schemas import (
     UserOut,
 )
 from yibao.entrypoints.http.context import Context
-from yibao.services import users
+from yibao.services import sign_in_guard, users
 from yibao.services.access import GRANTS, ROLE_NAMES, Principal
 from yibao.services.policy.quotes import QuoteRequest, quote
 from yibao.services.registry import changes, enrollments, residents
@@ -53,9 +53,10 @@ def user_out(principal: Principal) -> UserOut:
 
 
 @router.post("/auth/token", tags=["auth"], summary="Sign in and get a bearer token")
-def issue_token(body: TokenRequest, context: Context) -> TokenOut:
+def issue_token(body: TokenRequest, context: Context, request: Request) -> TokenOut:
+    address = request.client.host if request.client else None
     with context.unit_of_work(body.username) as uow:
-        token = users.login(uow, body.username, body.password, kind="api", label=body.label)
+        token = users.login(uow, body.username, body.password, kind="api", label=body.label, address=address)
         principal = users.authenticate(uow, token)
     return TokenOut(token=token, user=user_out(principal))
 
@@ -200,6 +201,17 @@ def assess_township(work: ApiWork, township_code: str, body: TownshipAssessmentI
 @router.get("/users", tags=["users"])
 def list_users(work: ApiWork) -> list[UserOut]:
     return [user_out(users.principal_of(user)) for user in users.list_users(work.uow, work.principal)]
+
+
+@router.post(
+    "/users/{username}/unlock",
+    tags=["users"],
+    status_code=204,
+    summary="Lift the lock of an account locked after repeated wrong passwords",
+)
+def unlock_user(work: ApiWork, username: str) -> Response:
+    sign_in_guard.unlock(work.uow, work.principal, username)
+    return Response(status_code=204)
 
 
 @router.post("/users", tags=["users"], status_code=201)

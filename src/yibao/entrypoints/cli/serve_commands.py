@@ -16,7 +16,7 @@ from yibao.adapters.db.url import database_url
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import parse_instant
 from yibao.entrypoints.cli.output import console, fail
-from yibao.entrypoints.http.context import AppContext, Clock, campaign_clock, system_clock
+from yibao.entrypoints.http.context import AppContext, Clock, campaign_clock, secure_cookies_setting, system_clock
 from yibao.services.access import ROLE_NAMES
 from yibao.services.policy.plans import get_policy
 from yibao.synthetic.demo import DEFAULT_PLAN, DEMO_PASSWORD, DEMOS, build_demo, demo_users
@@ -42,7 +42,9 @@ def serve_app(url: str, clock_setting: str | None, host: str, port: int, workers
     if workers == 1:
         from yibao.entrypoints.server import create_app, settle_for_serving
 
-        app = settle_for_serving(create_app(AppContext(session_factory(make_engine(url)), clock=_clock(clock_setting))))
+        secure = secure_cookies_setting(clock_setting)
+        context = AppContext(session_factory(make_engine(url)), clock=_clock(clock_setting), secure_cookies=secure)
+        app = settle_for_serving(create_app(context))
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     os.environ["YIBAO_DATABASE_URL"] = url

@@ -10,10 +10,11 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import console, fail
+from yibao.services import sign_in_guard
 from yibao.services.access import ROLE_NAMES, Role
 from yibao.services.users import NewUser, add_user, issue_api_token
 
-app = typer.Typer(help="用户：新增账号、签发接口令牌。Users and API tokens.", no_args_is_help=True)
+app = typer.Typer(help="用户：新增账号、签发接口令牌、解锁。Users, API tokens, unlocking.", no_args_is_help=True)
 ROLES_HELP = "; ".join(f"{role.value} {name}" for role, name in ROLE_NAMES.items())
 
 
@@ -56,3 +57,14 @@ def token_command(
     except YibaoError as error:
         fail(error, as_json=False)
     console.print(token, highlight=False)
+
+
+@app.command("unlock")
+def unlock_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Lift the lock of an account locked after repeated wrong passwords. 解锁账号。"""
+    try:
+        with _unit_of_work() as uow:
+            sign_in_guard.unlock(uow, None, username)
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"已解锁 {username}，可重新登录。", highlight=False)

@@ -6,6 +6,7 @@ on a clock set inside its campaign (see :func:`campaign_clock`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,19 @@ def campaign_clock(start: datetime) -> Clock:
         return system_clock() + offset
 
     return now
+
+
+def secure_cookies_setting(clock_setting: str | None) -> bool:
+    """Whether the sign-in cookies carry ``Secure`` (sent over HTTPS only): YIBAO_SECURE_COOKIES says (1/0), else
+    on — except for a demo or a server on a set clock, which run on http://localhost. Behind HTTPS, leave it on;
+    served over plain HTTP on a network, browsers would not send the cookie back (set 0, and read
+    docs/security.md first)."""
+    value = os.environ.get("YIBAO_SECURE_COOKIES", "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return clock_setting is None
 
 
 @dataclass(frozen=True)

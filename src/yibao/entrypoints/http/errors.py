@@ -11,6 +11,9 @@ from yibao.domain.errors import YibaoError
 STATUS: dict[str, int] = {
     "TOKEN_INVALID": 401,
     "LOGIN_FAILED": 401,
+    "LOGIN_FORM_STALE": 400,
+    "LOGIN_LOCKED": 429,
+    "LOGIN_THROTTLED": 429,
     "FORBIDDEN": 403,
     "RESIDENT_NOT_FOUND": 404,
     "ENROLLMENT_NOT_FOUND": 404,

@@ -31,8 +31,17 @@ from yibao.domain.states import (
 from yibao.domain.timeutil import SHANGHAI
 from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
 from yibao.entrypoints.http.context import AppContext, app_context
+from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.dashboard import dashboard_context
-from yibao.entrypoints.web.session import COOKIE, CheckedCsrf, WebWork, csrf_token
+from yibao.entrypoints.web.session import (
+    COOKIE,
+    LOGIN_COOKIE,
+    CheckedCsrf,
+    WebWork,
+    csrf_token,
+    login_csrf_ok,
+    new_login_nonce,
+)
 from yibao.services import users
 from yibao.services.access import ROLE_NAMES, Permission
 from yibao.services.policy.campaigns import CampaignChoice, campaign_choices, campaign_policy
@@ -78,9 +87,20 @@ def page(request: Request, work: Any, name: str, status_code: int = 200, **conte
     )
 
 
+def _login_page(request: Request, next: str, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    """The sign-in form with a fresh CSRF pair: the nonce in a cookie and in the form's hidden field."""
+    nonce = new_login_nonce()
+    response = page(request, None, "login.html", status_code=status_code, next=next, login_nonce=nonce, **extra)
+    context = app_context(request)
+    response.set_cookie(
+        LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=context.secure_cookies, max_age=3600
+    )
+    return response
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return page(request, None, "login.html", next=next)
+    return _login_page(request, next)
 
 
 @router.post("/login")
@@ -90,12 +110,16 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
+    login_nonce: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        if not login_csrf_ok(request, login_nonce):
+            raise YibaoError("LOGIN_FORM_STALE")
+        address = request.client.host if request.client else None
         with context.unit_of_work(username) as uow:
-            token = users.login(uow, username, password, kind="web")
+            token = users.login(uow, username, password, kind="web", address=address)
     except YibaoError as error:
-        return page(request, None, "login.html", status_code=401, error=error, next=next, username=username)
+        return _login_page(request, next, status_for(error), error=error, username=username)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=context.secure_cookies, max_age=12 * 3600)

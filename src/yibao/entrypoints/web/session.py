@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from yibao.domain.errors import YibaoError
 from yibao.entrypoints.http.context import AppContext, Work, app_context, open_work
 
 COOKIE = "yibao_session"
+LOGIN_COOKIE = "yibao_login"  # before a session exists: the sign-in form's own CSRF pair (cookie and field)
 
 
 class LoginRequired(Exception):
@@ -30,6 +32,17 @@ class LoginRequired(Exception):
 
 def csrf_token(session_token: str) -> str:
     return hashlib.sha256(b"yibao-csrf:" + session_token.encode()).hexdigest()[:32]
+
+
+def new_login_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def login_csrf_ok(request: Request, field: str) -> bool:
+    """The sign-in form came from our page: its hidden field equals the cookie set with the form (a site
+    elsewhere can neither read that cookie nor set it, so it cannot sign a clerk's browser into its account)."""
+    cookie = request.cookies.get(LOGIN_COOKIE) or ""
+    return bool(cookie) and hmac.compare_digest(field, cookie)
 
 
 def web_work(request: Request, context: Annotated[AppContext, Depends(app_context)]) -> Iterator[Work]:

@@ -11,7 +11,7 @@ from yibao.domain.errors import YibaoError
 from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services import users
+from yibao.services import sign_in_guard, users
 from yibao.services.access import DISTRICT_ROLES, Role
 from yibao.services.registry.areas import list_areas, list_organizations
 
@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 def users_page(request: Request, work: Any, status_code: int = 200, **context: Any) -> Response:
     listed = users.list_users(work.uow, work.principal)
+    locked = sign_in_guard.locked(work.uow, [user.username for user in listed])
     areas = list_areas(work.uow, work.principal)
     return page(
         request,
@@ -27,6 +28,7 @@ def users_page(request: Request, work: Any, status_code: int = 200, **context: A
         "users.html",
         status_code=status_code,
         users=listed,
+        locked=locked,
         area_names={area.code: area.name for area in areas},
         district_roles=DISTRICT_ROLES,
         townships=[area for area in areas if area.level == "township"],
@@ -39,6 +41,15 @@ def users_page(request: Request, work: Any, status_code: int = 200, **context: A
 @router.get("/users")
 def user_list(request: Request, work: WebWork) -> Response:
     return users_page(request, work)
+
+
+@router.post("/users/{username}/unlock")
+def user_unlock(request: Request, work: WebWork, _csrf: CheckedCsrf, username: str) -> Response:
+    try:
+        sign_in_guard.unlock(work.uow, work.principal, username)
+    except YibaoError as error:
+        return users_page(request, work, status_code=status_for(error), error=error)
+    return RedirectResponse(f"/users?unlocked={username}", status_code=303)
 
 
 @router.post("/users")
