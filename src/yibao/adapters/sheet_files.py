@@ -20,7 +20,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_range_abs
 
-from yibao.adapters.table_files import STYLE_FAULTY, STYLE_NOTE, TableColumn, table_file
+from yibao.adapters.table_files import STYLE_FAULTY, STYLE_NOTE, TableColumn, neutralized, table_file
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import COLUMNS, ROW, Column, resolve_headers
 
@@ -143,6 +143,9 @@ def write_error_file(
         out = sheet.frame.with_columns(
             pl.col(ROW).replace_strict(messages, default="", return_dtype=pl.String).alias(ERROR_COLUMN)
         ).select(*sheet.headers, ERROR_COLUMN)
+        # A cell a spreadsheet would run as a formula (=HYPERLINK(…) typed as a name) goes back as text, as every
+        # export writes it: the clerk opens this file.
+        out = out.with_columns(neutralized(pl.col(column)).alias(column) for column in out.columns)
         target.write_bytes(b"\xef\xbb\xbf" + out.write_csv().encode())  # BOM: Excel then reads it as UTF-8
         return target
     # xlsx: the sheet XML built batch by batch (see table_files); the faulty cells shaded, the note in red.

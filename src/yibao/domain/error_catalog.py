@@ -145,6 +145,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码{number}已在{township}登记，请查询后办理",
         "ID number {number} is already registered in {township}; look it up instead",
     ),
+    "INTERNAL_ERROR": (
+        "系统内部错误，本次操作未保存；请稍后重试，或将参考号{reference}告知技术支持",
+        "internal error; nothing was saved (reference {reference})",
+    ),
     "VALUE_OUT_OF_RANGE": (
         "输入的编号、数值或文字超出允许范围，请核对后重新提交",
         "a number, id or text in the request is beyond what it may be",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.domain.errors import YibaoError
@@ -34,6 +35,7 @@ from yibao.entrypoints.web import routes as web_routes
 from yibao.entrypoints.web.session import LoginRequired
 
 STATIC = Path(web_routes.__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 # Pages run our own scripts and styles only, are framed by no one, and tell other sites nothing of where a clerk
@@ -103,7 +105,17 @@ def create_app(context: AppContext) -> FastAPI:
         # request's transaction is rolled back with it, so the answer is the user's mistake, never a 500.
         return await on_yibao_error(request, YibaoError("VALUE_OUT_OF_RANGE", field="request"))
 
+    async def on_database_error(request: Request, error: Exception) -> Response:
+        # A database error no use case expected: logged by its kind and statement only — PostgreSQL's own message
+        # quotes the failing row (ID numbers, names, phones), which must not reach the server's log — and answered
+        # as an internal error in Chinese. The request's transaction was rolled back with it.
+        assert isinstance(error, DBAPIError)
+        code = getattr(error.orig, "sqlstate", None) or type(error.orig).__name__
+        log.error("database error %s (%s) on %s %s", type(error).__name__, code, request.method, request.url.path)
+        return await on_yibao_error(request, YibaoError("INTERNAL_ERROR", reference=str(code)))
+
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(YibaoError, on_yibao_error)
     app.add_exception_handler(OverflowError, on_out_of_range)  # SQLite: an integer beyond 64 bits
     app.add_exception_handler(DataError, on_out_of_range)  # PostgreSQL: beyond a column's type

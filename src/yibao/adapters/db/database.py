@@ -23,7 +23,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str | None = None, **options: Any) -> Engine:
-    engine = create_engine(url or database_url(), **options)
+    # hide_parameters: a database error names the statement, never its values — ID numbers, names and phones
+    # would otherwise reach the server's log (and any traceback) with every failed insert.
+    engine = create_engine(url or database_url(), hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

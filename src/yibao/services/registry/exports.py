@@ -242,13 +242,6 @@ def _named(column: str, names: dict[str, str]) -> pl.Expr:
     return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
 
 
-def _masked_phone(phone: pl.Expr) -> pl.Expr:
-    mobile = phone.str.len_chars() == 11
-    return (
-        pl.when(mobile).then(phone.str.slice(0, 3) + pl.lit("****") + phone.str.slice(7)).otherwise(mask_column(phone))
-    )
-
-
 def _rows(
     kind: ExportKind, frame: pl.DataFrame, done: int, names: _Names, payers: list[str], masked: bool
 ) -> pl.DataFrame:
@@ -262,7 +255,7 @@ def _rows(
             *who,
             pl.col("sex").replace_strict({"male": "男", "female": "女"}, default=pl.col("sex")),
             pl.col("birth_date").dt.strftime("%Y-%m-%d"),
-            (_masked_phone(pl.col("phone")) if masked else pl.col("phone")).alias("phone"),
+            (mask_column(pl.col("phone")) if masked else pl.col("phone")).alias("phone"),  # as shown_phone does
             _named("category", names.categories),
             tier.alias("tier"),
             _named("channel", names.channels),

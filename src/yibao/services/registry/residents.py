@@ -39,6 +39,7 @@ from yibao.services.registry.views import (
     enrollment_view,
     resident_summary,
     shown_id,
+    shown_phone,
 )
 
 MAX_PAGE = 200
@@ -70,7 +71,7 @@ def search(uow: UnitOfWork, principal: Principal, query: SearchQuery) -> Residen
         if ID_LIKE.match(normalized):
             conditions.append(Resident.id_number.startswith(normalized.upper()))
         else:
-            conditions.append(Resident.name.contains(text))
+            conditions.append(Resident.name.contains(text, autoescape=True))  # % and _ are characters here
     if query.township_code:
         conditions.append(Resident.township_code == query.township_code)
     if query.village_code:
@@ -170,7 +171,7 @@ def get_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> Res
         cert_type=resident.cert_type,
         ethnicity=resident.ethnicity,
         residency=resident.residency,
-        phone=resident.phone,
+        phone=shown_phone(principal, resident.phone),
         address=resident.address,
         identities=[
             IdentityView(identity=flag.identity, source=flag.source, valid_from=flag.valid_from, valid_to=flag.valid_to)

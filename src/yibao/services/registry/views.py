@@ -151,6 +151,15 @@ def shown_id(principal: Principal, number: str) -> str:
     return number if principal.may(Permission.SEE_FULL_ID) else idnumber.mask(number)
 
 
+def shown_phone(principal: Principal, phone: str | None) -> str | None:
+    """A phone as the reader may see it: whole for those who see whole ID numbers (they call people), else masked
+    as an ID number is and as the exports mask it (138****2222) — an inspector checks that a phone is on record,
+    not whom to call."""
+    if phone is None or principal.may(Permission.SEE_FULL_ID):
+        return phone
+    return idnumber.mask(phone)
+
+
 def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
     clauses: list[ClauseView] = []
     assumptions: list[AssumptionView] = []
