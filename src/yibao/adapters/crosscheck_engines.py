@@ -26,7 +26,8 @@ from yibao.adapters.snapshot import REFERENCE_SCHEMA, SCHEMAS, Snapshot
 from yibao.domain.crosscheck.inputs import FINDING_COLUMNS, Tables
 from yibao.domain.errors import YibaoError
 
-ENGINES = {"duckdb": "DuckDB（本机，读取 Parquet 快照）", "database": "业务数据库直接比对", "spark": "Apache Spark"}
+# What bureau staff read when they choose (the code names the engine for operators: DuckDB, the database, Spark).
+ENGINES = {"duckdb": "本机快速比对（数据快照）", "database": "业务数据库直接比对", "spark": "集群比对（大数据平台）"}
 DEFAULT_ENGINE = "duckdb"
 
 

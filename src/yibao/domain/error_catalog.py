@@ -145,6 +145,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码{number}已在{township}登记，请查询后办理",
         "ID number {number} is already registered in {township}; look it up instead",
     ),
+    "PAGE_NOT_FOUND": ("没有这个页面或接口：{path}", "no such page or endpoint: {path}"),
+    "METHOD_NOT_ALLOWED": ("此地址不接受{method}请求", "this address does not take {method}"),
     "INTERNAL_ERROR": (
         "系统内部错误，本次操作未保存；请稍后重试，或将参考号{reference}告知技术支持",
         "internal error; nothing was saved (reference {reference})",

@@ -32,6 +32,9 @@ STATEMENT_COLUMNS: tuple[Column, ...] = (
     Column("memo", "摘要", ("备注", "用途")),
 )
 
+# A clerk names our column by its title (本行表头=金额); an operator may use its key (=amount): both are taken.
+KEY_OF_TITLE = {column.title: column.key for column in STATEMENT_COLUMNS}
+
 # Each line ends in a StatementLineState (yibao.domain.states): settled, or finance's worklist until a finance user
 # assigns the line to a notice (``assigned``) or rejects it (``rejected``: the money goes back).
 
@@ -142,9 +145,9 @@ def _instant(text: pl.Expr) -> pl.Expr:
 
 
 def parse_layout(items: Iterable[str], field: str = "layout") -> dict[str, str] | None:
-    """A bank's own headers as given by a clerk or an operator, one ``THEIR HEADER=our column key`` per item (a
-    full-width ＝ too; blank items skipped): the mapping, or None for the default layout. Whether the keys are
-    ours is checked with the statement (:func:`unknown_layout_keys`)."""
+    """A bank's own headers as given by a clerk or an operator, one ``THEIR HEADER=our column`` per item — our
+    column by its title (金额) or its key (amount); a full-width ＝ too; blank items skipped: the mapping, or None
+    for the default layout. Whether the keys are ours is checked with the statement (:func:`unknown_layout_keys`)."""
     layout = {}
     for item in items:
         if not item.strip():
@@ -152,5 +155,5 @@ def parse_layout(items: Iterable[str], field: str = "layout") -> dict[str, str] 
         header, _, key = item.replace("＝", "=").partition("=")
         if not header.strip() or not key.strip():
             raise YibaoError("STATEMENT_LAYOUT_UNKNOWN", field=field, keys=item.strip(), available="表头=字段")
-        layout[header.strip()] = key.strip()
+        layout[header.strip()] = KEY_OF_TITLE.get(key.strip(), key.strip())
     return layout or None

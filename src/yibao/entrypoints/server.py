@@ -6,9 +6,11 @@ import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.domain.errors import YibaoError
@@ -114,7 +116,20 @@ def create_app(context: AppContext) -> FastAPI:
         log.error("database error %s (%s) on %s %s", type(error).__name__, code, request.method, request.url.path)
         return await on_yibao_error(request, YibaoError("INTERNAL_ERROR", reference=str(code)))
 
+    async def on_http_error(request: Request, error: Exception) -> Response:
+        # Starlette's own answers (no such address, a method the address does not take) in the clerk's language,
+        # shaped like every refusal: never {"detail": "Not Found"}.
+        assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 404:
+            return await on_yibao_error(request, YibaoError("PAGE_NOT_FOUND", field="path", path=request.url.path))
+        if error.status_code == 405:
+            return await on_yibao_error(
+                request, YibaoError("METHOD_NOT_ALLOWED", field="method", method=request.method)
+            )
+        return await http_exception_handler(request, error)
+
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(YibaoError, on_yibao_error)
     app.add_exception_handler(OverflowError, on_out_of_range)  # SQLite: an integer beyond 64 bits

@@ -18,6 +18,7 @@ from yibao.entrypoints.cli.database import optional_session
 from yibao.entrypoints.cli.output import console, fail, print_json, yuan
 from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
 
+SEXES = {"male": "男", "female": "女"}
 IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(f"{k} {v}" for k, v in IDENTITIES.items())
 
 
@@ -84,7 +85,8 @@ def quote_command(
 def _print_quote(result: dict[str, Any]) -> None:
     status = "[green]可以参保[/]" if result["eligible"] else f"[red]不能参保[/]：{result['reason']}"
     console.print(
-        f"{result['policy']}  {result['id_number_masked']}  {result['sex']} {result['age']}岁  {status}",
+        f"《{result['policy_name']}》  {result['id_number_masked']}  {SEXES.get(result['sex'], result['sex'])} "
+        f"{result['age']}岁  {status}",
         highlight=False,
     )
     for warning in result["warnings"]:
@@ -93,14 +95,18 @@ def _print_quote(result: dict[str, Any]) -> None:
         table = Table("项目", "金额/内容", show_header=False)
         table.add_row(
             "人员类别 / 缴费档次 / 待遇档次",
-            f"{result['category']} / {result['tier']} / {result['benefit_tier']}",
+            f"{result['category_name']} / {result['tier_name']} / {result['benefit_tier_name']}",
         )
         table.add_row("筹资标准", yuan(result["financing_total_fen"]))
         table.add_row("政府补助", yuan(result["government_subsidy_fen"]))
         if result["assisted_subsidy_fen"]:
-            payers = "，".join(f"{payer} {format_yuan(fen)}" for payer, fen in result["assisted_by_payer_fen"].items())
+            names = result["payer_names"]
+            payers = "，".join(
+                f"{names.get(payer, payer)} {format_yuan(fen)}"
+                for payer, fen in result["assisted_by_payer_fen"].items()
+            )
             table.add_row(
-                f"资助参保（{result['assisted_group']}）",
+                f"资助参保（{result['assisted_group_name'] or result['assisted_group']}）",
                 f"{yuan(result['assisted_subsidy_fen'])}（{payers}）",
             )
         table.add_row("[bold]个人应缴[/]", f"[bold]{yuan(result['individual_due_fen'])}[/]")
@@ -114,11 +120,11 @@ def _print_quote(result: dict[str, Any]) -> None:
     for rule in result["rules"]:
         if rule["clause"]:
             console.print(
-                f"[dim]· {rule['id']}：〔{rule['clause']['section']}〕{rule['clause']['text']}[/]",
+                f"[dim]· 〔{rule['clause']['section']}〕{rule['clause']['text']}[/]",
                 highlight=False,
             )
     for assumption in result["assumptions"]:
-        console.print(f"[yellow]假设 {assumption['id']}[/]：{assumption['statement']}", highlight=False)
+        console.print(f"[yellow]假设[/]：{assumption['statement']}", highlight=False)
 
 
 def reimburse_command(
@@ -161,7 +167,7 @@ def reimburse_command(
         highlight=False,
     )
     for assumption in result["assumptions"]:
-        console.print(f"[yellow]假设 {assumption['id']}[/]：{assumption['statement']}", highlight=False)
+        console.print(f"[yellow]假设[/]：{assumption['statement']}", highlight=False)
 
 
 def examples_command() -> None:

@@ -22,7 +22,7 @@ from yibao.domain.policy import Policy
 from yibao.domain.policy.rules import assumptions_of, policy_span
 from yibao.domain.policy.rules import fired as resolve_rules
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
 from yibao.services.policy.plans import get_policy
 
 if TYPE_CHECKING:  # a quote on a bundled plan never opens a database: SQLAlchemy is not loaded for it
@@ -147,6 +147,17 @@ def quote(request: QuoteRequest, session: Session | None = None) -> dict[str, An
         "category": row["category"],
         "tier": row["tier"],
         "benefit_tier": row["benefit_tier"],
+        # the names a person reads (the codes above are for other systems): the plan's own tier names
+        "category_name": CATEGORIES.get(row["category"] or "", row["category"]),
+        "tier_name": policy.tiers[row["tier"]].name if row["tier"] in policy.tiers else row["tier"],
+        "benefit_tier_name": (
+            policy.tiers[row["benefit_tier"]].name if row["benefit_tier"] in policy.tiers else row["benefit_tier"]
+        ),
+        "payer_names": {key: payer.name for key, payer in policy.payers.items()},
+        "assisted_group_name": next(
+            (group.name for group in policy.assisted.groups if group.id == row["assisted_group"]), None
+        ),
+        "policy_name": policy.name,
         "financing_total_fen": row["financing_total_fen"],
         "government_subsidy_fen": row["government_subsidy_fen"],
         "assisted_group": row["assisted_group"],

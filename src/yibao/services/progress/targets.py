@@ -48,6 +48,7 @@ class TargetView(BaseModel):
     source: str
     organization_id: int | None = None  # an institution's: the organization whose enrollments it counts
     organization_name: str | None = None
+    source_name: str | None = None  # where it came from, in words: 实施方案《…》 or 导入表格 …
 
 
 def _areas(uow: UnitOfWork, district: str) -> dict[str, str]:
@@ -222,9 +223,20 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
             source=row.source,
             organization_id=bound.get(row.unit),
             organization_name=organizations.get(bound.get(row.unit) or 0),
+            source_name=_source_name(uow, row.source),
         )
         for row in rows
     ]
+
+
+def _source_name(uow: UnitOfWork, source: str) -> str:
+    kind, _, name = source.partition(":")
+    if kind == "policy":
+        try:
+            return f"实施方案《{get_policy(name, uow.session).name}》"
+        except YibaoError:
+            return f"实施方案 {name}"
+    return f"导入表格 {name}" if kind == "file" else source
 
 
 def institution_organizations(rows: Sequence[Target], organizations: dict[int, str]) -> dict[str, int]:

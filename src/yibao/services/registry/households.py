@@ -188,7 +188,7 @@ def _live_enrollments(uow: UnitOfWork, residents: list[Resident], year: int) -> 
             number=idnumber.mask(number_of[resident_id]),
             township=township_name or township_code,
             year=year,
-            state=state,
+            state=EnrollmentState(state).zh,
         )
         for resident_id, state, township_code, township_name in rows
     }

@@ -7,6 +7,7 @@ resident outside it is "not found", never "forbidden".
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from yibao.adapters.db.tables import (
     HouseholdMember,
     IdentityFlag,
     Resident,
+    User,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
@@ -27,6 +29,8 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.person_fields import check_name, check_phone
 from yibao.domain.vocabulary import RESIDENCIES
 from yibao.services.access import Permission, Principal, person_outside, resident_scope
+from yibao.services.policy.plans import get_policy
+from yibao.services.registry import audit_text
 from yibao.services.registry.areas import check_village, township_area
 from yibao.services.registry.views import (
     AuditView,
@@ -207,7 +211,20 @@ def history(uow: UnitOfWork, principal: Principal, resident_id: int) -> list[Aud
         )
         .order_by(AuditEntry.id)
     ).all()
-    return [audit_view(entry) for entry in entries]
+    # The names an entry's codes stand for: the district's areas, the plans' tiers, the users who acted.
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all())
+    for policy_id in {str((entry.after or {}).get("policy_id")) for entry in entries} - {"None"}:
+        with suppress(YibaoError):  # a plan no longer known: its tiers stay as codes
+            names |= {key: tier.name for key, tier in get_policy(policy_id, session).tiers.items()}
+    users = dict(session.execute(select(User.username, User.display_name)).all())
+    views = []
+    for entry in entries:
+        view = audit_view(entry)
+        username = entry.actor.rsplit(":", 1)[-1]  # cli:operator:yuyang acts for yuyang
+        view.actor_name = users.get(username, entry.actor)
+        view.sentence = audit_text.sentence(entry.action, entry.entity, entry.before, entry.after, names)
+        views.append(view)
+    return views
 
 
 def resident_record(resident: Resident) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from yibao.adapters.db.tables import AuditEntry, Enrollment, Resident
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy.rules import fired
+from yibao.domain.states import EnrollmentState
+from yibao.domain.vocabulary import CATEGORIES
 from yibao.services.access import Permission, Principal
 from yibao.services.policy.plans import get_policy
 
@@ -73,6 +75,12 @@ class EnrollmentView(BaseModel):
     assessed_at: datetime | None
     clauses: list[ClauseView]
     assumptions: list[AssumptionView]
+    # What a clerk reads for the codes above: the plan's own names of its tiers, the category's and state's.
+    policy_name: str | None = None
+    state_name: str | None = None
+    category_name: str | None = None
+    tier_name: str | None = None
+    benefit_tier_name: str | None = None
 
 
 class IdentityView(BaseModel):
@@ -133,6 +141,8 @@ class AuditView(BaseModel):
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    actor_name: str | None = None  # the user's display name, where the actor is one
+    sentence: str | None = None  # what happened, in Chinese (services.registry.audit_text)
 
 
 class ResidentPage(BaseModel):
@@ -165,26 +175,26 @@ def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
     assumptions: list[AssumptionView] = []
     payers = enrollment.assisted_by_payer_fen or {}
     payer_names = {key: key for key in payers}
-    if enrollment.rules or payers:
-        try:
-            policy = get_policy(enrollment.policy_id, object_session(enrollment))
-        except YibaoError:  # a frozen assessment outlives the policy file it came from (POLICY_UNKNOWN)
-            policy = None
-        if policy is not None:
-            payer_names = {key: policy.payers[key].name if key in policy.payers else key for key in payers}
-            clauses = [
-                ClauseView(
-                    rule=rule.id,
-                    section=rule.clause.section if rule.clause else None,
-                    text=rule.clause.text if rule.clause else None,
-                    assumptions=rule.assumptions,
-                )
-                for rule in fired(policy, enrollment.rules)
-            ]
-            known = {assumption.id: assumption for assumption in policy.assumptions}
-            assumptions = [
-                AssumptionView(id=key, statement=known[key].statement) for key in enrollment.assumptions if key in known
-            ]
+    try:
+        policy = get_policy(enrollment.policy_id, object_session(enrollment))
+    except YibaoError:  # a frozen assessment outlives the policy file it came from (POLICY_UNKNOWN)
+        policy = None
+    tiers = {key: tier.name for key, tier in policy.tiers.items()} if policy is not None else {}
+    if (enrollment.rules or payers) and policy is not None:
+        payer_names = {key: policy.payers[key].name if key in policy.payers else key for key in payers}
+        clauses = [
+            ClauseView(
+                rule=rule.id,
+                section=rule.clause.section if rule.clause else None,
+                text=rule.clause.text if rule.clause else None,
+                assumptions=rule.assumptions,
+            )
+            for rule in fired(policy, enrollment.rules)
+        ]
+        known = {assumption.id: assumption for assumption in policy.assumptions}
+        assumptions = [
+            AssumptionView(id=key, statement=known[key].statement) for key in enrollment.assumptions if key in known
+        ]
     return EnrollmentView(
         id=enrollment.id,
         resident_id=enrollment.resident_id,
@@ -212,6 +222,11 @@ def enrollment_view(enrollment: Enrollment) -> EnrollmentView:
         assessed_at=enrollment.assessed_at,
         clauses=clauses,
         assumptions=assumptions,
+        policy_name=policy.name if policy is not None else None,
+        state_name=EnrollmentState(enrollment.state).zh,
+        category_name=CATEGORIES.get(enrollment.category or "", enrollment.category),
+        tier_name=tiers.get(enrollment.tier or "", enrollment.tier),
+        benefit_tier_name=tiers.get(enrollment.benefit_tier or "", enrollment.benefit_tier),
     )
 
 
