@@ -4,6 +4,7 @@ holds its Chinese text as text (a reader extracts it), in the font the project's
 from __future__ import annotations
 
 import io
+import itertools
 import os
 
 import pytest
@@ -44,3 +45,57 @@ def test_without_a_font_the_pdf_names_what_to_install(monkeypatch: pytest.Monkey
     monkeypatch.setattr("yibao.adapters.printing.FONT_CANDIDATES", ())
     with pytest.raises(FontMissing):
         table_pdf(PrintedTable("标题", [], [Column("列", 20)], []))
+
+
+def _text_boxes(content: bytes) -> list[tuple[float, float, float, str]]:
+    """Each text run of the first page as (x, y, estimated right edge, text): a CJK character is a square of the
+    font's size, anything else half of one — close enough to see a run cross into the next cell."""
+    boxes: list[tuple[float, float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if not text.strip():
+            return
+        scale = size * (tm[0] or 1) * (cm[0] or 1)
+        x, y = tm[4] * (cm[0] or 1) + cm[4], tm[5] * (cm[3] or 1) + cm[5]
+        width = sum(scale if ord(char) > 0x2E80 else scale * 0.5 for char in text)
+        boxes.append((x, y, x + width, text))
+
+    PdfReader(io.BytesIO(content)).pages[0].extract_text(visitor_text=visit)
+    return boxes
+
+
+def overlaps(content: bytes) -> list[tuple[str, str]]:
+    """Pairs of text runs on the same line where the first runs over the start of the next."""
+    found = []
+    lines: dict[int, list[tuple[float, float, float, str]]] = {}
+    for box in _text_boxes(content):
+        lines.setdefault(round(box[1]), []).append(box)
+    for runs in lines.values():
+        runs.sort()
+        for left, right in itertools.pairwise(runs):
+            if left[2] > right[0] + 1:
+                found.append((left[3], right[3]))
+    return found
+
+
+def test_no_cell_of_a_printed_table_runs_over_the_next() -> None:
+    """The bulletin once printed 任务口径 over the 任务数 column on every row ("在校学生6500")."""
+    try:
+        cjk_font()
+    except FontMissing:
+        if os.environ.get("YIBAO_REQUIRE_BROWSER"):
+            raise
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    document = PrintedTable(
+        title="2018年度城乡居民基本医疗保险参保进度通报",
+        lines=["截至2017年11月15日，全区已缴费参保1770人。"],
+        columns=[Column("单位", 30), Column("任务口径", 30), Column("任务数", 20, numeric=True)],
+        rows=[
+            ["渔阳镇", "一般居民（不含特殊群体、在校学生）", "6500"],
+            ["天津大学仁爱学院", "合计（学生）", "14015"],
+        ],
+    )
+    content = table_pdf(document)
+    assert overlaps(content) == []
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "在校学生" in text and "6500" in text and "14015" in text

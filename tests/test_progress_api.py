@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from api_site import Site
+from test_printing import overlaps
 from yibao.entrypoints.cli.app import app
 
 
@@ -41,6 +42,7 @@ def test_targets_progress_and_bulletin_over_http(site: Site) -> None:
     pdf = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=pdf", headers=headers)
     assert pdf.status_code == 200
     assert "参保进度通报" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert overlaps(pdf.content) == []  # every cell within its column, as a township reads it
 
 
 def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import segno
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
 FONT_CANDIDATES = (
@@ -73,17 +73,25 @@ def table_pdf(document: PrintedTable) -> bytes:
     pdf.set_font("cjk", size=16)
     pdf.cell(0, 12, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=10)
-    for line in document.lines:
-        pdf.cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in document.lines:  # wrapped, as long headlines are
+        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font("cjk", size=9)
-    for column in document.columns:
-        pdf.cell(column.width_mm, 7, column.title, border=1, align="C")
-    pdf.ln()
-    for row in document.rows:
-        for column, value in zip(document.columns, row, strict=True):
-            pdf.cell(column.width_mm, 7, value, border=1, align="R" if column.numeric else "L")
-        pdf.ln()
+    # fpdf2's table wraps a cell's text within its column and grows the row to fit: no text runs into the next
+    # cell (fixed cells once printed 任务口径 over 任务数), and the header repeats on each page.
+    widths = [column.width_mm for column in document.columns]
+    align = tuple("RIGHT" if column.numeric else "LEFT" for column in document.columns)
+    with pdf.table(
+        col_widths=widths,
+        width=min(sum(widths), pdf.epw),
+        text_align=align,
+        line_height=5,
+        padding=1,
+        headings_style=FontFace(emphasis=None, fill_color=(235, 240, 248)),
+    ) as table:
+        table.row([column.title for column in document.columns])
+        for values in document.rows:
+            table.row(values)
     pdf.ln(4)
     pdf.set_font("cjk", size=10)
     for line in document.closing:

@@ -84,7 +84,7 @@ def write_bulletin(report: ProgressReport, target: Path, kind: str) -> Path:
     """xlsx (or csv) of the ranking; PDF of the whole bulletin."""
     if kind == "pdf":
         rows = _rows(report)
-        widths = [12, 30, 40, 20, 22, 22, 18, 12, 20, 32, 32]
+        widths = [12, 30, 56, 18, 20, 20, 16, 10, 18, 28, 28]  # mm; 任务口径 on one line where it fits
         columns = [Column(c.title, w, numeric=c.kind == "count") for c, w in zip(COLUMNS, widths, strict=True)]
         document = PrintedTable(
             title=title(report),
