@@ -461,3 +461,59 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
         "individual": (1, 1),
     }
     assert {row.key: row.paid for row in categories.rows} == {"general": 3, "students": 1, "special_groups": 1}
+
+
+def test_the_bulletin_names_ties_and_says_what_its_table_counts() -> None:
+    """The headline once said 1,770 paid while the table added up to 1,602 (蓟州's townships count general residents
+    only, unsaid), and 后三位 named one of two tied units but not the other."""
+    from yibao.services.progress.bulletin import headline
+    from yibao.services.progress.report import ProgressReport, UnitProgress, slowest_units
+
+    def unit(name: str, paid: int, target: int | None, measured: str = "general") -> UnitProgress:
+        rate = paid / target if target else None
+        return UnitProgress(
+            unit=name,
+            unit_kind="township",
+            area_code=None,
+            measured=measured,
+            target=target,
+            registered=paid,
+            assessed=paid,
+            paid=paid,
+            covered=0,
+            paid_by_category={},
+            paid_since_last=0,
+            completion=rate,
+            band=None,
+            band_name=None,
+            rank=None,
+            pace_per_day=0.0,
+            reached_on=None,
+            needed_per_day=None,
+        )
+
+    units = [unit("甲镇", 50, 100), unit("乙镇", 10, 100), unit("丙镇", 20, 100), unit("丁镇", 20, 100)]
+    units += [unit("戊镇", 90, 100), unit("无任务镇", 7, None, "all")]
+    assert slowest_units(units) == ["乙镇", "丙镇", "丁镇"]
+    units.append(unit("己镇", 40, 200))  # 20 %, tied with 丙镇 and 丁镇 at the third place
+    assert slowest_units(units) == ["乙镇", "丙镇", "丁镇", "己镇"]
+    report = ProgressReport(
+        insurance_year=2018,
+        policy_id="tianjin-jizhou-2018",
+        on=date(2017, 11, 15),
+        rhythm="daily",
+        last_report=date(2017, 11, 14),
+        deadline=None,
+        target=None,
+        registered=300,
+        paid=300,
+        paid_since_last=0,
+        completion=None,
+        units=units,
+        series=[],
+        slowest=slowest_units(units),
+    )
+    lines = headline(report)
+    assert "全区已缴费参保300人（含特殊群体、在校学生等全部人员）" in lines[0]
+    assert any("表中已缴费参保合计237人" in line and "一般居民" in line for line in lines)
+    assert any(line.startswith("完成率后三位（含并列）：乙镇、丙镇、丁镇、己镇") for line in lines)

@@ -23,13 +23,23 @@ def title(report: ProgressReport) -> str:
 
 
 def headline(report: ProgressReport) -> list[str]:
+    """The bulletin's opening lines. The district's figures count every category; the table's units count what
+    their targets count (蓟州's townships: general residents only) — so the lines say so, with the table's own
+    sum, and a reader can add the table up to the figure it states."""
     lines = [
-        f"截至{report.on:%Y年%m月%d日}，全区已缴费参保{report.paid}人，较上期（{report.last_report:%m月%d日}）增加{report.paid_since_last}人。"
+        f"截至{report.on:%Y年%m月%d日}，全区已缴费参保{report.paid}人（含特殊群体、在校学生等全部人员），"
+        f"较上期（{report.last_report:%m月%d日}）增加{report.paid_since_last}人。"
     ]
     if report.target and report.completion is not None:
         lines.append(f"全区参保任务{report.target}人，完成{report.completion:.1%}。")
+    measured = {unit.measured for unit in report.units if unit.target is not None}
+    if measured - {"all"}:
+        scope = "、".join(MEASURED_NAMES.get(key, key) for key in sorted(measured))
+        table_paid = sum(unit.paid for unit in report.units)
+        lines.append(f"下表各单位按其任务口径统计（{scope}），表中已缴费参保合计{table_paid}人。")
     if report.slowest:
-        lines.append(f"完成率后三位：{'、'.join(report.slowest)}，请加快进度。")
+        tied = "（含并列）" if len(report.slowest) > 3 else ""
+        lines.append(f"完成率后三位{tied}：{'、'.join(report.slowest)}，请加快进度。")
     if report.deadline:
         lines.append(f"完成期限：{report.deadline:%Y年%m月%d日}。")
     return lines

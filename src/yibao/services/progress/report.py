@@ -82,7 +82,7 @@ class ProgressReport(BaseModel):
     completion: float | None
     units: list[UnitProgress]
     series: list[DayPoint]
-    slowest: list[str]  # the three least complete units with a target (named in the bulletin)
+    slowest: list[str]  # the three least complete units with a target, and any tied with the third (the bulletin)
     base_population: int | None = None  # the district's, where a population register has been imported
     base_source: str | None = None
     base_excluded: int = 0  # people out of the base for a recorded reason (insured elsewhere …)
@@ -164,10 +164,7 @@ def progress_report(
             unit.coverage = completion(sum(unit.paid_by_category.values()), people or None)
     district_target = next((t.persons for t in targets if t.unit_kind == "district" and t.category == "all"), None)
     paid = sum(int(row[4]) for row in rows)
-    rates = {unit.unit: unit.completion for unit in units}
-    slowest = [
-        name for name, _ in sorted(((k, v) for k, v in rates.items() if v is not None), key=lambda kv: kv[1])[:3]
-    ]
+    slowest = slowest_units(units)
     return ProgressReport(
         insurance_year=year,
         policy_id=policy.id,
@@ -190,6 +187,16 @@ def progress_report(
         coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
         goals=goal_progress(uow, policy, principal.district, on, paid, base),
     )
+
+
+def slowest_units(units: list[UnitProgress], count: int = 3) -> list[str]:
+    """The units named as the slowest (完成率后三位): the ``count`` least complete of those ranked, and every unit
+    tied with the last of them — naming one of two equal units and not the other would be unfair to one."""
+    ranked_units = sorted((unit for unit in units if unit.completion is not None), key=lambda u: u.completion or 0)
+    if len(ranked_units) <= count:
+        return [unit.unit for unit in ranked_units]
+    last = ranked_units[count - 1].completion
+    return [unit.unit for unit in ranked_units if (unit.completion or 0) <= (last or 0)]
 
 
 @dataclass(frozen=True)
