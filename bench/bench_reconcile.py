@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from datetime import date, timedelta
@@ -206,6 +207,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     arguments = parser.parse_args()
+    # A bank's statement of a whole city: above the per-file limit a clerk's upload has (sheet_files.MAX_ROWS).
+    os.environ.setdefault("YIBAO_MAX_SHEET_ROWS", str(arguments.lines + 1000))
     with tempfile.TemporaryDirectory() as folder, database(arguments.database, Path(folder)) as engine:
         started = time.perf_counter()
         notices = fill(engine, arguments.lines)

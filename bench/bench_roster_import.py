@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     arguments = parser.parse_args()
+    # A city-wide roster in one file: above the per-file limit a clerk's upload has (sheet_files.MAX_ROWS).
+    os.environ.setdefault("YIBAO_MAX_SHEET_ROWS", str(arguments.rows + 1000))
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         path, rows = roster_file(arguments.rows, arguments.format, folder)

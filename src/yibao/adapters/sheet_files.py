@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,10 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.roster import COLUMNS, ROW, Column, resolve_headers
 
 HEADER_SEARCH_ROWS = 10
+# A file's size before anything is read from it: a township's roster is thousands of rows; a sheet of a million
+# (366 KB of xlsx once took 58 s and 3.2 GB to read) is refused at once. Settings raise them for a city-wide load.
+MAX_ROWS = 500_000  # YIBAO_MAX_SHEET_ROWS
+MAX_EXPANDED_MB = 512  # YIBAO_MAX_SHEET_MB: an xlsx's worksheet once unzipped (a zip bomb is tiny before)
 ERROR_FILE_SLICE = 50_000  # rows per batch of an xlsx written (error file, sample)
 ERROR_COLUMN = "错误说明"
 
@@ -48,6 +55,7 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
     The header is the first row (of the first few) naming the first of ``columns`` (a roster's ID number, a
     statement's transaction id); rows above it (a title, a date) are not data."""
     kind = Path(file_name).suffix.lower().lstrip(".")
+    _check_size(content, file_name, kind)
     try:
         if kind == "parquet":
             return _parquet_sheet(content, file_name)
@@ -61,8 +69,9 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
             raise YibaoError("ROSTER_FILE_KIND", field="file", name=file_name)
     except YibaoError:
         raise
-    except Exception as error:  # a corrupt or password-protected workbook, a binary file named .csv …
-        raise YibaoError("ROSTER_FILE_UNREADABLE", field="file", name=file_name, detail=str(error)[:200]) from None
+    except Exception:  # a corrupt or password-protected workbook, a PDF named .xlsx, a binary file named .csv …
+        detail = UNREADABLE.get(kind, "文件内容无法识别")
+        raise YibaoError("ROSTER_FILE_UNREADABLE", field="file", name=file_name, detail=detail) from None
     header_index = _header_index(raw, columns)
     if header_index is None:
         raise YibaoError(
@@ -75,6 +84,52 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
     # Rows left blank (often hundreds under the table) are not rows of the roster.
     filled = pl.any_horizontal([pl.col(name).str.strip_chars().fill_null("") != "" for name in headers])
     return Sheet(file_name, kind, headers, body.filter(filled), header_index + 1)
+
+
+UNREADABLE = {
+    "xlsx": "文件内容不是有效的Excel表格（.xlsx）——可能是其他格式的文件改了扩展名，或文件已损坏、设了密码",
+    "csv": "文件内容不是文本表格（.csv）——可能是其他格式的文件改了扩展名",
+    "parquet": "文件内容不是有效的Parquet数据文件",
+}
+
+
+def limits() -> tuple[int, int]:
+    """The most rows a sheet may have, and the most megabytes an xlsx's worksheet may unzip to (settings)."""
+    rows, megabytes = os.environ.get("YIBAO_MAX_SHEET_ROWS", ""), os.environ.get("YIBAO_MAX_SHEET_MB", "")
+    return (int(rows) if rows.isdigit() else MAX_ROWS, int(megabytes) if megabytes.isdigit() else MAX_EXPANDED_MB)
+
+
+def _check_size(content: bytes, file_name: str, kind: str) -> None:
+    """Refuse, before reading it, a file too large to be a sheet of work: counted from what costs nothing — the
+    lines of a CSV, the row count a Parquet file states, an xlsx's stated dimension and unzipped size."""
+    max_rows, max_mb = limits()
+    rows = None
+    if kind in ("csv", "txt"):
+        rows = content.count(b"\n")
+    elif kind == "parquet":
+        try:
+            rows = int(pl.scan_parquet(io.BytesIO(content)).select(pl.len()).collect().item())
+        except Exception:  # unreadable: said so when it is read
+            return
+    elif kind in ("xlsx", "xlsm"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                sheets = sorted(
+                    (info for info in archive.infolist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename)),
+                    key=lambda info: info.filename,
+                )
+                if not sheets:
+                    return
+                if sheets[0].file_size > max_mb * 1024 * 1024:
+                    raise YibaoError("SHEET_TOO_LARGE", field="file", name=file_name, limit=max_mb)
+                with archive.open(sheets[0]) as stream:
+                    head = stream.read(8192)
+        except (zipfile.BadZipFile, OSError):
+            return  # not a workbook: said so when it is read
+        stated = re.search(rb'<dimension ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"', head)
+        rows = int(stated.group(1)) if stated else None
+    if rows is not None and rows > max_rows + HEADER_SEARCH_ROWS:
+        raise YibaoError("SHEET_TOO_MANY_ROWS", field="file", name=file_name, rows=rows, limit=max_rows)
 
 
 def _parquet_sheet(content: bytes, file_name: str) -> Sheet:

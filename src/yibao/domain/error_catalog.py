@@ -3,6 +3,7 @@ once published; the messages are str.format templates filled with the error's pa
 
 from __future__ import annotations
 
+from yibao.domain.error_catalog_guard import GUARD_CATALOG
 from yibao.domain.error_catalog_setup import SETUP_CATALOG
 
 # code -> (Chinese template, English template). Templates use str.format with the error's params.
@@ -39,6 +40,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # A bureau's plans, campaigns, villages and organizations
     **SETUP_CATALOG,
+    **GUARD_CATALOG,
     # Inputs to a quote or a reimbursement
     "DATE_OUTSIDE_POLICY": (
         "{what}{value}不在政策“{policy}”的适用期间（{start}至{end}）内，请用 --as-of 指定登记日期",
@@ -96,24 +98,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码{number}已登记为“{registered}”，与“{given}”不符，请核实",
         "ID number {number} is registered as '{registered}', not '{given}'; please check",
     ),
-    # A person registered outside the user's area: that the ID number is known is all they may learn (never a name,
-    # township, phone or state), and their writes never touch that person (services/access.py, person_outside).
-    "RESIDENT_ELSEWHERE": (
-        "公民身份号码{number}已由其他镇（街）登记，本辖区不能查看或办理；如需在本辖区参保，请联系区医保局办理迁入",
-        "ID number {number} is registered by another township; the district bureau transfers it first",
-    ),
-    "ENROLLED_ELSEWHERE": (
-        "公民身份号码{number}本年度已在其他镇（街）参保登记，不能重复参保；如有疑问请联系区医保局",
-        "ID number {number} is already enrolled this year by another township",
-    ),
-    "REASON_ELSEWHERE": (
-        "公民身份号码{number}的未参保原因已由其他镇（街）登记，本辖区不能更改；如有疑问请联系区医保局",
-        "another township has recorded the reason for ID number {number}; it is not changed from here",
-    ),
-    "RESIDENT_NAME_DIFFERS": (
-        "公民身份号码{number}登记的姓名与“{given}”不符，请核实",
-        "the name on record for ID number {number} is not '{given}'",
-    ),
     "ALREADY_ENROLLED": (
         "{number}已在{township}参加{year}年度居民医保（{state}），不能重复参保",
         "{number} is already enrolled for {year} in {township} ({state})",
@@ -144,16 +128,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "RESIDENT_EXISTS": (
         "公民身份号码{number}已在{township}登记，请查询后办理",
         "ID number {number} is already registered in {township}; look it up instead",
-    ),
-    "PAGE_NOT_FOUND": ("没有这个页面或接口：{path}", "no such page or endpoint: {path}"),
-    "METHOD_NOT_ALLOWED": ("此地址不接受{method}请求", "this address does not take {method}"),
-    "INTERNAL_ERROR": (
-        "系统内部错误，本次操作未保存；请稍后重试，或将参考号{reference}告知技术支持",
-        "internal error; nothing was saved (reference {reference})",
-    ),
-    "VALUE_OUT_OF_RANGE": (
-        "输入的编号、数值或文字超出允许范围，请核对后重新提交",
-        "a number, id or text in the request is beyond what it may be",
     ),
     "REQUEST_INVALID": ("请求内容有误：{field}（{problem}）", "invalid request: {field} ({problem})"),
     "NOTHING_TO_CHANGE": ("没有需要变更的信息", "nothing to change"),
@@ -258,24 +232,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "a username is 3 to 32 letters, digits, dots, dashes or underscores",
     ),
     "ROLE_UNKNOWN": ("角色“{role}”不存在", "no role '{role}'"),
-    "PASSWORD_WEAK": ("密码至少需要{minimum}个字符", "a password needs at least {minimum} characters"),
-    "PASSWORD_HAS_USERNAME": ("密码不能包含用户名", "a password may not contain the username"),
-    "PASSWORD_COMMON": (
-        "该密码过于常见或简单（如连续数字、键盘顺序、重复字符），请换一个不易猜到的密码",
-        "that password is too common or simple; choose one that is hard to guess",
-    ),
-    "LOGIN_FORM_STALE": (
-        "登录页面已过期，请刷新页面后重新登录",
-        "the sign-in form is stale or came from elsewhere; reload it and sign in again",
-    ),
-    "LOGIN_LOCKED": (
-        "该账号因连续{count}次密码错误已暂时锁定，请{minutes}分钟后再试，或请区医保局管理员解锁",
-        "the account is locked after {count} wrong passwords; try again in {minutes} minutes or ask an admin",
-    ),
-    "LOGIN_THROTTLED": (
-        "此地址登录失败次数过多，请{minutes}分钟后再试",
-        "too many failed sign-ins from this address; try again in {minutes} minutes",
-    ),
     "USER_AREA_INVALID": (
         "角色“{role}”的所属区域应为{expected}，收到{area}",
         "role {role_en} needs {expected_en} as its area, got {area}",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Literal
 
 Category = Literal["adult", "student", "child", "newborn"]
+SEXES: dict[str, str] = {"male": "男", "female": "女"}  # as an ID number's 17th digit says
+
 CATEGORIES: dict[str, str] = {
     "adult": "成年居民",
     "student": "在校学生",

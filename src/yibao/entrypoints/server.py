@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -74,6 +76,35 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+JSON_LIMIT = 1024 * 1024  # a request body of JSON: a household is a few KB, a thousand of them well under this
+UPLOAD_LIMIT_MB = 100  # a file uploaded (a roster, a list, a statement); YIBAO_MAX_UPLOAD_MB sets another
+
+
+class BodyLimit:
+    """Refuses, before reading it, a request body larger than the server takes (413, BODY_TOO_LARGE): JSON beyond
+    :data:`JSON_LIMIT`, anything beyond the upload limit. Judged by the declared length, which browsers and
+    clients send with every form and JSON body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        setting = os.environ.get("YIBAO_MAX_UPLOAD_MB", "")
+        self.upload_limit = (int(setting) if setting.isdigit() else UPLOAD_LIMIT_MB) * 1024 * 1024
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length", b"")
+            is_json = headers.get(b"content-type", b"").startswith(b"application/json")
+            limit = JSON_LIMIT if is_json else self.upload_limit
+            if length.isdigit() and int(length) > limit:
+                error = YibaoError("BODY_TOO_LARGE", field="body", limit=max(limit // (1024 * 1024), 1))
+                body = json.dumps(error.to_dict(), ensure_ascii=False).encode()
+                response = Response(body, status_code=413, media_type="application/json")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(context: AppContext) -> FastAPI:
     app = FastAPI(
         title="yibao 城乡居民医保参保缴费系统 API",
@@ -128,6 +159,7 @@ def create_app(context: AppContext) -> FastAPI:
             )
         return await http_exception_handler(request, error)
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(DBAPIError, on_database_error)

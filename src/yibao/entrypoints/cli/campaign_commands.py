@@ -13,8 +13,8 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.database import unit_of_work
-from yibao.entrypoints.cli.options import Clock, Json, instant_option
-from yibao.entrypoints.cli.output import console, fail, print_json
+from yibao.entrypoints.cli.options import Clock, Json
+from yibao.entrypoints.cli.output import console, fail, instant_option, print_json
 from yibao.services.policy import campaigns
 from yibao.services.policy.campaigns import CampaignView
 

@@ -17,8 +17,8 @@ from yibao.domain.money import yuan_to_fen
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
-from yibao.entrypoints.cli.options import Clock, Json, User, instant_option, run_as
-from yibao.entrypoints.cli.output import console, fail, print_json, yuan
+from yibao.entrypoints.cli.options import Clock, Json, User, run_as
+from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.services.access import Principal
 from yibao.services.money import notices, payments, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue

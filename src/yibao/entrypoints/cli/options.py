@@ -12,24 +12,15 @@ import typer
 
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
-from yibao.domain.timeutil import SHANGHAI, parse_instant
+from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.database import unit_of_work
-from yibao.entrypoints.cli.output import fail
+from yibao.entrypoints.cli.output import fail, instant_option
 from yibao.services.access import Principal
 from yibao.services.users import acting_as
 
 User = Annotated[str, typer.Option(help="act as this user (their role and area apply)")]
 Clock = Annotated[str | None, typer.Option(help="as if it were this moment (ISO 8601)")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-
-
-def instant_option(value: str | None, field: str, as_json: bool) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        fail(YibaoError("DATETIME_INVALID", field=field, value=value), as_json=as_json)
 
 
 @contextmanager

@@ -12,23 +12,13 @@ from rich.table import Table
 
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
-from yibao.domain.timeutil import SHANGHAI, parse_instant
-from yibao.domain.vocabulary import IDENTITIES
+from yibao.domain.timeutil import SHANGHAI
+from yibao.domain.vocabulary import IDENTITIES, SEXES
 from yibao.entrypoints.cli.database import optional_session
-from yibao.entrypoints.cli.output import console, fail, print_json, yuan
+from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
 
-SEXES = {"male": "男", "female": "女"}
 IDENTITY_HELP = "身份类别，可重复 / identity code, repeatable: " + "; ".join(f"{k} {v}" for k, v in IDENTITIES.items())
-
-
-def _instant(value: str | None, field: str, as_json: bool) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        fail(YibaoError("DATETIME_INVALID", field=field, value=value), as_json=as_json)
 
 
 def quote_command(
@@ -49,7 +39,7 @@ def quote_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What a resident owes, who pays the rest, and when cover runs. 核定个人缴费与待遇享受期。"""
-    registered_at = _instant(as_of, "as_of", as_json) or datetime.now(SHANGHAI)
+    registered_at = instant_option(as_of, "as_of", as_json) or datetime.now(SHANGHAI)
     ended: date | None = None
     if employee_insurance_ended is not None:
         try:
@@ -63,7 +53,7 @@ def quote_command(
         policy_id=policy,
         id_number=id_number,
         registered_at=registered_at,
-        paid_at=_instant(paid_at, "paid_at", as_json),
+        paid_at=instant_option(paid_at, "paid_at", as_json),
         category=category,
         tier=tier,
         identities=tuple(identity or ()),

@@ -15,8 +15,8 @@ from yibao.domain.statement import parse_layout
 from yibao.domain.states import StatementLineState
 from yibao.domain.timeutil import SHANGHAI, as_shanghai
 from yibao.entrypoints.cli.database import unit_of_work
-from yibao.entrypoints.cli.options import Clock, Json, User, instant_option, run_as
-from yibao.entrypoints.cli.output import console, fail, print_json, yuan
+from yibao.entrypoints.cli.options import Clock, Json, User, run_as
+from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.entrypoints.cli.progress import progress_bar
 from yibao.services.money import statement_worklist
 from yibao.services.money.reconciliation import StatementRequest, import_statement

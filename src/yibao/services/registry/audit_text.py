@@ -10,7 +10,7 @@ from typing import Any
 
 from yibao.domain.money import format_yuan
 from yibao.domain.states import EnrollmentState
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, SEXES
 
 ACTIONS = {
     "create": "新建",
@@ -55,7 +55,6 @@ FIELDS = {
     "benefit_end": "待遇结束",
     "reason": "原因",
 }
-SEXES = {"male": "男", "female": "女"}
 SURVIVAL = {"alive": "在世", "deceased": "已故"}
 RESIDENCY = {"local_hukou": "本地户籍", "residence_permit": "居住证", "nonlocal": "外地户籍"}
 

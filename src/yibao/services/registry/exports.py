@@ -25,7 +25,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.idnumber_bulk import mask_column
 from yibao.domain.states import ASSESSED_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, SEXES
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.policy.campaigns import campaign_policy
@@ -253,7 +253,7 @@ def _rows(
     if kind is ExportKind.ENROLLMENTS:
         return frame.select(
             *who,
-            pl.col("sex").replace_strict({"male": "男", "female": "女"}, default=pl.col("sex")),
+            pl.col("sex").replace_strict(SEXES, default=pl.col("sex")),
             pl.col("birth_date").dt.strftime("%Y-%m-%d"),
             (mask_column(pl.col("phone")) if masked else pl.col("phone")).alias("phone"),  # as shown_phone does
             _named("category", names.categories),
