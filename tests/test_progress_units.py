@@ -1,0 +1,151 @@
+"""Units of a progress report beyond the townships (SQLite and PostgreSQL): an institution the plan gives a target
+of its own, counted from its organization's enrollments; and how the bulletin names the slowest and what its
+table counts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from households import open_campaign_of, uow
+from principals import admin
+from test_progress import add_enrolled
+from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain import idnumber
+from yibao.domain.errors import YibaoError
+from yibao.domain.timeutil import SHANGHAI
+from yibao.services.progress.report import progress_report
+from yibao.services.progress.targets import load_policy_targets
+from yibao.services.registry.areas import seed_district
+
+
+def test_an_institution_target_counts_its_organizations_enrollments(engine: Engine) -> None:
+    """静海's 天津大学仁爱学院 (14,015) is a unit of its own: unranked until an organization enrolls for it, then
+    counted from that organization's enrollments — which leave the township it sits in, so no one counts twice."""
+    from yibao.services.progress.targets import bind_institution
+    from yibao.services.registry.organizations import add_organization
+
+    town, district = "120118100000", admin("120118000000")
+    on = datetime(2021, 11, 20, 9, tzinfo=SHANGHAI)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120118")
+        open_campaign_of(work, "tianjin-jinghai-2022")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, district, "tianjin-jinghai-2022")
+
+    def report_now() -> Any:
+        with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+            return progress_report(work, district, on.date())
+
+    def student(work: UnitOfWork, index: int, organization: int | None, paid: bool = True) -> None:
+        number = idnumber.make("120118", date(2003, 1, 1) + timedelta(days=index), 400 + index)
+        moment = on - timedelta(days=10)
+        add_enrolled(
+            work,
+            number,
+            town,
+            moment,
+            paid=moment if paid else None,
+            policy="tianjin-jinghai-2022",
+            category="student",
+            channel="school",
+            organization=organization,
+        )
+
+    with uow(engine, "sim") as work:
+        for index in range(4):
+            student(work, index, None)  # the township's own pupils
+        work.commit()
+    renai = next(unit for unit in report_now().units if unit.unit == "天津大学仁爱学院")
+    assert (renai.unit_kind, renai.target, renai.paid, renai.completion, renai.rank) == (
+        "institution",
+        14_015,
+        0,
+        None,
+        None,
+    )
+    assert "天津大学仁爱学院" not in report_now().slowest
+    with uow(engine, "admin") as work:  # created after the targets were loaded: found by its name
+        university = add_organization(work, district, "仁爱学院", "university", town)
+        school = add_organization(work, district, "静海一中", "school", town)
+    with uow(engine, "sim") as work:
+        for index in range(4, 10):
+            student(work, index, university.id, paid=index < 9)  # 5 paid, 1 registered only
+        student(work, 10, school.id)
+        work.commit()
+    report = report_now()
+    units = {unit.unit: unit for unit in report.units}
+    renai = units["天津大学仁爱学院"]
+    assert (renai.registered, renai.paid, renai.paid_by_category["students"]) == (6, 5, 5)
+    assert renai.completion == 5 / 14_015 and renai.rank is not None
+    township = next(unit for unit in report.units if unit.area_code == town)
+    assert township.paid == 4 + 1 and report.paid == 10  # the school's pupil stays the township's
+    with uow(engine, "admin") as work:  # bound by hand: the college's pupils now count for the unit instead
+        rows = bind_institution(work, district, 2022, "天津大学仁爱学院", school.id)
+    assert {row.organization_name for row in rows if row.unit == "天津大学仁爱学院"} == {"静海一中"}
+    report = report_now()
+    assert next(u for u in report.units if u.unit == "天津大学仁爱学院").paid == 1
+    assert next(u for u in report.units if u.area_code == town).paid == 4 + 5
+    with uow(engine, "admin") as work, pytest.raises(YibaoError) as refused:
+        bind_institution(work, district, 2022, "静海镇", school.id)  # a township is no institution
+    assert refused.value.code == "TARGET_UNIT_UNKNOWN"
+
+
+def test_the_bulletin_names_ties_and_says_what_its_table_counts() -> None:
+    """The headline once said 1,770 paid while the table added up to 1,602 (蓟州's townships count general residents
+    only, unsaid), and 后三位 named one of two tied units but not the other."""
+    from yibao.services.progress.bulletin import headline
+    from yibao.services.progress.report import ProgressReport, UnitProgress, slowest_units
+
+    def unit(name: str, paid: int, target: int | None, measured: str = "general") -> UnitProgress:
+        rate = paid / target if target else None
+        return UnitProgress(
+            unit=name,
+            unit_kind="township",
+            area_code=None,
+            measured=measured,
+            target=target,
+            registered=paid,
+            assessed=paid,
+            paid=paid,
+            covered=0,
+            paid_by_category={},
+            paid_since_last=0,
+            completion=rate,
+            band=None,
+            band_name=None,
+            rank=None,
+            pace_per_day=0.0,
+            reached_on=None,
+            needed_per_day=None,
+        )
+
+    units = [unit("甲镇", 50, 100), unit("乙镇", 10, 100), unit("丙镇", 20, 100), unit("丁镇", 20, 100)]
+    units += [unit("戊镇", 90, 100), unit("无任务镇", 7, None, "all")]
+    assert slowest_units(units) == ["乙镇", "丙镇", "丁镇"]
+    units.append(unit("己镇", 40, 200))  # 20 %, tied with 丙镇 and 丁镇 at the third place
+    assert slowest_units(units) == ["乙镇", "丙镇", "丁镇", "己镇"]
+    report = ProgressReport(
+        insurance_year=2018,
+        policy_id="tianjin-jizhou-2018",
+        on=date(2017, 11, 15),
+        rhythm="daily",
+        last_report=date(2017, 11, 14),
+        deadline=None,
+        target=None,
+        registered=300,
+        paid=300,
+        paid_since_last=0,
+        completion=None,
+        units=units,
+        series=[],
+        slowest=slowest_units(units),
+    )
+    lines = headline(report)
+    assert "全区已缴费参保300人（含特殊群体、在校学生等全部人员）" in lines[0]
+    assert any("表中已缴费参保合计237人" in line and "一般居民" in line for line in lines)
+    assert any(line.startswith("完成率后三位（含并列）：乙镇、丙镇、丁镇、己镇") for line in lines)
