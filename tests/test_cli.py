@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from yibao.domain import idnumber
+from yibao.domain.policy.uses import assumption_uses
 from yibao.entrypoints.cli.app import app
 from yibao.services.policy.plans import get_policy
 
@@ -177,10 +179,6 @@ def test_reimburse_contract() -> None:
     [
         ("low", "outpatient", "3", 100000, 0, 18000, 400000),  # (1000 - 600) × 45 %
         ("high", "outpatient", "1", 2000000, 390000, 10000, 400000),  # only 100 yuan left under the 4000 cap
-        ("high", "special_disease", "1", 1000000, 0, 650000, None),  # 65 %
-        ("low", "special_disease", "3", 1000000, 0, 450000, None),  # 45 %
-        ("high", "inpatient", "2", 1000000, 0, 800000, None),  # 80 %
-        ("low", "inpatient", "3", 1000000, 0, 650000, None),  # 65 %
     ],
 )
 def test_reimburse_jinghai_ratios(
@@ -205,24 +203,66 @@ def test_reimburse_jinghai_ratios(
     assert code == 0, out
     result = json.loads(out)
     assert (result["reimbursed_fen"], result["cap_fen"]) == (reimbursed, cap)
+    # The third level's ratio is for the one hospital the insured chose, which a quote cannot check.
+    assert "outpatient-level-3" in [assumption["id"] for assumption in result["assumptions"]]
 
 
-def test_reimburse_where_the_plan_is_silent() -> None:
-    code, out = run(
-        "reimburse",
-        "--policy",
-        "tianjin-jizhou-2018",
-        "--benefit-tier",
-        "high",
-        "--service",
-        "inpatient",
-        "--hospital-level",
-        "1",
-        "--expense-fen",
-        "100",
-        "--json",
+def _reimburse(policy: str, tier: str, service: str, level: str, *extra: str) -> tuple[int, str]:
+    arguments = ["--policy", policy, "--benefit-tier", tier, "--service", service, "--hospital-level", level]
+    return run("reimburse", *arguments, "--expense-fen", "1000000", *extra)
+
+
+@pytest.mark.parametrize(
+    ("tier", "service", "level", "ratio"),
+    [
+        ("high", "special_disease", "1", "0.65"),
+        ("low", "special_disease", "3", "0.45"),
+        ("high", "inpatient", "2", "0.80"),
+    ],
+)
+def test_reimburse_answers_policy_silent_without_a_deductible_or_cap(
+    tier: str, service: str, level: str, ratio: str
+) -> None:
+    """静海 gives the special-disease and inpatient ratios, not their deductibles or caps: no figure too high."""
+    code, out = _reimburse("tianjin-jinghai-2022", tier, service, level, "--json")
+    result = json.loads(out)
+    assert code == 0, out
+    assert (result["computed"], result["code"], result["ratio"]) == (False, "POLICY_SILENT", ratio)
+    assert result["reimbursed_fen"] is None and result["silent_on"] == ["deductible", "cap"]
+    code, out = _reimburse("tianjin-jinghai-2022", tier, service, level)
+    assert code == 0 and "未规定" in out and "起付标准和最高支付限额" in out and "市医保规定" in out
+
+
+def test_reimburse_computes_once_the_plan_file_supplies_the_values() -> None:
+    from yibao.adapters.policy_files import _BUNDLED, parse_text
+    from yibao.domain.engine.reimburse import reimburse as reimburse_claims
+
+    text = _BUNDLED.joinpath("tianjin-jinghai-2022.yaml").read_text("utf-8")
+    silent = (
+        "deductible: {silent: true, note: 起付标准以市医保规定为准}\n"
+        "      cap: {silent: true, note: 最高支付限额以市医保规定为准}"
     )
-    assert code == 2 and json.loads(out)["error"]["code"] == "POLICY_SILENT"
+    assert text.count(silent) == 2
+    supplied = (
+        "deductible: {yuan: 800, per: admission, assumption: outpatient-level-3}\n"
+        "      cap: {yuan: 180000, assumption: outpatient-level-3}"
+    )
+    policy = parse_text(text.replace(silent, supplied), "jinghai-with-values.yaml")
+    claim = pl.DataFrame(
+        {"benefit_tier": ["high"], "service": ["inpatient"], "hospital_level": ["2"], "expense_fen": [1000000]}
+    )
+    row = reimburse_claims(policy, claim).row(0, named=True)
+    assert row["computed"] and (row["deductible_fen"], row["reimbursed_fen"]) == (80000, 736000)  # (10000 − 800) × 80 %
+
+
+def test_reimburse_a_service_the_plan_does_not_cover() -> None:
+    code, out = _reimburse("tianjin-jizhou-2018", "high", "inpatient", "1", "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["computed"], result["code"], result["silent_on"]) == (
+        False,
+        "POLICY_SILENT",
+        ["service"],
+    )
 
 
 def _contribution_numbers(policy_id: str) -> set[str]:
@@ -256,6 +296,17 @@ def test_policy_show_lists_every_contribution_number_with_its_clause(policy_id: 
             assert tier.individual.clause.text[:12] in out
     for assumption in policy.assumptions:
         assert assumption.id in out
+    uses = assumption_uses(policy)
+    assert all(uses[assumption.id] for assumption in policy.assumptions), "an assumption no value cites"
+    assert "（未用）" not in out
+
+
+def test_policy_show_says_where_each_assumption_acts() -> None:
+    code, out = run("policy", "show", "tianjin-ninghe-2023")
+    flat = out.replace("│", "").replace(" ", "").replace("\n", "")
+    assert code == 0 and "用于" in out
+    assert "资助参保.groups.full.benefit_tier" in flat  # full-assisted-tier: high benefits, as 静海 gives
+    assert "参保范围.nonlocal_admitted.0" in flat  # in-care-channel: a nursery's children whatever their hukou
 
 
 def test_policy_show_says_how_a_derived_value_follows() -> None:

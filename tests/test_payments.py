@@ -189,7 +189,7 @@ def test_a_payment_after_the_deadline_is_refused_when_the_plan_takes_no_late_pay
 
 
 def test_a_late_payer_pays_the_full_cost_and_waits_where_the_plan_says_so(engine: Engine) -> None:
-    """滕州 2019: after the window, the full financing and cover 30 days after payment."""
+    """滕州 2019: after the window, the full financing and cover once 30 full days have passed since payment."""
     with uow(engine, "admin") as work:
         seed_district(work, "370481")
     township = "370481001000"  # 荆河街道
@@ -226,7 +226,7 @@ def test_a_late_payer_pays_the_full_cost_and_waits_where_the_plan_says_so(engine
     with session_factory(engine)() as session:
         enrollment = session.get_one(Enrollment, enrollment_id)
         assert enrollment.state == "effective"
-        assert enrollment.benefit_start == date(2019, 3, 31)
+        assert enrollment.benefit_start == date(2019, 4, 1)  # 满30日 after a payment on 1 March
 
 
 def test_two_deliveries_of_one_transaction_at_the_same_instant_are_one_payment(engine: Engine, household: int) -> None:

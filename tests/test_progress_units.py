@@ -149,3 +149,26 @@ def test_the_bulletin_names_ties_and_says_what_its_table_counts() -> None:
     assert "全区已缴费参保300人（含特殊群体、在校学生等全部人员）" in lines[0]
     assert any("表中已缴费参保合计237人" in line and "一般居民" in line for line in lines)
     assert any(line.startswith("完成率后三位（含并列）：乙镇、丙镇、丁镇、己镇") for line in lines)
+
+
+def test_a_unit_the_target_table_leaves_without_a_figure(engine: Engine) -> None:
+    """静海's table lists 华康街道办 with “—” (assumption unassigned-units): its enrollments are shown and counted
+    in the district's total, with no target, completion rate or rank of its own."""
+    huakang, district = "120118001000", admin("120118000000")
+    on = datetime(2021, 11, 20, 9, tzinfo=SHANGHAI)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120118")
+        open_campaign_of(work, "tianjin-jinghai-2022")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, district, "tianjin-jinghai-2022")
+    with uow(engine, "sim") as work:
+        for index in range(3):
+            number = idnumber.make("120118", date(1980, 1, 1) + timedelta(days=index), 500 + index)
+            moment = on - timedelta(days=5)
+            add_enrolled(work, number, huakang, moment, paid=moment, policy="tianjin-jinghai-2022")
+        work.commit()
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        report = progress_report(work, district, on.date())
+    unit = next(unit for unit in report.units if unit.area_code == huakang)
+    assert (unit.paid, unit.target, unit.completion, unit.rank) == (3, None, None, None)
+    assert report.paid == 3 and unit.unit not in report.slowest

@@ -76,3 +76,39 @@ def test_scenario(policy_id: str, case: dict[str, Any]) -> None:
         assert sum(result["assisted_by_payer_fen"].values()) == result["assisted_subsidy_fen"]
     else:
         assert result["reason"] and result["individual_due_fen"] is None
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [yaml.safe_load(path.read_text("utf-8")) for path in SCENARIOS]
+
+
+@pytest.mark.parametrize("document", _documents(), ids=lambda document: document["policy"])
+def test_quoted_sentences_are_the_plans(document: dict[str, Any]) -> None:
+    """A case's ``plan_says`` is the plan's own sentence, word for word (whitespace aside)."""
+    from yibao.adapters.policy_files import bundled_source
+
+    text = _squash(bundled_source(document["policy"]) or "")
+    for case in document["cases"]:
+        if "plan_says" in case:
+            assert _squash(case["plan_says"]) in text, f"{case['name']}: {case['plan_says']!r} is not in the plan"
+
+
+@pytest.mark.parametrize("document", _documents(), ids=lambda document: document["policy"])
+def test_every_assumption_is_exercised(document: dict[str, Any]) -> None:
+    """Each assumption of the plan is shown doing what its statement says: by a scenario whose quote rests on it
+    (``assumptions_include``, checked by :func:`test_scenario`), or by the named test of another path (progress,
+    reimbursement) listed under ``assumptions_exercised_elsewhere``."""
+    policy = get_policy(document["policy"])
+    by_scenario = {assumption for case in document["cases"] for assumption in case.get("assumptions_include", [])}
+    elsewhere: dict[str, str] = document.get("assumptions_exercised_elsewhere", {})
+    for assumption, test in elsewhere.items():
+        path, _, name = test.partition("::")
+        assert f"def {name}(" in (Path(__file__).parent.parent / path).read_text("utf-8"), f"{assumption}: {test}"
+    missing = [a.id for a in policy.assumptions if a.id not in by_scenario and a.id not in elsewhere]
+    assert not missing, f"assumptions no scenario exercises: {missing}"
+    unknown = (by_scenario | set(elsewhere)) - {a.id for a in policy.assumptions}
+    assert not unknown
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())

@@ -29,10 +29,13 @@ CHANNELS: dict[str, str] = {
     "individual": "个人到镇（街）经办机构办理",
 }
 
-Residency = Literal["local_hukou", "residence_permit", "nonlocal"]
+Residency = Literal["local_hukou", "residence_permit", "permit_dependant", "nonlocal"]
 RESIDENCIES: dict[str, str] = {
     "local_hukou": "本市户籍",
     "residence_permit": "持本市居住证（含港澳台居民居住证、外国人永久居留身份证）",
+    # A migrant's child who holds no permit of their own (a permit is issued from 16): the plans that admit
+    # "外来务工人员及其子女" or "持居住证人员及其随迁子女" take them, the others do not.
+    "permit_dependant": "随迁子女（父母持本市居住证，本人无居住证）",
     "nonlocal": "非本市户籍且无居住证",
 }
 

@@ -8,23 +8,29 @@ from yibao.domain.engine.common import add_days, first_match
 from yibao.domain.policy.model import Policy
 
 
+def newborn_start(policy: Policy) -> pl.Expr:
+    """When a newborn's cover starts by the newborn rule: from birth (not before ``not_before``) when paid in
+    time, else some days after payment. Null where the plan has no newborn rule."""
+    newborn = policy.enrollment.newborn
+    if newborn is None:
+        return pl.lit(None, dtype=pl.Date)
+    from_birth = pl.col("birth_date")
+    if newborn.benefit.not_before is not None:
+        from_birth = pl.max_horizontal(from_birth, pl.lit(newborn.benefit.not_before, dtype=pl.Date))
+    days = newborn.benefit.from_birth_if_paid_within_days
+    if days is None:
+        return from_birth
+    in_time = pl.col("paid_on") <= add_days(pl.col("birth_date"), days)
+    later = add_days(pl.col("paid_on"), newborn.benefit.otherwise_starts_days_after_payment)
+    return pl.when(in_time).then(from_birth).otherwise(later)
+
+
 def benefit_start(policy: Policy) -> pl.Expr:
     period = policy.benefit_period
     year_start = pl.lit(period.start, dtype=pl.Date)
     pairs: list[tuple[pl.Expr, pl.Expr]] = [(pl.col("path") == "regular", year_start)]
-    newborn = policy.enrollment.newborn
-    if newborn is not None:
-        from_birth = pl.col("birth_date")
-        if newborn.benefit.not_before is not None:
-            from_birth = pl.max_horizontal(from_birth, pl.lit(newborn.benefit.not_before, dtype=pl.Date))
-        days = newborn.benefit.from_birth_if_paid_within_days
-        if days is None:
-            start = from_birth
-        else:
-            in_time = pl.col("paid_on") <= add_days(pl.col("birth_date"), days)
-            later = add_days(pl.col("paid_on"), newborn.benefit.otherwise_starts_days_after_payment)
-            start = pl.when(in_time).then(from_birth).otherwise(later)
-        pairs.append((pl.col("path") == "newborn", start))
+    if policy.enrollment.newborn is not None:
+        pairs.append((pl.col("path") == "newborn", newborn_start(policy)))
     continuation = policy.enrollment.continuation
     if continuation is not None:
         start = add_days(pl.col("paid_on"), continuation.benefit_starts_days_after_payment)
@@ -33,7 +39,9 @@ def benefit_start(policy: Policy) -> pl.Expr:
     if late.accepted:
         start = add_days(pl.col("paid_on"), late.benefit_starts_days_after_payment)
         pairs.append((pl.col("path") == "late", pl.max_horizontal(start, year_start)))
-    return first_match(pairs)
+    # Nobody is covered before they are born (a baby born in January and registered in a window that is still
+    # open is covered from birth, not from the year's first day).
+    return pl.max_horizontal(first_match(pairs), pl.col("birth_date"))
 
 
 def newborn_from_birth(policy: Policy) -> pl.Expr:

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import polars as pl
 
+from yibao.domain.engine.benefit import newborn_start
 from yibao.domain.engine.common import add_days, age_on, first_match
 from yibao.domain.policy.checks import instant_closes, instant_opens
-from yibao.domain.policy.model import Policy, Window
+from yibao.domain.policy.model import NonlocalAdmission, Policy, Window
 
 INDIVIDUAL = "individual"
 
@@ -91,7 +92,14 @@ def with_path(policy: Policy) -> list[pl.Expr]:
     newborn = pl.lit(False)
     rule = policy.enrollment.newborn
     if rule is not None and rule.registration.anytime:
-        newborn = (pl.col("category") == "newborn") & pl.col("newborn_qualifies") & (pl.col("paid_on") <= year_end)
+        # No bound on the payment day here: a baby born late in the year may be paid for after it ends while its
+        # cover from birth still falls in the year (蓟州 "可随时参保", 宁河 "一年内"); a start past the year end
+        # is refused afterwards as no_cover_left.
+        newborn = (pl.col("category") == "newborn") & pl.col("newborn_qualifies")
+    # A newborn registered in the window before the year starts is covered from birth, as the newborn rule says,
+    # not only from the year's first day: registering early must not give less cover (蓟州: a baby born in
+    # October 2017 and registered in December).
+    newborn_earlier = newborn & (newborn_start(policy) < pl.lit(policy.benefit_period.start, dtype=pl.Date))
 
     continuation = pl.lit(False)
     if policy.enrollment.continuation is not None:
@@ -110,6 +118,7 @@ def with_path(policy: Policy) -> list[pl.Expr]:
 
     path = first_match(
         [
+            (newborn_earlier.fill_null(False), pl.lit("newborn")),
             (regular, pl.lit("regular")),
             (newborn, pl.lit("newborn")),
             (continuation, pl.lit("continuation")),
@@ -156,10 +165,18 @@ def under_min_age(policy: Policy) -> pl.Expr:
     return first_match(pairs, otherwise=pl.lit(False))
 
 
+def admission_applies(admission: NonlocalAdmission) -> pl.Expr:
+    """A resident the plan takes whatever their residency: of the admission's categories (and channels)."""
+    condition = pl.col("category").is_in(admission.categories)
+    if admission.channels is not None:
+        condition &= pl.col("channel").is_in(admission.channels)
+    return condition
+
+
 def residency_ok(policy: Policy) -> pl.Expr:
     accepted = pl.col("residency").is_in(policy.eligibility.residency.accepted)
-    if policy.eligibility.nonlocal_students is not None:
-        accepted |= pl.col("category") == "student"
+    for admission in policy.eligibility.nonlocal_admissions:
+        accepted |= admission_applies(admission)
     return accepted
 
 

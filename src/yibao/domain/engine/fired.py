@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from yibao.domain.engine.enrollment import admission_applies
 from yibao.domain.policy.memo import per_policy
 from yibao.domain.policy.model import Policy
+from yibao.domain.policy.rules import nonlocal_rule_ids
 
 BITS_PER_WORD = 63  # Int64 without the sign bit
 
@@ -24,15 +26,12 @@ def _candidates(policy: Policy) -> list[tuple[str, pl.Expr]]:
     path = pl.col("path")
     candidates: list[tuple[str, pl.Expr]] = [
         _when(eligible, "eligibility.residency"),
-        _when(
-            eligible
-            & pl.col("category").eq("student")
-            & ~pl.col("residency").is_in(policy.eligibility.residency.accepted),
-            "eligibility.nonlocal_students",
-        ),
         _when(pl.col("reason") == "in_employee_insurance", "eligibility.employee_insurance_excluded"),
         _when(pl.col("category_defaulted"), "default_category"),
     ]
+    outside = eligible & ~pl.col("residency").is_in(policy.eligibility.residency.accepted)
+    for rule_id, admission in nonlocal_rule_ids(policy):
+        candidates.append(_when(outside & admission_applies(admission), rule_id))
     for window in policy.enrollment.windows:
         matched = (pl.col("registration_window") == window.id) | (pl.col("payment_window") == window.id)
         candidates.append(_when((path == "regular") & matched, f"window.{window.id}"))
@@ -90,8 +89,6 @@ def _candidates(policy: Policy) -> list[tuple[str, pl.Expr]]:
     candidates.append(_when(eligible, "benefit_period"))
     for extra in policy.benefit_period.extras:
         candidates.append(_when(pl.col(f"_extra_{extra.id}"), f"benefit_period.{extra.id}"))
-    if policy.eligibility.nonlocal_students is None:
-        candidates = [c for c in candidates if c[0] != "eligibility.nonlocal_students"]
     return candidates
 
 

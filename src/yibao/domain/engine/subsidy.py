@@ -22,6 +22,8 @@ def group_matches(group: AssistedGroup) -> pl.Expr:
             condition &= age <= group.age.max
     if group.categories is not None:
         condition &= pl.col("category").is_in(group.categories)
+    if group.residency is not None:
+        condition &= pl.col("residency").is_in(group.residency)
     return condition.fill_null(False)
 
 

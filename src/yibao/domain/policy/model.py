@@ -54,10 +54,29 @@ class Residencies(Cited):
     accepted: list[Residency] = Field(min_length=1)
 
 
+class NonlocalAdmission(Cited):
+    """Residents a plan takes whatever their residency: students of local schools, children of its kindergartens."""
+
+    categories: list[Category] = Field(default=["student"], min_length=1)
+    channels: list[Channel] | None = Field(
+        default=None,
+        description="only when enrolled through one of these channels (托幼机构儿童: kindergarten); null: any",
+    )
+
+
 class Eligibility(Strict):
     residency: Residencies
-    nonlocal_students: Cited | None = Field(default=None, description="students of local schools may enroll")
+    nonlocal_students: NonlocalAdmission | None = Field(
+        default=None, description="students of local schools may enroll (categories default to student)"
+    )
+    nonlocal_admitted: list[NonlocalAdmission] = Field(
+        default_factory=list, description="further groups taken whatever their residency (幼儿园、托儿所的儿童)"
+    )
     employee_insurance_excluded: Cited
+
+    @property
+    def nonlocal_admissions(self) -> list[NonlocalAdmission]:
+        return ([self.nonlocal_students] if self.nonlocal_students is not None else []) + self.nonlocal_admitted
 
 
 # --- when -----------------------------------------------------------------------------------------------
@@ -170,6 +189,9 @@ class AssistedGroup(Cited):
     identities: list[IdentityCode] = Field(default_factory=list, description="any of these; empty: by age only")
     age: AgeCondition | None = None
     categories: list[Category] | None = None
+    residency: list[Residency] | None = Field(
+        default=None, description="only residents of these residencies (嵩明: 具有本市户籍的…); null: any enrolled"
+    )
     share: Ratio
     basis_tier: TierRef | None = Field(
         default=None, description="subsidy = share × this tier's individual amount; null: the tier enrolled"
@@ -214,6 +236,14 @@ class NoCap(Cited):
     none: Literal[True]
 
 
+class Silent(Strict):
+    """A value the plan does not give (静海 gives the inpatient ratios, not the deductible or the cap): a
+    calculation that needs it answers POLICY_SILENT rather than a figure computed with a guess."""
+
+    silent: Literal[True]
+    note: str | None = Field(default=None, description="where the value is to be found, e.g. 以市医保规定为准")
+
+
 class Deductible(Amount):
     per: Literal["year", "admission", "visit"]
 
@@ -223,9 +253,14 @@ class RatioTable(Cited):
 
 
 class ServiceRule(Strict):
-    deductible: Deductible
-    cap: Amount | NoCap
+    deductible: Deductible | Silent
+    cap: Amount | NoCap | Silent
     ratios: RatioTable
+
+    @property
+    def silent_on(self) -> list[str]:
+        """What the plan leaves out that a reimbursement needs: ``deductible``, ``cap``."""
+        return [name for name in ("deductible", "cap") if isinstance(getattr(self, name), Silent)]
 
 
 class CriticalIllnessTilt(Cited):

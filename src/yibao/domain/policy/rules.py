@@ -6,13 +6,14 @@ names rule ids; the index turns them back into clauses and the assumptions they 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.policy.citations import Assumption, Cited, Clause
 from yibao.domain.policy.memo import per_policy
-from yibao.domain.policy.model import Policy
+from yibao.domain.policy.model import NonlocalAdmission, Policy, Silent
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ def _index(policy: Policy) -> dict[str, Cited]:
 
     eligibility = policy.eligibility
     put("eligibility.residency", eligibility.residency)
-    put("eligibility.nonlocal_students", eligibility.nonlocal_students)
+    for rule_id, admission in nonlocal_rule_ids(policy):
+        put(rule_id, admission)
     put("eligibility.employee_insurance_excluded", eligibility.employee_insurance_excluded)
     enrollment = policy.enrollment
     for window in enrollment.windows:
@@ -68,12 +70,23 @@ def _index(policy: Policy) -> dict[str, Cited]:
     for extra in policy.benefit_period.extras:
         put(f"benefit_period.{extra.id}", extra)
     for service, rule in policy.reimbursement.services.items():
-        put(f"reimbursement.{service}.deductible", rule.deductible)
-        put(f"reimbursement.{service}.cap", rule.cap)
+        if not isinstance(rule.deductible, Silent):
+            put(f"reimbursement.{service}.deductible", rule.deductible)
+        if not isinstance(rule.cap, Silent):
+            put(f"reimbursement.{service}.cap", rule.cap)
         put(f"reimbursement.{service}.ratios", rule.ratios)
     for number, tilt in enumerate(policy.reimbursement.critical_illness_tilts):
         put(f"reimbursement.critical_illness_tilt.{number}", tilt)
     return index
+
+
+def nonlocal_rule_ids(policy: Policy) -> list[tuple[str, NonlocalAdmission]]:
+    """``eligibility.nonlocal_students``, then ``eligibility.nonlocal_admitted.<n>`` for the further groups."""
+    eligibility = policy.eligibility
+    pairs = [(f"eligibility.nonlocal_admitted.{n}", a) for n, a in enumerate(eligibility.nonlocal_admitted)]
+    if eligibility.nonlocal_students is not None:
+        pairs.insert(0, ("eligibility.nonlocal_students", eligibility.nonlocal_students))
+    return pairs
 
 
 @per_policy
@@ -106,5 +119,25 @@ def policy_span(policy: Policy) -> Span:
     last_day: date = policy.benefit_period.end
     if policy.enrollment.late.until is not None:
         last_day = max(last_day, policy.enrollment.late.until)
+    last_day = max(last_day, _newborn_last_day(policy))
     closes = max([instant_closes(last_day), *(instant_closes(w.closes) for w in policy.enrollment.windows)])
     return Span(opens, closes)
+
+
+def _newborn_last_day(policy: Policy) -> date:
+    """The last day a baby born by the year's end may still be registered under the plan for cover from birth
+    (蓟州: within 90 days; 宁河: within a year); the year's end where the plan bounds neither."""
+    year_end = policy.benefit_period.end
+    newborn = policy.enrollment.newborn
+    if newborn is None or not newborn.registration.anytime:
+        return year_end
+    born_to = min(newborn.births.born_to or year_end, year_end)
+    within = newborn.registration.within
+    if within is not None and within.months is not None:
+        month = born_to.month - 1 + within.months
+        year, month = born_to.year + month // 12, month % 12 + 1
+        return max(year_end, date(year, month, min(born_to.day, calendar.monthrange(year, month)[1])))
+    if within is not None and within.days is not None:
+        return max(year_end, born_to + timedelta(days=within.days))
+    days = newborn.benefit.from_birth_if_paid_within_days
+    return max(year_end, born_to + timedelta(days=days or 0))

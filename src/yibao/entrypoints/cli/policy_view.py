@@ -10,8 +10,9 @@ from rich.table import Table
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.policy.citations import Cited
-from yibao.domain.policy.model import NoCap
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SERVICES
+from yibao.domain.policy.model import NoCap, Silent
+from yibao.domain.policy.uses import assumption_uses
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
 from yibao.entrypoints.cli.output import yuan
 
 DEDUCTIBLE_PER = {"year": "年", "admission": "次住院", "visit": "次"}
@@ -50,10 +51,11 @@ def _header(console: Console, policy: Policy) -> None:
 def _eligibility(console: Console, policy: Policy) -> None:
     eligibility = _table("参保范围 Eligibility", "规则", "出处")
     eligibility.add_row(
-        "户籍/居住证：" + "、".join(policy.eligibility.residency.accepted), cite(policy.eligibility.residency)
+        "户籍/居住证：" + _names(policy.eligibility.residency.accepted, RESIDENCIES), cite(policy.eligibility.residency)
     )
-    if policy.eligibility.nonlocal_students:
-        eligibility.add_row("本地就读的外地学生可参保", cite(policy.eligibility.nonlocal_students))
+    for admission in policy.eligibility.nonlocal_admissions:
+        channels = f"（经{_names(admission.channels, CHANNELS)}参保）" if admission.channels else ""
+        eligibility.add_row(f"不论户籍可参保：{_names(admission.categories, CATEGORIES)}{channels}", cite(admission))
     eligibility.add_row("职工医保参保范围的人员除外", cite(policy.eligibility.employee_insurance_excluded))
     console.print(eligibility)
 
@@ -144,6 +146,8 @@ def _assisted(console: Console, policy: Policy) -> None:
             if group.age is not None:
                 reference = group.age.reference_date or "登记日"
                 who += f"\n年龄：{group.age.min or 0}–{group.age.max or '∞'}岁（参照日 {reference}）"
+            if group.residency is not None:
+                who += "\n限：" + _names(group.residency, RESIDENCIES)
             basis = f"{group.basis_tier.tier}档个人缴费" if group.basis_tier else "所选档次个人缴费"
             amount = f"{basis}的{group.share.value * 100:.0f}%"
             if group.lost_above_basis_tier:
@@ -177,13 +181,22 @@ def _reimbursement(console: Console, policy: Policy) -> None:
                 f"{tier}: " + " / ".join(f"{ratio * 100:.0f}%" for ratio in by_level.values())
                 for tier, by_level in rule.ratios.by_benefit_tier.items()
             )
-            cap = "无" if isinstance(rule.cap, NoCap) else yuan(rule.cap.fen)
+            if isinstance(rule.cap, Silent):
+                cap = "方案未规定"
+            else:
+                cap = "无" if isinstance(rule.cap, NoCap) else yuan(rule.cap.fen)
+            if isinstance(rule.deductible, Silent):
+                deductible = "方案未规定"
+            else:
+                deductible = f"{yuan(rule.deductible.fen)}/{DEDUCTIBLE_PER[rule.deductible.per]}"
+            cited = [value for value in (rule.deductible, rule.cap) if not isinstance(value, Silent)]
+            notes = [value.note for value in (rule.deductible, rule.cap) if isinstance(value, Silent) and value.note]
             reimbursement.add_row(
                 SERVICES[service],
-                f"{yuan(rule.deductible.fen)}/{DEDUCTIBLE_PER[rule.deductible.per]}",
+                deductible,
                 cap,
                 ratios,
-                "\n".join(filter(None, [cite(rule.deductible), cite(rule.cap), cite(rule.ratios)])),
+                "\n".join(filter(None, [*map(cite, cited), cite(rule.ratios), *dict.fromkeys(notes)])),
             )
         for tilt in policy.reimbursement.critical_illness_tilts:
             reimbursement.add_row(
@@ -238,9 +251,12 @@ def _targets(console: Console, policy: Policy) -> None:
 
 def _assumptions(console: Console, policy: Policy) -> None:
     if policy.assumptions:
-        assumptions = _table("假设（方案未写明或有歧义之处）Assumptions", "ID", "假设", "理由")
+        assumptions = _table("假设（方案未写明或有歧义之处）Assumptions", "ID", "假设（按此计算）", "理由", "用于")
+        uses = assumption_uses(policy)
         for assumption in policy.assumptions:
-            assumptions.add_row(assumption.id, assumption.statement, assumption.reason)
+            assumptions.add_row(
+                assumption.id, assumption.statement, assumption.reason, "\n".join(uses[assumption.id]) or "（未用）"
+            )
         console.print(assumptions)
 
 

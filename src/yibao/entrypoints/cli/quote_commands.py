@@ -13,7 +13,7 @@ from rich.table import Table
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.timeutil import SHANGHAI
-from yibao.domain.vocabulary import IDENTITIES, SEXES
+from yibao.domain.vocabulary import IDENTITIES, SERVICES, SEXES
 from yibao.entrypoints.cli.database import optional_session
 from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
@@ -148,6 +148,12 @@ def reimburse_command(
         fail(error, as_json=as_json)
     if as_json:
         print_json(result)
+        return
+    if not result["computed"]:
+        ratio = f"支付比例 {result['ratio']}；" if result["ratio"] else ""
+        console.print(
+            f"{SERVICES[result['service']]} {result['hospital_level']}级 {ratio}{result['message']}", highlight=False
+        )
         return
     console.print(
         f"{result['policy']} {result['service']} {result['hospital_level']}级 {result['benefit_tier']}档："

@@ -48,6 +48,7 @@ def assess_at(uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime)
                 identities.get(e.resident_id, ()),
                 e.channel,
                 paid_at,
+                residency=residents[e.resident_id].residency,
             )
             for e in mine
         ]

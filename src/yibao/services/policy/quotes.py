@@ -19,6 +19,7 @@ from yibao.domain.engine.reasons import reason_text
 from yibao.domain.engine.reimburse import reimburse as reimburse_claims
 from yibao.domain.errors import YibaoError, message_for
 from yibao.domain.policy import Policy
+from yibao.domain.policy.model import ServiceRule
 from yibao.domain.policy.rules import assumptions_of, policy_span
 from yibao.domain.policy.rules import fired as resolve_rules
 from yibao.domain.timeutil import as_shanghai
@@ -202,7 +203,7 @@ def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict
         _check_choice("IDENTITY_UNKNOWN", identity, IDENTITIES)
     rule = policy.reimbursement.services.get(request.service)  # type: ignore[call-overload]
     if rule is None:
-        raise YibaoError("POLICY_SILENT", field="service", policy=policy.id, what=f"{SERVICES[request.service]}的报销")
+        return _not_covered(policy.id, request)
     allowed_tiers = list(rule.ratios.by_benefit_tier)
     if request.benefit_tier not in allowed_tiers:
         raise YibaoError(
@@ -225,18 +226,56 @@ def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict
     )
     row = reimburse_claims(policy, claim).row(0, named=True)
     rules, assumptions = _rules_and_assumptions(policy, row["rules"])
-    return {
+    answer = {
         "policy": policy.id,
         "service": request.service,
         "benefit_tier": request.benefit_tier,
         "hospital_level": int(request.hospital_level),
         "expense_fen": request.expense_fen,
+        "computed": row["computed"],
         "deductible_fen": row["deductible_fen"],
         "ratio": row["ratio"],
         "cap_fen": row["cap_fen"],
         "capped": row["capped"],
         "reimbursed_fen": row["reimbursed_fen"],
-        "self_paid_fen": request.expense_fen - row["reimbursed_fen"],
+        "self_paid_fen": request.expense_fen - row["reimbursed_fen"] if row["computed"] else None,
         "rules": rules,
         "assumptions": assumptions,
+    }
+    if not row["computed"]:
+        # An answer, not an error: the plan gives the ratio but not what the sum needs, and a figure computed
+        # without it would be too high.
+        answer.update(_silence(policy.id, request.service, rule))
+    return answer
+
+
+def _not_covered(policy_id: str, request: ReimburseRequest) -> dict[str, Any]:
+    """A service the plan says nothing of: an answer that computes nothing (as for a silent deductible)."""
+    what = f"{SERVICES[request.service]}的报销"
+    return {
+        "policy": policy_id,
+        "service": request.service,
+        "benefit_tier": request.benefit_tier,
+        "hospital_level": int(request.hospital_level),
+        "expense_fen": request.expense_fen,
+        "computed": False,
+        **dict.fromkeys(("deductible_fen", "ratio", "cap_fen", "reimbursed_fen", "self_paid_fen")),
+        "capped": False,
+        "rules": [],
+        "assumptions": [],
+        "code": "POLICY_SILENT",
+        "message": message_for("POLICY_SILENT", policy=policy_id, what=what)[0],
+        "silent_on": ["service"],
+    }
+
+
+def _silence(policy_id: str, service: str, rule: ServiceRule) -> dict[str, Any]:
+    names = {"deductible": "起付标准", "cap": "最高支付限额"}
+    what = f"{SERVICES[service]}的" + "和".join(names[name] for name in rule.silent_on)
+    notes = [getattr(rule, name).note for name in rule.silent_on if getattr(rule, name).note]
+    message = message_for("POLICY_SILENT", policy=policy_id, what=what)[0]
+    return {
+        "code": "POLICY_SILENT",
+        "message": message + ("（" + "；".join(dict.fromkeys(notes)) + "）" if notes else ""),
+        "silent_on": rule.silent_on,
     }

@@ -41,6 +41,7 @@ class AssessInput:
     identities: tuple[str, ...]
     channel: str | None
     paid_at: datetime | None = None  # None: as if paid when registered (what a notice is computed on)
+    residency: str | None = None  # None: local hukou
 
 
 def assess_inputs(policy: Policy, inputs: list[AssessInput]) -> list[dict[str, Any]]:
@@ -75,6 +76,7 @@ def _resident_row(item: AssessInput) -> dict[str, Any]:
         "tier": item.tier,
         "identities": list(item.identities),
         "channel": item.channel,
+        "residency": item.residency,
     }
 
 
@@ -188,7 +190,15 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
     identities = identities_on(uow, [resident.id], enrollment.registered_at.date()).get(resident.id, ())
 
     def run(category: str | None, tier: str | None) -> dict[str, Any]:
-        item = AssessInput(resident.id_number, enrollment.registered_at, category, tier, identities, enrollment.channel)
+        item = AssessInput(
+            resident.id_number,
+            enrollment.registered_at,
+            category,
+            tier,
+            identities,
+            enrollment.channel,
+            residency=resident.residency,
+        )
         return assess_inputs(policy, [item])[0]
 
     if recompute_category and enrollment.category != "student":
@@ -222,6 +232,7 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
                 Enrollment.resident_id,
                 Enrollment.policy_id,
                 Resident.id_number,
+                Resident.residency,
                 Enrollment.registered_at,
                 Enrollment.category,
                 Enrollment.tier,
@@ -249,6 +260,7 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
                 row.tier,
                 identities.get(row.resident_id, ()),
                 row.channel,
+                residency=row.residency,
             )
             for row in mine
         ]

@@ -274,6 +274,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
             Enrollment.id,
             Enrollment.resident_id,
             Resident.id_number,
+            Resident.residency,
             Enrollment.registered_at,
             Enrollment.category,
             Enrollment.tier,
@@ -296,7 +297,13 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         identities.update(identities_on(uow, resident_ids, day))
     inputs = [
         AssessInput(
-            row.id_number, row.registered_at, row.category, row.tier, identities.get(row.resident_id, ()), row.channel
+            row.id_number,
+            row.registered_at,
+            row.category,
+            row.tier,
+            identities.get(row.resident_id, ()),
+            row.channel,
+            residency=row.residency,
         )
         for row in waiting
     ]
