@@ -23,6 +23,15 @@ from yibao.services.progress.targets import load_policy_targets
 from yibao.services.registry.areas import seed_district
 
 
+def _jinghai_with_targets(engine: Engine) -> None:
+    """静海's townships, its 2022 campaign open, and the plan's target table loaded."""
+    with uow(engine, "admin") as work:
+        seed_district(work, "120118")
+        open_campaign_of(work, "tianjin-jinghai-2022")
+    with uow(engine, "admin") as work:
+        load_policy_targets(work, admin("120118000000"), "tianjin-jinghai-2022")
+
+
 def test_an_institution_target_counts_its_organizations_enrollments(engine: Engine) -> None:
     """静海's 天津大学仁爱学院 (14,015) is a unit of its own: unranked until an organization enrolls for it, then
     counted from that organization's enrollments — which leave the township it sits in, so no one counts twice."""
@@ -31,11 +40,7 @@ def test_an_institution_target_counts_its_organizations_enrollments(engine: Engi
 
     town, district = "120118100000", admin("120118000000")
     on = datetime(2021, 11, 20, 9, tzinfo=SHANGHAI)
-    with uow(engine, "admin") as work:
-        seed_district(work, "120118")
-        open_campaign_of(work, "tianjin-jinghai-2022")
-    with uow(engine, "admin") as work:
-        load_policy_targets(work, district, "tianjin-jinghai-2022")
+    _jinghai_with_targets(engine)
 
     def report_now() -> Any:
         with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
@@ -156,11 +161,7 @@ def test_a_unit_the_target_table_leaves_without_a_figure(engine: Engine) -> None
     in the district's total, with no target, completion rate or rank of its own."""
     huakang, district = "120118001000", admin("120118000000")
     on = datetime(2021, 11, 20, 9, tzinfo=SHANGHAI)
-    with uow(engine, "admin") as work:
-        seed_district(work, "120118")
-        open_campaign_of(work, "tianjin-jinghai-2022")
-    with uow(engine, "admin") as work:
-        load_policy_targets(work, district, "tianjin-jinghai-2022")
+    _jinghai_with_targets(engine)
     with uow(engine, "sim") as work:
         for index in range(3):
             number = idnumber.make("120118", date(1980, 1, 1) + timedelta(days=index), 500 + index)
