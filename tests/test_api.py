@@ -130,3 +130,18 @@ def test_the_area_rule_for_every_role_and_endpoint(site: Site, enrolled: dict[st
             if endpoint == "list enrollments" and status == 200 and user in ("op_bieshan", "school"):
                 assert answer["total"] == 0
     assert outcomes == EXPECTED
+
+
+def test_residency_through_the_api(site: Site) -> None:
+    """A non-local kindergarten child enrolls through the kindergarten with 户籍类别 given; a permit obtained later
+    is recorded by an information change."""
+    child = {"id_number": idnumber.make("410102", date(2014, 5, 6), 917), "name": "张小宝", "relation": "户主"}
+    body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": [child | {"residency": "nonlocal"}]}
+    status, refused = site.call("op_yuyang", "POST", "/api/v1/households", json=body | {"channel": "village"})
+    assert status == 422 and refused["code"] == "NOT_ELIGIBLE", refused
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body | {"channel": "kindergarten"})
+    assert status == 201, enrolled
+    resident_id = enrolled["members"][0]["resident_id"]
+    change = {"reason": "已办理居住证", "residency": "residence_permit"}
+    status, changed = site.call("op_yuyang", "PATCH", f"/api/v1/residents/{resident_id}", json=change)
+    assert status == 200 and changed["residency"] == "residence_permit", changed

@@ -107,9 +107,11 @@ def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_
     page.select_option("#village_code", YUYANG_VILLAGE)
     page.fill("input[name=m1_name]", "张桂兰")
     page.fill("input[name=m1_id_number]", idnumber.make("120119", date(1960, 5, 6), 82))
+    page.select_option("select[name=m1_residency]", "local_hukou")
     page.click("button.primary")
     expect(page.locator("h1")).to_contain_text("整户参保登记完成：1 人")
     page.click("text=张桂兰")
+    expect(page.locator(".card.grid")).to_contain_text("户籍类别本市户籍")
 
     # An information change needs a reason; with one, it is saved and shows in the history.
     page.click("#change summary")
@@ -118,9 +120,11 @@ def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_
     expect(page.locator(".error")).to_contain_text("请填写变更或注销原因")
     expect(page.locator("#c_phone")).to_have_value("13812345678")  # the clerk's input is kept
     page.fill("#c_reason", "本人来电更正")
+    page.select_option("#c_residency", "residence_permit")  # 户籍类别 changes the same way, and shows in Chinese
     page.click("#change button.primary")
     expect(page.locator("[role=status]")).to_contain_text("信息变更已保存")
     expect(page.locator("body")).to_contain_text("13812345678")
+    expect(page.locator(".card.grid")).to_contain_text("户籍类别持居住证")
     expect(page.locator("body")).to_contain_text("本人来电更正")
 
     # Cancelling the enrollment, also with a reason.

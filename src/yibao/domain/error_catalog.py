@@ -94,6 +94,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "第{row}行的公民身份号码与第{first}行重复",
         "row {row} repeats the ID number of row {first}",
     ),
+    "RESIDENCY_DIFFERS": (
+        "户籍类别登记为“{registered}”，与填写的“{given}”不符；如已变化，请先办理信息变更",
+        "residency is registered as '{registered}', not '{given}'; record the change first",
+    ),
     "RESIDENT_NAME_MISMATCH": (
         "公民身份号码{number}已登记为“{registered}”，与“{given}”不符，请核实",
         "ID number {number} is registered as '{registered}', not '{given}'; please check",

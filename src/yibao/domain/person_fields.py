@@ -12,6 +12,7 @@ import re
 import polars as pl
 
 from yibao.domain.errors import YibaoError
+from yibao.domain.vocabulary import RESIDENCIES, RESIDENCY_SHORT
 
 # A name: Chinese characters (the basic block and its extensions), or Latin letters for a foreign resident,
 # with the middle dot of transcribed names (阿卜杜·热合曼) and single spaces; 2 to 40 characters.
@@ -48,6 +49,14 @@ def check_name(value: str | None, *, row: int | None = None) -> str:
     if len(name) > NAME_MAX or not re.match(NAME, name):
         raise YibaoError("NAME_INVALID", field="name", row=row, value=name[:NAME_MAX])
     return name
+
+
+def check_residency(value: str, *, row: int | None = None) -> str:
+    """A residency code (本市户籍, 持居住证, 随迁子女, 外地无居住证), or RESIDENCY_UNKNOWN naming them in Chinese."""
+    if value not in RESIDENCIES:
+        allowed = "、".join(f"{name}（{code}）" for code, name in RESIDENCY_SHORT.items())
+        raise YibaoError("RESIDENCY_UNKNOWN", field="residency", row=row, value=value, allowed=allowed)
+    return value
 
 
 def check_phone(value: str | None, *, row: int | None = None) -> str | None:

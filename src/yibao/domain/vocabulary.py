@@ -38,6 +38,12 @@ RESIDENCIES: dict[str, str] = {
     "permit_dependant": "随迁子女（父母持本市居住证，本人无居住证）",
     "nonlocal": "非本市户籍且无居住证",
 }
+RESIDENCY_SHORT: dict[str, str] = {  # for a form's drop-down, where the full names do not fit
+    "local_hukou": "本市户籍",
+    "residence_permit": "持居住证",
+    "permit_dependant": "随迁子女",
+    "nonlocal": "外地无居住证",
+}
 
 IDENTITIES: dict[str, str] = {
     "dibao": "最低生活保障对象（低保）",

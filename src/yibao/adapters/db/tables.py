@@ -50,7 +50,16 @@ from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
 from yibao.domain.states import EnrollmentState, OrganizationKind, SignInOutcome
 
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")
-CHANGE_KINDS = ("name", "id_number", "address", "phone", "township_transfer", "village", "survival_status")
+CHANGE_KINDS = (
+    "name",
+    "id_number",
+    "address",
+    "phone",
+    "township_transfer",
+    "village",
+    "survival_status",
+    "residency",
+)
 
 
 class Area(Base):

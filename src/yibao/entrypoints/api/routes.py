@@ -144,6 +144,7 @@ def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
                 tier=member.tier,
                 identities=tuple(member.identities),
                 phone=member.phone,
+                residency=member.residency,
             )
             for member in body.members
         ),

@@ -44,6 +44,11 @@ class MemberIn(BaseModel):
     tier: str | None = Field(None, description="a tier id of the policy; default: the plan's")
     identities: list[str] = Field(default_factory=list, description="identity codes, e.g. dibao")
     phone: str | None = None
+    residency: str | None = Field(
+        None,
+        description="local_hukou|residence_permit|permit_dependant|nonlocal; default: as on record, "
+        "local_hukou for a person new to the registry",
+    )
 
 
 class HouseholdIn(BaseModel):
@@ -86,6 +91,7 @@ class ResidentChangeIn(BaseModel):
     township_code: str | None = None
     village_code: str | None = None
     survival_status: str | None = None
+    residency: str | None = Field(None, description="local_hukou|residence_permit|permit_dependant|nonlocal")
     expected_version: int | None = None
 
 

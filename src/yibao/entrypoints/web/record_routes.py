@@ -21,7 +21,7 @@ from yibao.services.registry import changes, enrollments, residents
 from yibao.services.registry.areas import list_areas
 
 router = APIRouter(include_in_schema=False)
-CHANGEABLE = ("name", "id_number", "address", "phone", "township_code", "village_code", "survival_status")
+CHANGEABLE = ("name", "id_number", "address", "phone", "township_code", "village_code", "survival_status", "residency")
 
 
 def record_page(request: Request, work: Any, resident_id: int, status_code: int = 200, **context: Any) -> Response:

@@ -29,7 +29,7 @@ from yibao.domain.states import (
     StatementLineState,
 )
 from yibao.domain.timeutil import SHANGHAI
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, SURVIVAL_STATUSES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCY_SHORT, SURVIVAL_STATUSES
 from yibao.entrypoints.http.context import AppContext, app_context
 from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.dashboard import dashboard_context
@@ -69,6 +69,7 @@ templates.env.globals.update(
     UNPAID_ENROLLMENTS=UNPAID_ENROLLMENTS,
     ROLE_NAMES=ROLE_NAMES,
     SURVIVAL=SURVIVAL_STATUSES,
+    RESIDENCY=RESIDENCY_SHORT,
     Permission=Permission,
     FINDING_KINDS=FINDING_KINDS,
 )
@@ -230,6 +231,7 @@ def _household_request(work: Any, form: dict[str, str]) -> tuple[registry.Househ
                 tier=form.get(f"m{row}_tier") or None,
                 identities=(identity,) if identity else (),
                 phone=form.get(f"m{row}_phone") or None,
+                residency=form.get(f"m{row}_residency") or None,
             )
         )
     request = registry.HouseholdEnrollment(

@@ -134,6 +134,7 @@ def _against_database(
                 Resident.village_code,
                 HouseholdMember.household_id,
                 Resident.township_code,
+                Resident.residency,
             )
             .join(staged, staged.c.key == Resident.id_number)
             .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
@@ -174,6 +175,7 @@ def _against_database(
             "known_village": pl.String,
             "known_household": pl.Int64,
             "known_township": pl.String,
+            "known_residency": pl.String,
         },
         orient="row",
     )
@@ -270,6 +272,9 @@ def _classify_and_assess(
         pl.coalesce("tier", "enrolled_tier").alias("tier"),
         pl.concat_list("identities", "known_identities").list.unique().list.sort().alias("identities"),
         pl.lit(request.channel).alias("channel"),
+        # A roster has no 户籍类别 column: a known person's is on record (only the area's own people get this far),
+        # a new one is taken as local hukou, as the writer records them.
+        pl.col("known_residency").alias("residency"),
     )
     assessed = assess(policy, engine_input.drop(ROW)).with_columns(engine_input.get_column(ROW))
     result = assessed.select(ROW, pl.struct(pl.exclude(ROW)).alias("result"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from yibao.domain.money import format_yuan
 from yibao.domain.states import EnrollmentState
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, SEXES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, RESIDENCY_SHORT, SEXES
 
 ACTIONS = {
     "create": "新建",
@@ -56,7 +56,7 @@ FIELDS = {
     "reason": "原因",
 }
 SURVIVAL = {"alive": "在世", "deceased": "已故"}
-RESIDENCY = {"local_hukou": "本地户籍", "residence_permit": "居住证", "nonlocal": "外地户籍"}
+RESIDENCY = RESIDENCY_SHORT
 
 
 def _value(field: str, value: Any, names: Mapping[str, str]) -> str:

@@ -13,7 +13,7 @@ from yibao.adapters.db.tables import Enrollment, Resident, ResidentChange
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.domain.person_fields import check_name, check_phone
+from yibao.domain.person_fields import check_name, check_phone, check_residency
 from yibao.domain.states import REASSESSABLE_ENROLLMENTS
 from yibao.domain.vocabulary import SURVIVAL_STATUSES
 from yibao.services.access import Permission, Principal, person_outside
@@ -35,6 +35,7 @@ class ResidentChangeRequest:
     township_code: str | None = None  # a township transfer (户籍迁移/居住地变更)
     village_code: str | None = None
     survival_status: str | None = None
+    residency: str | None = None  # 户籍类别: a hukou moved in, a residence permit obtained
     expected_version: int | None = None
 
 
@@ -75,6 +76,10 @@ def change_resident(
             )
         changes.append(("survival_status", resident.survival_status, request.survival_status))
         resident.survival_status = request.survival_status
+    if request.residency is not None and check_residency(request.residency) != resident.residency:
+        changes.append(("residency", resident.residency, request.residency))
+        resident.residency = request.residency
+        reassess = True  # who may enroll, and which subsidy applies, can follow it
     _move(uow, principal, resident, request, changes)
     if not changes:
         raise YibaoError("NOTHING_TO_CHANGE")

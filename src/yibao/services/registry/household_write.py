@@ -149,4 +149,14 @@ def _household_of(
 
 
 # The columns a new resident is written with (the others take their defaults).
-_NEW_RESIDENT_FIELDS = ("id_number", "name", "sex", "birth_date", "phone", "address", "township_code", "village_code")
+_NEW_RESIDENT_FIELDS = (
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "township_code",
+    "village_code",
+    "residency",
+)

@@ -19,11 +19,11 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
-from yibao.domain.person_fields import check_name, check_phone
+from yibao.domain.person_fields import check_name, check_phone, check_residency
 from yibao.domain.policy import Policy
 from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CHANNELS
+from yibao.domain.vocabulary import CHANNELS, RESIDENCY_SHORT
 from yibao.services.access import ROLE_NAMES, Permission, Principal, Role, person_outside
 from yibao.services.policy.campaigns import choose, open_campaigns
 from yibao.services.policy.plans import get_policy
@@ -45,6 +45,7 @@ class Member:
     tier: str | None = None
     identities: tuple[str, ...] = ()
     phone: str | None = None
+    residency: str | None = None  # None: as on record; for a person new to the registry, local hukou
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def _check_members(request: HouseholdEnrollment, on: Any) -> tuple[HouseholdEnro
             problems.append(error)
         try:
             phone = check_phone(member.phone, row=row)
+            if member.residency is not None:
+                check_residency(member.residency, row=row)
         except YibaoError as error:
             problems.append(error)
         members.append(replace(member, name=name, phone=phone))
@@ -114,7 +117,15 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
     return assess_inputs(
         policy,
         [
-            AssessInput(number, request.registered_at, member.category, member.tier, member.identities, request.channel)
+            AssessInput(
+                number,
+                request.registered_at,
+                member.category,
+                member.tier,
+                member.identities,
+                request.channel,
+                residency=member.residency,
+            )
             for number, member in zip(numbers, request.members, strict=True)
         ],
     )
@@ -209,6 +220,44 @@ def _outside(principal: Principal, resident: Resident, member: Member, row: int,
     return YibaoError("RESIDENT_ELSEWHERE", field="id_number", row=row, number=number)
 
 
+def _with_residencies(
+    uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment, parsed: list[idnumber.ResidentId]
+) -> HouseholdEnrollment:
+    """Each member's residency as the plan is to judge it: the one on record for a person of the clerk's area
+    (a different one typed is refused: it is changed by an information change, with its reason), the one typed
+    for a person new to the registry. A person of another area is refused later in words that tell nothing of
+    their record, so theirs is never read here."""
+    numbers = [resident.number for resident in parsed]
+    on_record = {
+        row.id_number: row
+        for row in uow.session.execute(
+            select(Resident.id_number, Resident.residency, Resident.township_code).where(
+                Resident.id_number.in_(numbers)
+            )
+        )
+    }
+    members, problems = [], []
+    for row, (member, resident_id) in enumerate(zip(request.members, parsed, strict=True), 1):
+        known = on_record.get(resident_id.number)
+        if known is None or person_outside(principal, known.township_code):
+            members.append(member)
+        elif member.residency is not None and member.residency != known.residency:
+            problems.append(
+                YibaoError(
+                    "RESIDENCY_DIFFERS",
+                    field="residency",
+                    row=row,
+                    given=RESIDENCY_SHORT[member.residency],
+                    registered=RESIDENCY_SHORT.get(known.residency, known.residency),
+                )
+            )
+        else:
+            members.append(replace(member, residency=known.residency))
+    if problems:
+        raise YibaoError.all_of(problems)
+    return replace(request, members=tuple(members))
+
+
 def _residents(
     uow: UnitOfWork, principal: Principal, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
 ) -> list[Resident]:
@@ -235,6 +284,7 @@ def _residents(
                 address=request.address,
                 township_code=request.township_code,
                 village_code=request.village_code,
+                residency=member.residency or "local_hukou",
             )
         elif person_outside(principal, resident.township_code):
             if (refusal := _outside(principal, resident, member, row, resident.id in refusals)) is not None:
@@ -271,6 +321,7 @@ def _enroll_and_commit(
     principal.require(Permission.WRITE_RESIDENTS)
     day = as_shanghai(request.registered_at).date()
     request, parsed = _check_members(request, day)
+    request = _with_residencies(uow, principal, request, parsed)
     policy = _campaign_of(uow, principal, request, [resident.number for resident in parsed])
     check_place(
         uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id

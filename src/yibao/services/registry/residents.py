@@ -26,8 +26,7 @@ from yibao.adapters.db.tables import (
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
-from yibao.domain.person_fields import check_name, check_phone
-from yibao.domain.vocabulary import RESIDENCIES
+from yibao.domain.person_fields import check_name, check_phone, check_residency
 from yibao.services.access import Permission, Principal, person_outside, resident_scope
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry import audit_text
@@ -262,10 +261,7 @@ def register_resident(uow: UnitOfWork, principal: Principal, request: ResidentRe
     if request.village_code:
         check_village(uow, request.township_code, request.village_code)
     name, phone = check_name(request.name), check_phone(request.phone)
-    if request.residency not in RESIDENCIES:
-        raise YibaoError(
-            "RESIDENCY_UNKNOWN", field="residency", value=request.residency, allowed=", ".join(RESIDENCIES)
-        )
+    check_residency(request.residency)
     parsed = idnumber.parse(request.id_number, on=uow.now.date())
     existing = uow.session.scalars(select(Resident).where(Resident.id_number == parsed.number)).first()
     if existing is not None:
