@@ -42,6 +42,7 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
         page.select_option(f"select[name=m{row}_category]", category)
         page.select_option(f"select[name=m{row}_tier]", tier)
         page.select_option(f"select[name=m{row}_identity]", identity)
+    page.fill("input[name=m2_evidence]", "低保证 第123号")  # what the clerk saw: the claim waits for 民政's list
     page.click("button.primary")
 
     expect(page.locator("h1")).to_contain_text("整户参保登记完成：4 人")
@@ -52,6 +53,7 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     assert dues == {"王建国": "44000", "李秀英": "0", "王小明": "16000", "王老汉": "18000"}
     spouse = page.locator(".member[data-name=李秀英]")
     expect(spouse).to_contain_text("区财政 180.00")  # the district pays her 180 in full
+    expect(spouse.locator(".pending")).to_contain_text("待部门名单确认；确认前先按申报资助")
     spouse.locator("summary").click()
     expect(spouse.locator(".clause").first).to_be_visible()  # the plan's clause behind the figures
     page.screenshot(path=str(tmp_path / "counter-result.png"), full_page=True)

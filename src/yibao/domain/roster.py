@@ -15,12 +15,12 @@ from datetime import date
 
 import polars as pl
 
+from yibao.domain.certification import ROSTER_SOURCE as ROSTER_SOURCE  # a roster's 特殊身份 column only claims
 from yibao.domain.idnumber_bulk import with_id_checks
 from yibao.domain.person_fields import name_expr, name_problem, phone_problem
 from yibao.domain.vocabulary import CATEGORIES, IDENTITIES
 
 ROW = "_row"  # the row's number in the sheet, as the clerk sees it in Excel
-ROSTER_SOURCE = "名册"  # the source of identities a roster's 特殊身份 column claims (a department certifies others)
 ERRORS = "errors"  # list of {code, column, value} per row
 ERROR_TYPE = pl.List(pl.Struct({"code": pl.String, "column": pl.String, "value": pl.String}))
 

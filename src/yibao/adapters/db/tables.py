@@ -113,13 +113,15 @@ class HouseholdMember(Base):
 
 
 class IdentityFlag(Base):
-    """A special-group identity (低保, 重度残疾 …) as a department certified it, with its validity."""
+    """A special-group identity (低保, 重度残疾 …) as a department certified it, with its validity — or as a clerk or a
+    roster claimed it (source 柜台 or 名册, see :mod:`yibao.domain.certification`), with what the clerk saw."""
 
     __tablename__ = "identity_flags"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     identity: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(32))  # 民政, 残联, 退役军人, 老干部, 乡村振兴, 教育 …
+    source: Mapped[str] = mapped_column(String(32))  # 民政, 残联, 退役军人, 老干部, 乡村振兴, 教育 … or 柜台, 名册
+    evidence: Mapped[str | None] = mapped_column(String(100))  # a claim's certificate and number (低保证 …第123号)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
 

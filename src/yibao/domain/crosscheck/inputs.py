@@ -11,7 +11,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from yibao.domain.roster import ROSTER_SOURCE
+from yibao.domain.certification import CLAIM_SOURCES
 from yibao.domain.states import ASSESSED_ENROLLMENTS, EnrollmentState
 
 FINDING_COLUMNS: dict[str, str] = {
@@ -28,8 +28,8 @@ FINDING_COLUMNS: dict[str, str] = {
     "detail": "string",
 }
 
-# A roster's 特殊身份 column is the village's claim; only a department's list certifies an identity.
-UNCERTIFIED_SOURCES = (ROSTER_SOURCE,)
+# A roster's 特殊身份 column and a clerk's entry at the counter only claim; a department's list certifies.
+UNCERTIFIED_SOURCES = CLAIM_SOURCES
 ADULT_AGE = 18  # 年满十八周岁的按照成年居民身份办理参保登记 (滕州 2019, 荆河街道; the plans agree)
 ASSESSED_STATES = tuple(state.code for state in ASSESSED_ENROLLMENTS)  # plain text: Ibis types no enum
 

@@ -209,9 +209,24 @@ class Precedence(Cited):
     rule: Literal["highest_amount"]
 
 
+class Claims(Cited):
+    """What a special-group identity claimed at the counter or in a roster, and not yet confirmed by a
+    department's list, does to the amount due (see :mod:`yibao.domain.certification`)."""
+
+    subsidised: bool = Field(
+        description="true: assessed with the claimed identity's subsidy until a department's list decides; "
+        "false: assessed without it (the resident pays as anyone else) until a list confirms it"
+    )
+
+
 class Assisted(Strict):
     precedence: Precedence | None = None
+    claims: Claims | None = Field(default=None, description="null: a claim is subsidised until decided")
     groups: list[AssistedGroup] = Field(default_factory=list)
+
+    @property
+    def claims_subsidised(self) -> bool:
+        return self.claims is None or self.claims.subsidised
 
 
 class BenefitExtra(Cited):

@@ -145,6 +145,7 @@ def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
                 identities=tuple(member.identities),
                 phone=member.phone,
                 residency=member.residency,
+                evidence=member.identity_evidence,
             )
             for member in body.members
         ),

@@ -43,6 +43,12 @@ class MemberIn(BaseModel):
     category: str | None = Field(None, description="adult|student|child|newborn; default: from age")
     tier: str | None = Field(None, description="a tier id of the policy; default: the plan's")
     identities: list[str] = Field(default_factory=list, description="identity codes, e.g. dibao")
+    identity_evidence: str | None = Field(
+        None,
+        max_length=100,
+        description="the certificate seen for the identities claimed (低保证 …第123号); a claim stays provisional "
+        "until a department's list confirms it",
+    )
     phone: str | None = None
     residency: str | None = Field(
         None,

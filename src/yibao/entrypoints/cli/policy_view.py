@@ -158,6 +158,9 @@ def _assisted(console: Console, policy: Policy) -> None:
             assisted.add_row(who, amount, payers, "\n".join(filter(None, [cite(group), cite(group.share)])))
         if policy.assisted.precedence is not None:
             assisted.add_row("多项资助", "只享受资助额最高的一项", "", cite(policy.assisted.precedence))
+        claims = policy.assisted.claims
+        rule = "确认前先按申报资助" if policy.assisted.claims_subsidised else "确认前不予资助"
+        assisted.add_row("柜台、名册申报的身份（待部门名单确认）", rule, "", cite(claims) if claims else "方案未规定")
         console.print(assisted)
 
 

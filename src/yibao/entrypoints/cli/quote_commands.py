@@ -35,7 +35,9 @@ def quote_command(
         str | None, typer.Option("--employee-insurance-ended", help="date employee insurance ended")
     ] = None,
     channel: Annotated[str | None, typer.Option(help="village|community|school|kindergarten|…|individual")] = None,
-    residency: Annotated[str | None, typer.Option(help="local_hukou|residence_permit|permit_dependant|nonlocal")] = None,
+    residency: Annotated[
+        str | None, typer.Option(help="local_hukou|residence_permit|permit_dependant|nonlocal")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What a resident owes, who pays the rest, and when cover runs. 核定个人缴费与待遇享受期。"""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from yibao.domain.certification import source_text
 from yibao.domain.crosscheck.findings import FINDING_KINDS
 from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
@@ -70,6 +71,7 @@ templates.env.globals.update(
     ROLE_NAMES=ROLE_NAMES,
     SURVIVAL=SURVIVAL_STATUSES,
     RESIDENCY=RESIDENCY_SHORT,
+    identity_source=source_text,
     Permission=Permission,
     FINDING_KINDS=FINDING_KINDS,
 )
@@ -232,6 +234,7 @@ def _household_request(work: Any, form: dict[str, str]) -> tuple[registry.Househ
                 identities=(identity,) if identity else (),
                 phone=form.get(f"m{row}_phone") or None,
                 residency=form.get(f"m{row}_residency") or None,
+                evidence=form.get(f"m{row}_evidence", "").strip() or None,
             )
         )
     request = registry.HouseholdEnrollment(

@@ -20,6 +20,7 @@ from yibao.adapters.db.bulk import staged_keys
 from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
+from yibao.domain.certification import CLAIM_SOURCES
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.reasons import reason_text
 from yibao.domain.errors import YibaoError
@@ -156,7 +157,7 @@ def _against_database(
         ).all()
         on = as_shanghai(uow.now).date()
         flag_rows = connection.execute(
-            select(IdentityFlag.resident_id, IdentityFlag.identity)
+            select(IdentityFlag.resident_id, IdentityFlag.identity, IdentityFlag.source)
             .join(Resident, Resident.id == IdentityFlag.resident_id)
             .join(staged, staged.c.key == Resident.id_number)
             .where(
@@ -193,15 +194,26 @@ def _against_database(
         orient="row",
     )
     flag_frame = (
-        pl.DataFrame(flag_rows, schema={"resident_id": pl.Int64, "identity": pl.String}, orient="row")
+        pl.DataFrame(
+            flag_rows, schema={"resident_id": pl.Int64, "identity": pl.String, "source": pl.String}, orient="row"
+        )
         .group_by("resident_id")
-        .agg(pl.col("identity").unique().sort().alias("known_identities"))
+        .agg(
+            pl.col("identity").unique().sort().alias("known_identities"),
+            pl.col("identity")
+            .filter(~pl.col("source").is_in(CLAIM_SOURCES))
+            .unique()
+            .sort()
+            .alias("certified_identities"),
+        )
     )
     joined = (
         checked.join(known, on="id_number", how="left")
         .join(enrolled, on="resident_id", how="left")
         .join(flag_frame, on="resident_id", how="left")
-        .with_columns(pl.col("known_identities").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .with_columns(
+            pl.col("known_identities", "certified_identities").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        )
     )
     name_differs = (
         pl.col("known_name").is_not_null() & pl.col("name").is_not_null() & (pl.col("known_name") != pl.col("name"))
@@ -270,7 +282,15 @@ def _classify_and_assess(
         pl.lit(registered_at).alias("registered_at"),
         pl.coalesce("category", "enrolled_category").alias("category"),
         pl.coalesce("tier", "enrolled_tier").alias("tier"),
-        pl.concat_list("identities", "known_identities").list.unique().list.sort().alias("identities"),
+        # The roster's 特殊身份 column only claims: counted as the plan says a claim counts until a list decides.
+        (
+            pl.concat_list("identities", "known_identities")
+            if policy.assisted.claims_subsidised
+            else pl.col("certified_identities")
+        )
+        .list.unique()
+        .list.sort()
+        .alias("identities"),
         pl.lit(request.channel).alias("channel"),
         # A roster has no 户籍类别 column: a known person's is on record (only the area's own people get this far),
         # a new one is taken as local hukou, as the writer records them.

@@ -38,7 +38,7 @@ def assess_at(uow: UnitOfWork, enrollments: list[Enrollment], paid_at: datetime)
             by_day.setdefault(as_shanghai(enrollment.registered_at).date(), []).append(enrollment.resident_id)
         identities: dict[int, tuple[str, ...]] = {}
         for day, resident_ids in by_day.items():
-            identities.update(identities_on(uow, resident_ids, day))
+            identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
         inputs = [
             AssessInput(
                 residents[e.resident_id].id_number,

@@ -12,10 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 
 from yibao.adapters.db.tables import Enrollment, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.certification import CLAIM_SOURCES
 from yibao.domain.engine import fired
 from yibao.domain.engine.assess import assess
 from yibao.domain.engine.inputs import RESIDENT_SCHEMA
@@ -142,8 +143,11 @@ def frozen_columns(policy: Policy, results: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def identities_on(uow: UnitOfWork, resident_ids: list[int], on: date) -> dict[int, tuple[str, ...]]:
-    """Identity flags valid on a day, per resident: what a department had certified at registration."""
+def identities_on(
+    uow: UnitOfWork, resident_ids: list[int], on: date, *, claims: bool = True
+) -> dict[int, tuple[str, ...]]:
+    """Identity flags valid on a day, per resident: what a department had certified at registration, and the
+    claims not yet decided where ``claims`` (the plan's ``assisted.claims_subsidised``) says they count."""
     found: dict[int, list[str]] = {}
     for chunk_start in range(0, len(resident_ids), 5000):
         chunk = resident_ids[chunk_start : chunk_start + 5000]
@@ -152,6 +156,7 @@ def identities_on(uow: UnitOfWork, resident_ids: list[int], on: date) -> dict[in
                 IdentityFlag.resident_id.in_(chunk),
                 or_(IdentityFlag.valid_from.is_(None), IdentityFlag.valid_from <= on),
                 or_(IdentityFlag.valid_to.is_(None), IdentityFlag.valid_to >= on),
+                true() if claims else IdentityFlag.source.not_in(CLAIM_SOURCES),
             )
         )
         for resident_id, identity in rows:
@@ -187,7 +192,9 @@ def reassess(uow: UnitOfWork, enrollment: Enrollment, resident: Resident, *, rec
     derived again; "student" is a fact of schooling, not of age, and is kept.
     """
     policy = get_policy(enrollment.policy_id, uow.session)
-    identities = identities_on(uow, [resident.id], enrollment.registered_at.date()).get(resident.id, ())
+    identities = identities_on(
+        uow, [resident.id], enrollment.registered_at.date(), claims=policy.assisted.claims_subsidised
+    ).get(resident.id, ())
 
     def run(category: str | None, tier: str | None) -> dict[str, Any]:
         item = AssessInput(
@@ -251,7 +258,7 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
             by_day.setdefault(as_shanghai(row.registered_at).date(), []).append(row.resident_id)
         identities: dict[int, tuple[str, ...]] = {}
         for day, resident_ids in by_day.items():
-            identities.update(identities_on(uow, resident_ids, day))
+            identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
         inputs = [
             AssessInput(
                 row.id_number,

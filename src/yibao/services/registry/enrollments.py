@@ -294,7 +294,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         by_day.setdefault(row.registered_at.date(), []).append(row.resident_id)
     identities: dict[int, tuple[str, ...]] = {}
     for day, resident_ids in by_day.items():
-        identities.update(identities_on(uow, resident_ids, day))
+        identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
     inputs = [
         AssessInput(
             row.id_number,

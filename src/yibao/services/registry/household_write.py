@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 
 from yibao.adapters.db.tables import Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
+from yibao.domain.certification import COUNTER_SOURCE
 from yibao.domain.policy import Policy
 from yibao.domain.states import EnrollmentState
 from yibao.domain.timeutil import as_shanghai
@@ -82,10 +83,12 @@ def write_household(
                 .values(household_id=household.id, relation=member.relation)
             )
             uow.audit("move", "resident", resident.id, {"household_id": earlier}, {"household_id": household.id})
+    # A claim is recorded once: not again where a department certified it or an earlier claim stands.
     flags = [
-        {"resident_id": resident.id, "identity": identity, "source": "counter"}
+        {"resident_id": resident.id, "identity": identity, "source": COUNTER_SOURCE, "evidence": member.evidence}
         for member, resident in zip(request.members, residents, strict=True)
         for identity in member.identities
+        if identity not in member.certified and identity not in member.claimed
     ]
     if flags:
         session.execute(insert(IdentityFlag), flags)

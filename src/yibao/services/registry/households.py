@@ -23,13 +23,14 @@ from yibao.domain.person_fields import check_name, check_phone, check_residency
 from yibao.domain.policy import Policy
 from yibao.domain.states import LIVE_ENROLLMENTS, EnrollmentState
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CHANNELS, RESIDENCY_SHORT
+from yibao.domain.vocabulary import CHANNELS, IDENTITIES
 from yibao.services.access import ROLE_NAMES, Permission, Principal, Role, person_outside
 from yibao.services.policy.campaigns import choose, open_campaigns
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.areas import check_village
 from yibao.services.registry.assessment import AssessInput, assess_inputs, summary
 from yibao.services.registry.enrollments import check_policy_covers
+from yibao.services.registry.household_records import with_records
 from yibao.services.registry.household_write import Written, write_household
 from yibao.services.registry.views import EnrolledHouseholdView, EnrolledMemberView, enrollment_view, shown_id
 
@@ -46,6 +47,16 @@ class Member:
     identities: tuple[str, ...] = ()
     phone: str | None = None
     residency: str | None = None  # None: as on record; for a person new to the registry, local hukou
+    evidence: str | None = None  # the certificate the clerk saw for the identities claimed (低保证 …第123号)
+    # Filled from the record (see household_records), not by the clerk: identities a department certified, and
+    # those claimed before, valid on the day.
+    certified: tuple[str, ...] = ()
+    claimed: tuple[str, ...] = ()
+
+    def identities_assessed(self, policy: Policy) -> tuple[str, ...]:
+        """The certified identities, and the claimed ones where the plan subsidises a claim until it is decided."""
+        claims = (*self.identities, *self.claimed) if policy.assisted.claims_subsidised else ()
+        return tuple(dict.fromkeys((*self.certified, *claims)))
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ def _assess_members(policy: Policy, request: HouseholdEnrollment, numbers: list[
                 request.registered_at,
                 member.category,
                 member.tier,
-                member.identities,
+                member.identities_assessed(policy),
                 request.channel,
                 residency=member.residency,
             )
@@ -143,6 +154,20 @@ def _campaign_of(uow: UnitOfWork, principal: Principal, request: HouseholdEnroll
         raise YibaoError("CAMPAIGN_NONE_OPEN", field="policy_id", district=principal.district, day=day.isoformat())
     plans = [get_policy(row.policy_id, uow.session) for row in rows]
     return choose(plans, day, lambda plan: all(r["eligible"] for r in _assess_members(plan, request, numbers)))
+
+
+def _pending(policy: Policy, member: Member) -> dict[str, Any]:
+    """A member's identities claimed and not yet certified, and what the plan does with them until a list decides."""
+    pending = [
+        identity
+        for identity in dict.fromkeys((*member.identities, *member.claimed))
+        if identity not in member.certified
+    ]
+    if not pending:
+        return {}
+    names = "、".join(IDENTITIES.get(identity, identity) for identity in pending)
+    rule = "确认前先按申报资助" if policy.assisted.claims_subsidised else "确认前不予资助，按普通参保人员缴费"
+    return {"pending_identities": pending, "pending_note": f"{names}为申报身份，待部门名单确认；{rule}"}
 
 
 def check_place(
@@ -220,44 +245,6 @@ def _outside(principal: Principal, resident: Resident, member: Member, row: int,
     return YibaoError("RESIDENT_ELSEWHERE", field="id_number", row=row, number=number)
 
 
-def _with_residencies(
-    uow: UnitOfWork, principal: Principal, request: HouseholdEnrollment, parsed: list[idnumber.ResidentId]
-) -> HouseholdEnrollment:
-    """Each member's residency as the plan is to judge it: the one on record for a person of the clerk's area
-    (a different one typed is refused: it is changed by an information change, with its reason), the one typed
-    for a person new to the registry. A person of another area is refused later in words that tell nothing of
-    their record, so theirs is never read here."""
-    numbers = [resident.number for resident in parsed]
-    on_record = {
-        row.id_number: row
-        for row in uow.session.execute(
-            select(Resident.id_number, Resident.residency, Resident.township_code).where(
-                Resident.id_number.in_(numbers)
-            )
-        )
-    }
-    members, problems = [], []
-    for row, (member, resident_id) in enumerate(zip(request.members, parsed, strict=True), 1):
-        known = on_record.get(resident_id.number)
-        if known is None or person_outside(principal, known.township_code):
-            members.append(member)
-        elif member.residency is not None and member.residency != known.residency:
-            problems.append(
-                YibaoError(
-                    "RESIDENCY_DIFFERS",
-                    field="residency",
-                    row=row,
-                    given=RESIDENCY_SHORT[member.residency],
-                    registered=RESIDENCY_SHORT.get(known.residency, known.residency),
-                )
-            )
-        else:
-            members.append(replace(member, residency=known.residency))
-    if problems:
-        raise YibaoError.all_of(problems)
-    return replace(request, members=tuple(members))
-
-
 def _residents(
     uow: UnitOfWork, principal: Principal, parsed: list[idnumber.ResidentId], request: HouseholdEnrollment, year: int
 ) -> list[Resident]:
@@ -321,7 +308,7 @@ def _enroll_and_commit(
     principal.require(Permission.WRITE_RESIDENTS)
     day = as_shanghai(request.registered_at).date()
     request, parsed = _check_members(request, day)
-    request = _with_residencies(uow, principal, request, parsed)
+    request = with_records(uow, principal, request, parsed, day)
     policy = _campaign_of(uow, principal, request, [resident.number for resident in parsed])
     check_place(
         uow, principal, policy, request.township_code, request.channel, request.village_code, request.organization_id
@@ -380,6 +367,7 @@ def enroll_household_view(uow: UnitOfWork, principal: Principal, request: Househ
     """:func:`enroll_household`, answered member by member with the clauses behind each figure (API and web)."""
 
     def view(written: list[Written]) -> EnrolledHouseholdView:
+        policy = get_policy(written[0].enrollment.policy_id, uow.session)
         members = [
             EnrolledMemberView(
                 resident_id=item.resident.id,
@@ -387,6 +375,7 @@ def enroll_household_view(uow: UnitOfWork, principal: Principal, request: Househ
                 id_number=shown_id(principal, item.resident.id_number),
                 relation=item.member.relation,
                 enrollment=enrollment_view(item.enrollment),
+                **_pending(policy, item.member),
             )
             for item in written
         ]

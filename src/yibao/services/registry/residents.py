@@ -25,6 +25,7 @@ from yibao.adapters.db.tables import (
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
+from yibao.domain.certification import is_certified
 from yibao.domain.errors import YibaoError
 from yibao.domain.person_fields import check_name, check_phone, check_residency
 from yibao.services.access import Permission, Principal, person_outside, resident_scope
@@ -177,7 +178,14 @@ def get_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> Res
         phone=shown_phone(principal, resident.phone),
         address=resident.address,
         identities=[
-            IdentityView(identity=flag.identity, source=flag.source, valid_from=flag.valid_from, valid_to=flag.valid_to)
+            IdentityView(
+                identity=flag.identity,
+                source=flag.source,
+                certified=is_certified(flag.source),
+                evidence=flag.evidence,
+                valid_from=flag.valid_from,
+                valid_to=flag.valid_to,
+            )
             for flag in flags
         ],
         enrollments=[enrollment_view(enrollment) for enrollment in enrollments],

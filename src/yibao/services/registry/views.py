@@ -85,7 +85,9 @@ class EnrollmentView(BaseModel):
 
 class IdentityView(BaseModel):
     identity: str
-    source: str
+    source: str  # the certifying department (民政 …), or 柜台 / 名册 for a claim
+    certified: bool  # false: a claim, provisional until a department's list confirms it
+    evidence: str | None = None  # a claim's certificate as the clerk saw it
     valid_from: date | None
     valid_to: date | None
 
@@ -266,6 +268,8 @@ class EnrolledMemberView(BaseModel):
     id_number: str
     relation: str
     enrollment: EnrollmentView
+    pending_identities: list[str] = []  # claimed, not yet certified by a department's list
+    pending_note: str | None = None  # what the plan does with such a claim, as the clerk is told
 
 
 class EnrolledHouseholdView(BaseModel):
