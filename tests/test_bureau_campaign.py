@@ -188,5 +188,35 @@ def _work(client: TestClient, campaign: Campaign, now: datetime) -> None:
     assert len(mine) == 1 and mine[0]["paid"] == 2  # the clerk's township, once
     # where the plan's targets count general residents only (蓟州), the 低保 person is not among them
     assert mine[0]["registered"] == (4 if mine[0]["measured"] == "general" else 5)
+    general = next((goal for goal in report["goals"] if goal["id"] == "general"), None)
+    if general is not None and general["base_kind"] == "statistics":  # 嵩明: 以县统计局统计的农业人口数为准
+        assert general["base"] is None and general["rate"] is None  # until the bureau loads the count
+        _load_statistical_base(call, campaign, year, now)
+
     status, workbook = call("admin", "GET", f"/api/v1/progress/bulletin?on={now.date()}&format=xlsx")
     assert status == 200 and workbook[:2] == b"PK"
+
+
+def _load_statistical_base(call: Any, campaign: Campaign, year: int, now: datetime) -> None:
+    """The statistics bureau's agricultural population per township, loaded by the bureau: the general goal is
+    measured against it, township by township (the couple paid: 2 of 嵩阳街道's 2; none of 杨桥街道's 100)."""
+    sheet = f"镇（街）,人数\n{campaign.township_name},2\n杨桥街道,100\n合计,102\n".encode()
+    form = {"insurance_year": str(year), "goal_id": "general", "source": "县统计局2016年末农业人口"}
+    files = {"file": ("农业人口.csv", sheet)}
+    assert call("clerk", "POST", "/api/v1/population-counts", files=files, data=form)[0] == 403
+    status, refused = call(
+        "admin", "POST", "/api/v1/population-counts", files=files, data=form | {"goal_id": "poverty"}
+    )
+    assert status == 422 and refused["code"] == "GOAL_NOT_STATISTICAL", refused
+    status, counts = call("admin", "POST", "/api/v1/population-counts", files=files, data=form)
+    assert status == 200, counts
+    assert [(row["township_name"], row["persons"]) for row in counts] == [
+        (campaign.township_name, 2),
+        ("杨桥街道", 100),
+    ]
+    status, report = call("admin", "GET", f"/api/v1/progress?on={now.date()}")
+    general = next(goal for goal in report["goals"] if goal["id"] == "general")
+    assert (general["base"], general["covered"], general["met"]) == (102, 2, False)
+    assert general["townships_below"] == ["杨桥街道"] and "统计数" in general["base_source"]
+    listed = cli("report", "base", "--user", "admin", "--year", str(year))
+    assert "杨桥街道" in listed and "县统计局2016年末农业人口" in listed

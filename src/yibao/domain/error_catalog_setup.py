@@ -70,4 +70,12 @@ SETUP_CATALOG: dict[str, tuple[str, str]] = {
         "政策“{policy}”未规定{what}，无法计算",
         "policy '{policy}' does not say {what}; cannot compute",
     ),
+    "GOAL_NOT_STATISTICAL": (
+        "参保率目标“{goal}”不以统计数为基数，无需导入；以统计数为基数的目标：{allowed}",
+        "coverage goal '{goal}' is not measured against a statistical count; such goals: {allowed}",
+    ),
+    "BASE_SOURCE_REQUIRED": ("请填写统计数的来源（如：县统计局2016年末农业人口）", "say where the count comes from"),
+    "BASE_UNIT_UNKNOWN": ("“{value}”不是本区（县）的镇（街）", "'{value}' is no township of the district"),
+    "BASE_UNIT_TWICE": ("“{value}”在表中出现了两次", "'{value}' appears twice in the sheet"),
+    "BASE_FIGURE": ("人数“{value}”无效：应为不小于0的整数", "count '{value}' must be a whole number of persons"),
 }

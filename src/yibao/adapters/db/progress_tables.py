@@ -6,17 +6,18 @@ then", so each enrollment adds +1 on its moment's day and −1 on its cancellati
 ``enrollments`` (migration 0009) append each change to :class:`ProgressChange`, a log that costs a writer one small
 insert and never makes two writers wait for each other; the log is folded into :class:`ProgressDay` (the deltas
 per day), :class:`ProgressTotal` (their sums) and :class:`ProgressDistrictDay` (a district's per day) by whoever
-reads next.
+reads next. :class:`PopulationCount` keeps the statistics bureau's counts a coverage goal may be measured
+against.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.adapters.db.base import Base
+from yibao.adapters.db.base import Base, Instant
 
 MEASURES = ("registered", "assessed", "paid", "covered")
 
@@ -75,3 +76,30 @@ class ProgressDistrictDay(Base):
     district_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class PopulationCount(Base):
+    """A coverage goal's base as a statistics bureau counts it (统计数), per township and insurance year: 嵩明's
+    agricultural population “以县统计局统计的农业人口数为准”. Loaded from a bureau's sheet; loading again replaces
+    the goal's counts of the year."""
+
+    __tablename__ = "population_counts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    district_code: Mapped[str] = mapped_column(String(6))
+    goal_id: Mapped[str] = mapped_column(String(80))  # the plan's coverage goal (targets.coverage[].id)
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    persons: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(120))  # as the bureau names it: 县统计局2016年末农业人口
+    loaded_at: Mapped[datetime] = mapped_column(Instant())
+    actor: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        Index(
+            "uq_population_counts_goal_township",
+            "insurance_year",
+            "district_code",
+            "goal_id",
+            "township_code",
+            unique=True,
+        ),
+    )

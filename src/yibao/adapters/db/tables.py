@@ -43,6 +43,7 @@ from yibao.adapters.db.money_tables import PaymentNotice as PaymentNotice
 from yibao.adapters.db.money_tables import PaymentNoticeItem as PaymentNoticeItem
 from yibao.adapters.db.money_tables import Statement as Statement
 from yibao.adapters.db.money_tables import StatementLine as StatementLine
+from yibao.adapters.db.progress_tables import PopulationCount as PopulationCount
 from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay

@@ -319,6 +319,11 @@ class CoverageGoal(Cited):
     population: str
     scope: Literal["district", "township"] = "district"
     identities: list[IdentityCode] = Field(default_factory=list)
+    base: Literal["register", "statistics"] = Field(
+        default="register",
+        description="register: the population register's people; statistics: a count per township the bureau "
+        "loads (嵩明: 以县统计局统计的农业人口数为准)",
+    )
 
 
 class EnrollmentTotal(Cited):

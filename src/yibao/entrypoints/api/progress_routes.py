@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import RecordId
-from yibao.services.progress import targets
+from yibao.services.progress import statistics, targets
 from yibao.services.progress.breakdown import ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
+from yibao.services.progress.statistics import PopulationCountView
 from yibao.services.progress.targets import TargetView
 
 router = APIRouter(prefix="/api/v1", tags=["progress"])
@@ -42,6 +43,31 @@ def import_targets(
 ) -> list[TargetView]:
     return targets.import_targets(
         work.uow, work.principal, insurance_year, file.filename or "指标.xlsx", file.file.read()
+    )
+
+
+@router.get("/population-counts", summary="Statistical bases of the year's coverage goals, by township")
+def list_population_counts(
+    work: ApiWork, insurance_year: Annotated[int, Query(ge=2000, le=2100)]
+) -> list[PopulationCountView]:
+    return statistics.list_population_counts(work.uow, work.principal, insurance_year)
+
+
+@router.post(
+    "/population-counts",
+    summary="Load a coverage goal's base as the statistics bureau counts it (镇（街）, 人数); replaces the goal's",
+)
+def load_population_counts(
+    work: ApiWork,
+    file: Annotated[UploadFile, File(description=".xlsx or .csv with 镇（街） and 人数 columns")],
+    insurance_year: Annotated[int, Form(ge=2000, le=2100)],
+    goal_id: Annotated[
+        str, Form(max_length=80, description="a coverage goal of the year's plan with base: statistics")
+    ],
+    source: Annotated[str, Form(max_length=120, description="where the count comes from: 县统计局2016年末农业人口")],
+) -> list[PopulationCountView]:
+    return statistics.load_population_counts(
+        work.uow, work.principal, insurance_year, goal_id, file.filename or "统计数.xlsx", file.file.read(), source
     )
 
 

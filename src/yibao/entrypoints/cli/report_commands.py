@@ -15,7 +15,7 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.cli.options import Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.services.access import Principal
-from yibao.services.progress import targets
+from yibao.services.progress import statistics, targets
 from yibao.services.progress.breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import headline, title, write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
@@ -60,6 +60,13 @@ def breakdown_command(
     console.print(table)
 
 
+WAITING = {  # why a goal has no rate yet, by what its base is
+    "statistics": "待导入统计数（yibao report base）",
+    "register": "待导入户籍人口名单",
+    "certified": "尚无部门认定的人员",
+}
+
+
 @app.command("progress")
 def progress_command(
     user: User, day: Day = None, year: Annotated[int | None, typer.Option()] = None, as_json: Json = False
@@ -88,6 +95,11 @@ def progress_command(
             str(unit.reached_on or "—"),
         )
     console.print(table)
+    for goal in report.goals:
+        waiting = WAITING.get(goal.base_kind, "—")
+        rate = f"{goal.rate:.1%}（目标{goal.goal:.0%}，基数{goal.base:,}）" if goal.rate is not None else waiting
+        below = f"；未达标镇（街）：{'、'.join(goal.townships_below)}" if goal.townships_below else ""
+        console.print(f"{goal.name}：{rate}{below}", highlight=False)
 
 
 @app.command("bulletin")
@@ -144,4 +156,37 @@ def targets_command(
     table = Table("单位", "口径", "任务数", "计入学校或机构", "来源", title=f"{year}年度任务指标")
     for row in rows:
         table.add_row(row.unit, row.category_name, str(row.persons), row.organization_name or "", row.source)
+    console.print(table)
+
+
+@app.command("base")
+def base_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    sheet: Annotated[
+        Path | None, typer.Option("--import", exists=True, dir_okay=False, help="the statistics sheet (镇（街）, 人数)")
+    ] = None,
+    goal: Annotated[str | None, typer.Option(help="the coverage goal it is the base of (e.g. general)")] = None,
+    source: Annotated[str | None, typer.Option(help="where the count comes from: 县统计局2016年末农业人口")] = None,
+    as_json: Json = False,
+) -> None:
+    """参保率基数（统计数）of the year's coverage goals measured against a statistical count; ``--import FILE
+    --goal ID --source TEXT`` loads a goal's count per township (replacing the goal's earlier counts)."""
+    if sheet is not None:
+        if goal is None or source is None:
+            raise typer.BadParameter("--import 需要同时给出 --goal 和 --source", param_hint="--goal")
+        content, name, goal_id, told = sheet.read_bytes(), sheet.name, goal, source
+        run_as(
+            user,
+            None,
+            as_json,
+            lambda uow, who: statistics.load_population_counts(uow, who, year, goal_id, name, content, told),
+        )
+    rows = run_as(user, None, as_json, lambda uow, who: statistics.list_population_counts(uow, who, year))
+    if as_json:
+        print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table("参保率目标", "镇（街）", "人数", "来源", title=f"{year}年度参保率基数（统计数）")
+    for row in rows:
+        table.add_row(row.goal_name, row.township_name, f"{row.persons:,}", row.source)
     console.print(table)

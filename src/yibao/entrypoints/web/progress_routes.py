@@ -20,7 +20,7 @@ from yibao.entrypoints.web.routes import campaign_year, open_campaign_choices, p
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission, Role
 from yibao.services.policy.plans import district_policies
-from yibao.services.progress import targets
+from yibao.services.progress import statistics, targets
 from yibao.services.progress.breakdown import DIMENSIONS, progress_breakdown
 from yibao.services.progress.bulletin import headline, title, write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
@@ -118,6 +118,10 @@ def target_list(request: Request, work: WebWork, year: int | None = None) -> Res
     organizations = (
         list_organizations(work.uow, work.principal) if work.principal.may(Permission.MANAGE_TARGETS) else []
     )
+    plan = next(
+        (p for p in district_policies(work.principal.district, work.uow.session) if p.insurance_year == insurance_year),
+        None,
+    )
     return page(
         request,
         work,
@@ -127,6 +131,8 @@ def target_list(request: Request, work: WebWork, year: int | None = None) -> Res
         policies=policies,
         organizations=organizations,
         unbound=sorted({row.unit for row in rows if row.unit_kind in ("institution", "unmatched")}),
+        statistics_goals=statistics.statistics_goals(plan) if plan else {},
+        counts=statistics.list_population_counts(work.uow, work.principal, insurance_year) if plan else [],
     )
 
 
@@ -156,6 +162,29 @@ async def load_targets(request: Request, work: WebWork, _csrf: CheckedCsrf) -> R
         p.insurance_year for p in district_policies(work.principal.district, work.uow.session) if p.id == policy_id
     )
     return RedirectResponse(f"/targets?year={year}&loaded=1", status_code=303)
+
+
+@router.post("/targets/population-counts")
+async def load_population_counts(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    year_text = str(form.get("year", ""))
+    try:
+        if not isinstance(upload, StarletteUpload) or not upload.filename:
+            raise YibaoError("ROSTER_EMPTY", field="file", name="（未选择文件）")
+        year = int(year_text) if year_text.isdigit() else campaign_year(work)
+        statistics.load_population_counts(
+            work.uow,
+            work.principal,
+            year,
+            str(form.get("goal_id", "")),
+            upload.filename,
+            await upload.read(),
+            str(form.get("source", "")),
+        )
+    except YibaoError as error:
+        return page(request, work, "error.html", status_code=status_for(error), error=error)
+    return RedirectResponse(f"/targets?year={year}&counted=1", status_code=303)
 
 
 @router.post("/targets/import")

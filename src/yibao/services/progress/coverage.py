@@ -28,6 +28,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.crosscheck.inputs import UNCERTIFIED_SOURCES
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import end_of_day
+from yibao.services.progress.statistics import population_counts
 
 OUTSIDE_THE_BASE = ("insured_elsewhere", "employee_insurance", "military_service", "deceased")
 
@@ -89,10 +90,37 @@ class GoalProgress(BaseModel):
     name: str
     goal: float  # e.g. 0.96, or 1 for 应保尽保
     population: str  # the base as the plan names it
-    base: int | None  # None: no base known yet (no register imported)
+    base: int | None  # None: no base known yet (no register imported, no statistical count loaded)
     covered: int
     rate: float | None
     met: bool | None
+    base_kind: str = "register"  # register | statistics (the count a bureau loads) | certified (special groups)
+    base_source: str | None = None  # where the base comes from: the register, or the statistics bureau's count
+    scope: str = "district"  # township: the goal holds for each township (嵩明: 以镇（街道）为单位)
+    townships_below: list[str] | None = None  # with a township scope: those whose own rate is under the goal
+
+    @property
+    def identities_based(self) -> bool:
+        return self.base_kind == "certified"
+
+
+def statistical_base(uow: UnitOfWork, district: str, insurance_year: int, goal_id: str) -> BasePopulation | None:
+    """A goal's base as the statistics bureau counts it (loaded by the bureau), or None where none is loaded."""
+    source, counts = population_counts(uow, district, insurance_year, goal_id)
+    if not counts:
+        return None
+    return BasePopulation(
+        source=f"{source}（统计数）", as_of=date(insurance_year, 1, 1), by_township=counts, excluded=0
+    )
+
+
+def goal_base(uow: UnitOfWork, policy: Policy, district: str, register: BasePopulation | None) -> BasePopulation | None:
+    """The base of the plan's general goal: the statistical count where the plan measures it so, else the
+    register's."""
+    general = next((goal for goal in policy.targets.coverage if not goal.identities), None)
+    if general is not None and general.base == "statistics":
+        return statistical_base(uow, district, policy.insurance_year, general.id)
+    return register
 
 
 def goal_progress(
@@ -104,10 +132,16 @@ def goal_progress(
     goals = []
     for goal in policy.targets.coverage:
         people: int | None
+        source: str | None = None
         if goal.identities:
             people, covered = _certified_coverage(uow, district, policy.insurance_year, goal.identities, on)
+            source = "部门认定的人员"
         else:
-            people, covered = (base.total if base else None), paid
+            measured = (
+                statistical_base(uow, district, policy.insurance_year, goal.id) if goal.base == "statistics" else base
+            )
+            people, covered = (measured.total if measured else None), paid
+            source = measured.source if measured else None
         rate = covered / people if people else None
         goals.append(
             GoalProgress(
@@ -119,6 +153,9 @@ def goal_progress(
                 covered=covered,
                 rate=rate,
                 met=None if rate is None else rate >= float(goal.rate),
+                base_kind="certified" if goal.identities else goal.base,
+                base_source=source,
+                scope=goal.scope,
             )
         )
     return goals

@@ -31,7 +31,7 @@ from yibao.domain.progress import BAND_NAMES, PACE_DAYS, band, completion, proje
 from yibao.services.access import Permission, Principal
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.policy.plans import district_policies
-from yibao.services.progress.coverage import GoalProgress, base_population, goal_progress
+from yibao.services.progress.coverage import BasePopulation, GoalProgress, base_population, goal_base, goal_progress
 from yibao.services.progress.live import institution_counts
 from yibao.services.progress.targets import district_organizations, institution_organizations
 
@@ -155,7 +155,8 @@ def progress_report(
     bound = institution_organizations(targets, district_organizations(uow, principal.district))
     by_organization = institution_counts(uow.session, year, sorted(set(bound.values())), on, last_report, pace_from)
     units = _units(rows, targets, names, on, deadline, Institutions(bound, by_organization))
-    base = base_population(uow, principal.district, year)
+    register = base_population(uow, principal.district, year)
+    base = goal_base(uow, policy, principal.district, register)  # 嵩明's: the statistics bureau's count
     if base is not None:
         for unit in units:
             codes = [unit.area_code, *next((t.includes for t in targets if t.unit == unit.unit), [])]
@@ -185,8 +186,24 @@ def progress_report(
         base_excluded=base.excluded if base else 0,
         coverage=completion(paid, base.total) if base else None,
         coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
-        goals=goal_progress(uow, policy, principal.district, on, paid, base),
+        goals=_townships_below(goal_progress(uow, policy, principal.district, on, paid, register), units, base, names),
     )
+
+
+def _townships_below(
+    goals: list[GoalProgress], units: list[UnitProgress], base: BasePopulation | None, names: dict[str, str]
+) -> list[GoalProgress]:
+    """A general goal that holds for each township (嵩明: 以镇（街道）为单位): the townships whose own rate, paid
+    (every category) over their base, is under it — a township of the base with nobody paid yet too."""
+    paid = {unit.area_code: sum(unit.paid_by_category.values()) for unit in units if unit.area_code}
+    for goal in goals:
+        if goal.scope == "township" and not goal.identities_based and goal.base is not None and base is not None:
+            goal.townships_below = [
+                names.get(code, code)
+                for code, people in sorted(base.by_township.items())
+                if code and people > 0 and paid.get(code, 0) / people < goal.goal
+            ]
+    return goals
 
 
 def slowest_units(units: list[UnitProgress], count: int = 3) -> list[str]:

@@ -51,7 +51,7 @@ class TargetView(BaseModel):
     source_name: str | None = None  # where it came from, in words: 实施方案《…》 or 导入表格 …
 
 
-def _areas(uow: UnitOfWork, district: str) -> dict[str, str]:
+def district_areas(uow: UnitOfWork, district: str) -> dict[str, str]:
     rows = uow.session.execute(
         select(Area.name, Area.code).where(Area.code.startswith(district), Area.level.in_(["district", "township"]))
     ).all()
@@ -95,7 +95,7 @@ def _unit(name: str, areas: dict[str, str], district: str) -> str:
     return alias.today if alias is not None and alias.merged and alias.today in areas else name
 
 
-def _area_of(name: str, areas: dict[str, str], district: str = "") -> str | None:
+def area_of(name: str, areas: dict[str, str], district: str = "") -> str | None:
     """The township a plan's unit names, by the names plans use: the alias list first (五百户镇 is now part of
     州河湾镇, see :mod:`yibao.adapters.area_aliases`), then the rules of how plans write names: 朝阳街道办 is
     朝阳街道; 孙各庄乡 is 孙各庄满族乡 (an ethnic township's full name); 街道办 is the district's one 街道, where it
@@ -141,7 +141,7 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
             township=principal.area_code,
         )
     table = policy.targets.township_table
-    areas = _areas(uow, principal.district)
+    areas = district_areas(uow, principal.district)
     source = f"policy:{policy.id}"
     found: list[Target] = []
 
@@ -175,8 +175,8 @@ def load_policy_targets(uow: UnitOfWork, principal: Principal, policy_id: str) -
 
     if table is not None:
         for row in table.rows:
-            code = _area_of(row.unit, areas, principal.district)
-            includes = [included for name in row.includes if (included := _area_of(name, areas, principal.district))]
+            code = area_of(row.unit, areas, principal.district)
+            includes = [included for name in row.includes if (included := area_of(name, areas, principal.district))]
             unit = _unit(row.unit, areas, principal.district)
             for category, persons in _rows(row, table.excludes):
                 add(unit, "township" if code else "unmatched", code, includes, category, persons)
@@ -300,7 +300,7 @@ def import_targets(
     principal.require(Permission.MANAGE_TARGETS)
     sheet, mapping = read_table(content, file_name, TARGET_COLUMNS)
     frame = sheet.frame.select(ROW, *[pl.col(header).alias(key) for header, key in mapping.items()])
-    areas = _areas(uow, principal.district)
+    areas = district_areas(uow, principal.district)
     villages = _villages(uow, principal.district)
     rows: list[tuple[str, str, int]] = []
     village_of: dict[str, str] = {}  # unit -> village code, for the rows that name a village
@@ -310,7 +310,7 @@ def import_targets(
             continue
         village = str(record.get("village") or "").strip()
         if village:
-            code = villages.get((_area_of(unit, areas, principal.district) or "", village))
+            code = villages.get((area_of(unit, areas, principal.district) or "", village))
             if code is None:
                 raise YibaoError("VILLAGE_NAME_UNKNOWN", field="village", row=record[ROW], value=village, township=unit)
             unit = f"{unit}{village}"
@@ -335,7 +335,7 @@ def import_targets(
     )
     district_name = next((name for name, code in areas.items() if code.endswith("000000")), None)
     for unit, category, persons in rows:
-        code = village_of.get(unit) or _area_of(unit, areas, principal.district)
+        code = village_of.get(unit) or area_of(unit, areas, principal.district)
         if unit in village_of:
             kind = "village"
         else:
