@@ -18,6 +18,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
+from yibao.services.policy.plans import get_policy
 from yibao.services.progress.report import progress_report
 from yibao.services.progress.targets import load_policy_targets
 from yibao.services.registry.areas import seed_district
@@ -173,3 +174,33 @@ def test_a_unit_the_target_table_leaves_without_a_figure(engine: Engine) -> None
     unit = next(unit for unit in report.units if unit.area_code == huakang)
     assert (unit.paid, unit.target, unit.completion, unit.rank) == (3, None, None, None)
     assert report.paid == 3 and unit.unit not in report.slowest
+
+
+@pytest.mark.parametrize(
+    ("plan", "district", "town", "children_in"),
+    [
+        ("tianjin-jinghai-2022", "120118", "120118100000", "students"),  # 静海: 高中以下学生儿童
+        ("tianjin-jizhou-2018", "120119", "120119100000", "general"),  # 蓟州: 在校学生 only
+    ],
+)
+def test_children_count_where_the_plans_students_column_puts_them(
+    engine: Engine, plan: str, district: str, town: str, children_in: str
+) -> None:
+    policy = get_policy(plan)
+    on = datetime.combine(policy.benefit_period.start, datetime.min.time(), SHANGHAI) - timedelta(days=40)
+    with uow(engine, "admin") as work:
+        seed_district(work, district)
+        open_campaign_of(work, plan)
+    with uow(engine, "sim") as work:
+        for index, (born, category) in enumerate([(date(2012, 3, 1), "student"), (date(2016, 3, 1), "child")]):
+            number = idnumber.make(district, born, 600 + index)
+            add_enrolled(
+                work, number, town, on - timedelta(days=1), paid=on - timedelta(days=1), policy=plan, category=category
+            )
+        work.commit()
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        report = progress_report(work, admin(f"{district}000000"), on.date())
+    unit = next(unit for unit in report.units if unit.area_code == town)
+    expected = {"general": 0, "students": 1, "special_groups": 0}
+    expected[children_in] += 1
+    assert unit.paid_by_category == expected

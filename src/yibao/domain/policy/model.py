@@ -302,8 +302,19 @@ class TargetRow(Strict):
     includes: list[str] = Field(default_factory=list, description="units with no target of their own")
 
 
+class StudentsColumn(Cited):
+    """Whom a table's students column counts: 在校学生 (蓟州), or with the children (静海: 高中以下学生儿童)."""
+
+    categories: list[Literal["student", "child", "newborn"]] = Field(min_length=1)
+
+    @property
+    def counts_children(self) -> bool:
+        return "child" in self.categories
+
+
 class TargetTable(Cited):
     excludes: list[Literal["special_groups", "students"]] = Field(default_factory=list)
+    students_column: StudentsColumn | None = Field(default=None, description="null: students in school only")
     rows: list[TargetRow] = Field(min_length=1)
     subtotal: TargetRow | None = None
     institutions: list[TargetRow] = Field(default_factory=list, description="units outside the townships")

@@ -232,11 +232,12 @@ def _targets(console: Console, policy: Policy) -> None:
             table.add_row(f"{frequency}，自 {targets.reporting.starts or '开始'}", cite(targets.reporting))
         console.print(table)
         if targets.township_table:
+            column = targets.township_table.students_column
             townships = Table(
                 "单位",
                 "合计",
                 "一般居民",
-                "学生儿童",
+                "学生儿童（含儿童）" if column and column.counts_children else "在校学生",
                 "特殊群体",
                 title="镇乡街任务指标",
                 title_justify="left",

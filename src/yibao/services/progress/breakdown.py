@@ -28,7 +28,12 @@ DIMENSIONS: dict[str, str] = {
     "channel": "参保渠道",
     "category": "人员类别",
 }
-CATEGORY_NAMES = {"general": "一般居民", "students": "学生儿童", "special_groups": "特殊群体（资助参保）"}
+CATEGORY_NAMES = {
+    "general": "一般居民",
+    "students": "在校学生",
+    "children": "儿童（含新生儿）",
+    "special_groups": "特殊群体（资助参保）",
+}
 
 
 class BreakdownRow(BaseModel):

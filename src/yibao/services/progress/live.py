@@ -21,11 +21,13 @@ from yibao.domain.timeutil import end_of_day
 
 
 def category_of() -> ColumnElement[str]:
-    """The category a target counts an enrollment in: special groups (资助参保) first, then students. (The kept
-    counts derive it alike, in the triggers of migration 0009.)"""
+    """The category a target counts an enrollment in: special groups (资助参保) first, then students in school,
+    then children (a plan's students column may count them, see :func:`yibao.services.progress.report.bucket`).
+    (The kept counts derive it alike, in the triggers of migration 0019.)"""
     return case(
         (func.coalesce(Enrollment.assisted_subsidy_fen, 0) > 0, "special_groups"),
         (Enrollment.category == "student", "students"),
+        (Enrollment.category.in_(["child", "newborn"]), "children"),
         else_="general",
     )
 

@@ -5,7 +5,8 @@ category, against the targets — always current: read from counts the database 
 Counted as of the end of a day in Shanghai: an enrollment counts as registered from ``registered_at``, assessed
 from ``assessed_at``, paid from ``effective_at`` (the payment moment that completed it), covered once its cover
 has begun, and none of it after ``cancelled_at``. Categories, for targets split by them: ``special_groups`` (the
-enrollment carries an assisted subsidy: 资助参保), else ``students`` (category 在校学生), else ``general``.
+enrollment carries an assisted subsidy: 资助参保), else ``students`` (category 在校学生, and the children where the
+plan's students column counts them: 静海), else ``general``.
 """
 
 from __future__ import annotations
@@ -91,15 +92,24 @@ class ProgressReport(BaseModel):
     goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
 
 
-def _counts(counts: KeptCounts) -> list[tuple[Any, ...]]:
+def bucket(policy: Policy) -> dict[str, str]:
+    """The category of the plan's targets each kept category is counted in: children (not in school) are general
+    residents, except where the plan's students column counts them (静海: 高中以下学生儿童)."""
+    table = policy.targets.township_table
+    with_students = table is not None and table.students_column is not None and table.students_column.counts_children
+    return {"children": "students" if with_students else "general"}
+
+
+def _counts(counts: KeptCounts, buckets: dict[str, str]) -> list[tuple[Any, ...]]:
     """Per township and category: registered, assessed, paid, covered (all as of the end of the report's day),
     paid at the last report, and paid a week before (the recent pace)."""
     rows: dict[tuple[str, str], list[int]] = {}
     for kept in counts.townships:
-        values = rows.setdefault((kept.township_code, kept.category), [0] * 6)
-        values[MEASURES.index(kept.measure)] = kept.on
+        values = rows.setdefault((kept.township_code, buckets.get(kept.category, kept.category)), [0] * 6)
+        values[MEASURES.index(kept.measure)] += kept.on
         if kept.measure == "paid":
-            values[4], values[5] = kept.before, kept.week_ago
+            values[4] += kept.before
+            values[5] += kept.week_ago
     return [(township, category, *values) for (township, category), values in sorted(rows.items())]
 
 
@@ -145,7 +155,8 @@ def progress_report(
     progress_counts.fold(uow.session.get_bind().engine)
     pace_from = on - timedelta(days=PACE_DAYS)
     kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, pace_from, start)
-    rows = _counts(kept)
+    buckets = bucket(policy)
+    rows = _counts(kept, buckets)
     names = dict(
         uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(principal.district))).all()
     )
@@ -153,7 +164,12 @@ def progress_report(
         select(Target).where(Target.insurance_year == year, Target.district_code == principal.district)
     ).all()
     bound = institution_organizations(targets, district_organizations(uow, principal.district))
-    by_organization = institution_counts(uow.session, year, sorted(set(bound.values())), on, last_report, pace_from)
+    by_organization = {
+        organization: [(township, buckets.get(category, category), values) for township, category, values in found]
+        for organization, found in institution_counts(
+            uow.session, year, sorted(set(bound.values())), on, last_report, pace_from
+        ).items()
+    }
     units = _units(rows, targets, names, on, deadline, Institutions(bound, by_organization))
     register = base_population(uow, principal.district, year)
     base = goal_base(uow, policy, principal.district, register)  # 嵩明's: the statistics bureau's count
