@@ -255,6 +255,27 @@ def test_reimburse_computes_once_the_plan_file_supplies_the_values() -> None:
     assert row["computed"] and (row["deductible_fen"], row["reimbursed_fen"]) == (80000, 736000)  # (10000 − 800) × 80 %
 
 
+def test_reimburse_at_a_pharmacy_or_after_emergency_observation() -> None:
+    """静海: a pharmacy's purchase follows the prescribing institution; 急诊抢救留观 before admission follows the
+    inpatient rule (whose deductible and cap the plan leaves to the city: 方案未规定)."""
+    code, out = _reimburse("tianjin-jinghai-2022", "low", "outpatient", "3", "--setting", "pharmacy", "--json")
+    result = json.loads(out)
+    assert (
+        code == 0 and result["computed"] and (result["reimbursed_fen"], result["capped"]) == (400000, True)
+    )  # 4000 cap
+    assert "reimbursement.setting.pharmacy" in [rule["id"] for rule in result["rules"]]
+    code, out = _reimburse(
+        "tianjin-jinghai-2022", "high", "outpatient", "2", "--setting", "emergency_observation", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0 and (result["service"], result["ratio"], result["code"]) == ("inpatient", "0.80", "POLICY_SILENT")
+    code, out = _reimburse("tianjin-jinghai-2022", "high", "inpatient", "2", "--setting", "pharmacy", "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "SETTING_SERVICE"
+    code, out = _reimburse("tianjin-jizhou-2018", "high", "outpatient", "1", "--setting", "pharmacy", "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["computed"], result["silent_on"]) == (False, ["setting"])  # 蓟州 says nothing of it
+
+
 def test_reimburse_a_service_the_plan_does_not_cover() -> None:
     code, out = _reimburse("tianjin-jizhou-2018", "high", "inpatient", "1", "--json")
     result = json.loads(out)

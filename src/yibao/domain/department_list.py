@@ -36,7 +36,16 @@ DEPARTMENTS: dict[str, Department] = {
         Department(
             "civil_affairs",
             "民政",
-            ("dibao", "dibao_edge", "tekun", "orphan", "low_income_elderly", "low_income_minor", "medical_aid"),
+            (
+                "dibao",
+                "dibao_edge",
+                "tekun",
+                "orphan",
+                "low_income_elderly",
+                "low_income_minor",
+                "medical_aid",
+                "illness_poverty",
+            ),
         ),
         Department("disabled_persons", "残联", ("severe_disability", "disability_1_4")),
         Department("veterans", "退役军人事务", ("youfu",)),

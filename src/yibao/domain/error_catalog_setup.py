@@ -78,4 +78,6 @@ SETUP_CATALOG: dict[str, tuple[str, str]] = {
     "BASE_UNIT_UNKNOWN": ("“{value}”不是本区（县）的镇（街）", "'{value}' is no township of the district"),
     "BASE_UNIT_TWICE": ("“{value}”在表中出现了两次", "'{value}' appears twice in the sheet"),
     "BASE_FIGURE": ("人数“{value}”无效：应为不小于0的整数", "count '{value}' must be a whole number of persons"),
+    "SETTING_UNKNOWN": ("就医场景“{value}”无效，可选：{allowed}", "unknown setting '{value}'; allowed: {allowed}"),
+    "SETTING_SERVICE": ("{setting}不适用于住院费用", "a {setting} claim is not an inpatient one"),
 }

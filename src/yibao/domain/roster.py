@@ -76,6 +76,7 @@ IDENTITY_ALIASES: dict[str, str] = {
     "低收入未成年人": "low_income_minor",
     **dict.fromkeys(("计生特殊家庭", "计划生育特殊家庭"), "family_planning"),
     "医疗救助": "medical_aid",
+    **dict.fromkeys(("因病致贫", "因病致贫重症患者", "支出型贫困"), "illness_poverty"),
 }
 NO_IDENTITY = ("无", "否", "-", "—", "/")
 RELATION_ALIASES: dict[str, str] = {

@@ -60,9 +60,16 @@ IDENTITIES: dict[str, str] = {
     "low_income_minor": "低收入家庭未成年人",
     "family_planning": "计划生育特殊家庭（独生子女、双女、伤残死亡家庭）",
     "medical_aid": "医疗救助对象",
+    "illness_poverty": "因病致贫家庭重症患者",
 }
 
 SURVIVAL_STATUSES: dict[str, str] = {"alive": "正常", "deceased": "死亡", "missing": "失踪", "unknown": "状态不明"}
+
+Setting = Literal["pharmacy", "emergency_observation"]
+SETTINGS: dict[str, str] = {  # where a claim arises other than a hospital's own clinic or ward
+    "pharmacy": "定点零售药店购药",
+    "emergency_observation": "急诊抢救留观（转住院治疗前）",
+}
 
 Service = Literal["outpatient", "special_disease", "inpatient"]
 SERVICES: dict[str, str] = {

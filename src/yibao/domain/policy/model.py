@@ -24,7 +24,7 @@ from yibao.domain.policy.citations import (
     Strict,
     TierRef,
 )
-from yibao.domain.vocabulary import Category, Channel, Residency, Service
+from yibao.domain.vocabulary import Category, Channel, Residency, Service, Setting
 
 IdentityCode = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 
@@ -285,8 +285,16 @@ class CriticalIllnessTilt(Cited):
     cap_removed: bool
 
 
+class SettingRule(Cited):
+    """Which rule a claim outside a hospital's own clinic or ward follows (静海: a pharmacy's purchase follows the
+    prescribing institution; emergency observation before admission follows the inpatient rule)."""
+
+    follows: Literal["prescribing_institution", "inpatient"]
+
+
 class Reimbursement(Strict):
     services: dict[Service, ServiceRule] = Field(default_factory=dict)
+    settings: dict[Setting, SettingRule] = Field(default_factory=dict)
     critical_illness_tilts: list[CriticalIllnessTilt] = Field(default_factory=list)
 
 

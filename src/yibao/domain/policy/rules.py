@@ -75,6 +75,8 @@ def _index(policy: Policy) -> dict[str, Cited]:
         if not isinstance(rule.cap, Silent):
             put(f"reimbursement.{service}.cap", rule.cap)
         put(f"reimbursement.{service}.ratios", rule.ratios)
+    for setting, setting_rule in policy.reimbursement.settings.items():
+        put(f"reimbursement.setting.{setting}", setting_rule)
     for number, tilt in enumerate(policy.reimbursement.critical_illness_tilts):
         put(f"reimbursement.critical_illness_tilt.{number}", tilt)
     return index

@@ -12,7 +12,7 @@ from yibao.domain.policy.checks import instant_closes, instant_opens
 from yibao.domain.policy.citations import Cited
 from yibao.domain.policy.model import NoCap, Silent
 from yibao.domain.policy.uses import assumption_uses
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES, SETTINGS
 from yibao.entrypoints.cli.output import yuan
 
 DEDUCTIBLE_PER = {"year": "年", "admission": "次住院", "visit": "次"}
@@ -201,6 +201,9 @@ def _reimbursement(console: Console, policy: Policy) -> None:
                 ratios,
                 "\n".join(filter(None, [*map(cite, cited), cite(rule.ratios), *dict.fromkeys(notes)])),
             )
+        follows = {"prescribing_institution": "按外配处方的定点医疗机构的规定", "inpatient": "按住院报销政策"}
+        for setting, setting_rule in policy.reimbursement.settings.items():
+            reimbursement.add_row(SETTINGS[setting], "", "", follows[setting_rule.follows], cite(setting_rule))
         for tilt in policy.reimbursement.critical_illness_tilts:
             reimbursement.add_row(
                 "大病保险倾斜",

@@ -130,6 +130,14 @@ def reimburse_command(
         int | None, typer.Option("--ytd-deductible-paid-fen", help="deductible already borne this year")
     ] = None,
     identity: Annotated[list[str] | None, typer.Option("--identity", help=IDENTITY_HELP)] = None,
+    setting: Annotated[
+        str | None,
+        typer.Option(
+            "--setting",
+            help="pharmacy (定点零售药店购药: --hospital-level is the prescribing institution's) | "
+            "emergency_observation (急诊抢救留观后转住院)",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Estimate the fund's share of a claim. 估算报销金额。"""
@@ -142,6 +150,7 @@ def reimburse_command(
         ytd_reimbursed_fen=ytd_reimbursed_fen,
         ytd_deductible_paid_fen=ytd_deductible_paid_fen,
         identities=tuple(identity or ()),
+        setting=setting,
     )
     try:
         with optional_session() as session:

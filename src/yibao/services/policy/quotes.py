@@ -6,7 +6,7 @@ never disagree. The output dictionaries are a published contract (see docs/cli.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from yibao.domain.policy.model import ServiceRule
 from yibao.domain.policy.rules import assumptions_of, policy_span
 from yibao.domain.policy.rules import fired as resolve_rules
 from yibao.domain.timeutil import as_shanghai
-from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES
+from yibao.domain.vocabulary import CATEGORIES, CHANNELS, IDENTITIES, RESIDENCIES, SERVICES, SETTINGS
 from yibao.services.policy.plans import get_policy
 
 if TYPE_CHECKING:  # a quote on a bundled plan never opens a database: SQLAlchemy is not loaded for it
@@ -54,6 +54,9 @@ class ReimburseRequest:
     ytd_reimbursed_fen: int = 0
     ytd_deductible_paid_fen: int | None = None
     identities: tuple[str, ...] = field(default_factory=tuple)
+    # Where the claim arose: None at a hospital; "pharmacy" (hospital_level is then the prescribing
+    # institution's), "emergency_observation" (留观 before admission) — as the plan's settings say.
+    setting: str | None = None
 
 
 def _check_choice(code: str, value: str | None, allowed: dict[str, str] | list[str], **params: Any) -> None:
@@ -201,9 +204,21 @@ def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict
             raise YibaoError("AMOUNT_INVALID", field=name, value=value)
     for identity in request.identities:
         _check_choice("IDENTITY_UNKNOWN", identity, IDENTITIES)
+    setting_rules: list[str] = []
+    setting = request.setting
+    if setting is not None:
+        _check_choice("SETTING_UNKNOWN", setting, SETTINGS)
+        setting_rule = policy.reimbursement.settings.get(setting)  # type: ignore[call-overload]
+        if setting_rule is None:
+            return _not_covered(policy.id, request, f"{SETTINGS[setting]}的报销")
+        if setting_rule.follows == "inpatient":
+            request = replace(request, service="inpatient")
+        elif request.service == "inpatient":
+            raise YibaoError("SETTING_SERVICE", field="service", setting=SETTINGS[setting])
+        setting_rules.append(f"reimbursement.setting.{setting}")
     rule = policy.reimbursement.services.get(request.service)  # type: ignore[call-overload]
     if rule is None:
-        return _not_covered(policy.id, request)
+        return _not_covered(policy.id, request, f"{SERVICES[request.service]}的报销")
     allowed_tiers = list(rule.ratios.by_benefit_tier)
     if request.benefit_tier not in allowed_tiers:
         raise YibaoError(
@@ -225,10 +240,11 @@ def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict
         schema_overrides={"ytd_deductible_paid_fen": pl.Int64},
     )
     row = reimburse_claims(policy, claim).row(0, named=True)
-    rules, assumptions = _rules_and_assumptions(policy, row["rules"])
+    rules, assumptions = _rules_and_assumptions(policy, [*setting_rules, *row["rules"]])
     answer = {
         "policy": policy.id,
         "service": request.service,
+        "setting": request.setting,
         "benefit_tier": request.benefit_tier,
         "hospital_level": int(request.hospital_level),
         "expense_fen": request.expense_fen,
@@ -249,12 +265,13 @@ def reimburse(request: ReimburseRequest, session: Session | None = None) -> dict
     return answer
 
 
-def _not_covered(policy_id: str, request: ReimburseRequest) -> dict[str, Any]:
-    """A service the plan says nothing of: an answer that computes nothing (as for a silent deductible)."""
-    what = f"{SERVICES[request.service]}的报销"
+def _not_covered(policy_id: str, request: ReimburseRequest, what: str) -> dict[str, Any]:
+    """A service (or a setting) the plan says nothing of: an answer that computes nothing (as for a silent
+    deductible)."""
     return {
         "policy": policy_id,
         "service": request.service,
+        "setting": request.setting,
         "benefit_tier": request.benefit_tier,
         "hospital_level": int(request.hospital_level),
         "expense_fen": request.expense_fen,
@@ -265,7 +282,7 @@ def _not_covered(policy_id: str, request: ReimburseRequest) -> dict[str, Any]:
         "assumptions": [],
         "code": "POLICY_SILENT",
         "message": message_for("POLICY_SILENT", policy=policy_id, what=what)[0],
-        "silent_on": ["service"],
+        "silent_on": ["setting" if request.setting else "service"],
     }
 
 
