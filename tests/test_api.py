@@ -145,3 +145,25 @@ def test_residency_through_the_api(site: Site) -> None:
     change = {"reason": "已办理居住证", "residency": "residence_permit"}
     status, changed = site.call("op_yuyang", "PATCH", f"/api/v1/residents/{resident_id}", json=change)
     assert status == 200 and changed["residency"] == "residence_permit", changed
+
+
+def test_an_identity_claimed_through_the_api_is_provisional(site: Site) -> None:
+    """A claim sent by another system is recorded like one typed at the counter: 柜台, with the certificate seen,
+    not certified; the answer says so and what the plan does with it."""
+    member = {
+        "id_number": idnumber.make("120119", date(1966, 4, 5), 928),
+        "name": "周桂芳",
+        "relation": "户主",
+        "identities": ["dibao"],
+        "identity_evidence": "低保证 津蓟民低字第456号",
+    }
+    body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "channel": "village", "members": [member]}
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
+    assert status == 201, enrolled
+    (answer,) = enrolled["members"]
+    assert answer["pending_identities"] == ["dibao"] and "确认前先按申报资助" in answer["pending_note"]
+    status, record = site.call("op_yuyang", "GET", f"/api/v1/residents/{answer['resident_id']}")
+    assert status == 200
+    assert [(i["identity"], i["source"], i["certified"], i["evidence"]) for i in record["identities"]] == [
+        ("dibao", "柜台", False, "低保证 津蓟民低字第456号")
+    ]
