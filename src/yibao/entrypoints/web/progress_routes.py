@@ -164,24 +164,22 @@ async def load_targets(request: Request, work: WebWork, _csrf: CheckedCsrf) -> R
     return RedirectResponse(f"/targets?year={year}&loaded=1", status_code=303)
 
 
+async def _sheet_and_year(work: Any, form: Any) -> tuple[str, bytes, int]:
+    """The uploaded sheet of a targets-page form and the year it is for (the campaign's where none is given)."""
+    upload = form.get("file")
+    if not isinstance(upload, StarletteUpload) or not upload.filename:
+        raise YibaoError("ROSTER_EMPTY", field="file", name="（未选择文件）")
+    year_text = str(form.get("year", ""))
+    return upload.filename, await upload.read(), int(year_text) if year_text.isdigit() else campaign_year(work)
+
+
 @router.post("/targets/population-counts")
 async def load_population_counts(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
     form = await request.form()
-    upload = form.get("file")
-    year_text = str(form.get("year", ""))
     try:
-        if not isinstance(upload, StarletteUpload) or not upload.filename:
-            raise YibaoError("ROSTER_EMPTY", field="file", name="（未选择文件）")
-        year = int(year_text) if year_text.isdigit() else campaign_year(work)
-        statistics.load_population_counts(
-            work.uow,
-            work.principal,
-            year,
-            str(form.get("goal_id", "")),
-            upload.filename,
-            await upload.read(),
-            str(form.get("source", "")),
-        )
+        name, content, year = await _sheet_and_year(work, form)
+        goal, source = str(form.get("goal_id", "")), str(form.get("source", ""))
+        statistics.load_population_counts(work.uow, work.principal, year, goal, name, content, source)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
     return RedirectResponse(f"/targets?year={year}&counted=1", status_code=303)
@@ -190,13 +188,9 @@ async def load_population_counts(request: Request, work: WebWork, _csrf: Checked
 @router.post("/targets/import")
 async def import_target_sheet(request: Request, work: WebWork, _csrf: CheckedCsrf) -> Response:
     form = await request.form()
-    upload = form.get("file")
-    year_text = str(form.get("year", ""))
     try:
-        if not isinstance(upload, StarletteUpload) or not upload.filename:
-            raise YibaoError("ROSTER_EMPTY", field="file", name="（未选择文件）")
-        year = int(year_text) if year_text.isdigit() else campaign_year(work)
-        targets.import_targets(work.uow, work.principal, year, upload.filename, await upload.read())
+        name, content, year = await _sheet_and_year(work, form)
+        targets.import_targets(work.uow, work.principal, year, name, content)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
     return RedirectResponse(f"/targets?year={year}&imported=1", status_code=303)

@@ -7,6 +7,7 @@ same vectorized :func:`~yibao.domain.engine.assess.assess`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -143,6 +144,30 @@ def frozen_columns(policy: Policy, results: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def inputs_of_rows(uow: UnitOfWork, policy: Policy, rows: Sequence[Any]) -> list[AssessInput]:
+    """The engine's input for stored enrollment rows (``resident_id, id_number, residency, registered_at, category,
+    tier, channel``), with the identities valid on the day each registered — one lookup per registration day,
+    not per person — counted as the plan says a claim counts."""
+    by_day: dict[date, list[int]] = {}
+    for row in rows:
+        by_day.setdefault(as_shanghai(row.registered_at).date(), []).append(row.resident_id)
+    identities: dict[int, tuple[str, ...]] = {}
+    for day, resident_ids in by_day.items():
+        identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
+    return [
+        AssessInput(
+            row.id_number,
+            row.registered_at,
+            row.category,
+            row.tier,
+            identities.get(row.resident_id, ()),
+            row.channel,
+            residency=row.residency,
+        )
+        for row in rows
+    ]
+
+
 def identities_on(
     uow: UnitOfWork, resident_ids: list[int], on: date, *, claims: bool = True
 ) -> dict[int, tuple[str, ...]]:
@@ -252,25 +277,7 @@ def reassess_enrollments(uow: UnitOfWork, enrollment_ids: list[int]) -> int:
     for policy_id in sorted({row.policy_id for row in rows}):
         policy = get_policy(policy_id, uow.session)
         mine = [row for row in rows if row.policy_id == policy_id]
-        # Identities as certified on the day each registered: one lookup per registration day, not per person.
-        by_day: dict[date, list[int]] = {}
-        for row in mine:
-            by_day.setdefault(as_shanghai(row.registered_at).date(), []).append(row.resident_id)
-        identities: dict[int, tuple[str, ...]] = {}
-        for day, resident_ids in by_day.items():
-            identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
-        inputs = [
-            AssessInput(
-                row.id_number,
-                row.registered_at,
-                row.category,
-                row.tier,
-                identities.get(row.resident_id, ()),
-                row.channel,
-                residency=row.residency,
-            )
-            for row in mine
-        ]
+        inputs = inputs_of_rows(uow, policy, mine)
         updates = []
         for row, result in zip(mine, assess_inputs(policy, inputs), strict=True):
             if result["eligible"]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
@@ -24,10 +23,9 @@ from yibao.services.money.ledger import lock_enrollments, release_enrollment
 from yibao.services.policy.plans import get_policy, policy_digest
 from yibao.services.registry.areas import township_area
 from yibao.services.registry.assessment import (
-    AssessInput,
     assess_inputs,
     frozen_fields,
-    identities_on,
+    inputs_of_rows,
     reassess,
     summary,
 )
@@ -289,24 +287,7 @@ def assess_township(uow: UnitOfWork, principal: Principal, township_code: str, p
         )
         .order_by(Enrollment.id)
     ).all()
-    by_day: dict[date, list[int]] = {}
-    for row in waiting:
-        by_day.setdefault(row.registered_at.date(), []).append(row.resident_id)
-    identities: dict[int, tuple[str, ...]] = {}
-    for day, resident_ids in by_day.items():
-        identities.update(identities_on(uow, resident_ids, day, claims=policy.assisted.claims_subsidised))
-    inputs = [
-        AssessInput(
-            row.id_number,
-            row.registered_at,
-            row.category,
-            row.tier,
-            identities.get(row.resident_id, ()),
-            row.channel,
-            residency=row.residency,
-        )
-        for row in waiting
-    ]
+    inputs = inputs_of_rows(uow, policy, waiting)
     results = assess_inputs(policy, inputs)
     # A tier carried from last year may not be open to this year's category (a child turned adult): such rows
     # take the plan's default tier for their category, as a new enrollee would.
