@@ -18,7 +18,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import parse_instant
 from yibao.services.policy.campaigns import open_campaign
 from yibao.services.policy.plans import get_policy
-from yibao.services.policy.quotes import QuoteRequest, quote
+from yibao.services.policy.quotes import QuoteRequest, ReimburseRequest, quote, reimburse
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household_view
 
@@ -162,6 +162,25 @@ def test_progress_scenario(engine: Engine, policy_id: str, case: dict[str, Any])
         goal = next(goal for goal in report.goals if goal.id == case["goal"]["id"])
         for key, expected in case["goal"].items():
             assert getattr(goal, key) == expected, f"{key}: {getattr(goal, key)!r} != {expected!r}"
+
+
+@pytest.mark.parametrize(("policy_id", "case"), _cases("reimburse"))
+def test_reimburse_scenario(policy_id: str, case: dict[str, Any]) -> None:
+    """A claim estimated under the plan: the figure, or 方案未规定 where the plan leaves out what the sum needs."""
+    claim = case["claim"]
+    request = ReimburseRequest(
+        policy_id=policy_id,
+        benefit_tier=claim["benefit_tier"],
+        service=claim["service"],
+        hospital_level=str(claim["hospital_level"]),
+        expense_fen=claim["expense_fen"],
+        setting=claim.get("setting"),
+    )
+    result = reimburse(request)
+    for key, expected in case["expect"].items():
+        assert result[key] == expected, f"{key}: {result[key]!r} != {expected!r}"
+    rule_ids = [rule["id"] for rule in result["rules"]]
+    assert all(rule_id in rule_ids for rule_id in case.get("rules_include", []))
 
 
 def _documents() -> list[dict[str, Any]]:
