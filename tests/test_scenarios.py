@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from principals import admin, operator
 from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.tables import IdentityFlag
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
@@ -145,7 +146,11 @@ def test_progress_scenario(engine: Engine, policy_id: str, case: dict[str, Any])
         for index, person in enumerate(case["enrolled"]):
             number = idnumber.make(policy.region.code, person["birth"], 300 + index)
             moment = at - timedelta(days=1)
-            add_enrolled(work, number, township, moment, paid=moment, policy=policy_id, category=person["category"])
+            resident_id = add_enrolled(
+                work, number, township, moment, paid=moment, policy=policy_id, category=person["category"]
+            )
+            for identity, department in person.get("certified", {}).items():  # as a department's list records it
+                work.session.add(IdentityFlag(resident_id=resident_id, identity=identity, source=department))
         work.commit()
     if "base" in case:
         sheet = "镇（街）,人数\n" + "".join(f"{name},{count}\n" for name, count in case["base"]["counts"].items())
