@@ -28,8 +28,6 @@ FINDING_COLUMNS: dict[str, str] = {
     "detail": "string",
 }
 
-# A roster's 特殊身份 column and a clerk's entry at the counter only claim; a department's list certifies.
-UNCERTIFIED_SOURCES = CLAIM_SOURCES
 ADULT_AGE = 18  # 年满十八周岁的按照成年居民身份办理参保登记 (滕州 2019, 荆河街道; the plans agree)
 ASSESSED_STATES = tuple(state.code for state in ASSESSED_ENROLLMENTS)  # plain text: Ibis types no enum
 
@@ -147,9 +145,10 @@ def reasons_recorded(tables: Tables, year: int) -> ir.Table:
 
 
 def certified(tables: Tables, params: Params) -> ir.Table:
-    """Identity flags a department certified, of the identities the plan subsidises."""
+    """Identity flags a department certified (a counter's or a roster's claim is not: see
+    :mod:`yibao.domain.certification`), of the identities the plan subsidises."""
     flags = tables.identity_flags
-    return flags.filter(flags.identity.isin(params.subsidised_identities) & ~flags.source.isin(UNCERTIFIED_SOURCES))
+    return flags.filter(flags.identity.isin(params.subsidised_identities) & ~flags.source.isin(CLAIM_SOURCES))
 
 
 def flags_in_year(tables: Tables, params: Params) -> ir.Table:

@@ -25,7 +25,7 @@ from yibao.adapters.db.tables import (
     Resident,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
-from yibao.domain.crosscheck.inputs import UNCERTIFIED_SOURCES
+from yibao.domain.certification import CLAIM_SOURCES
 from yibao.domain.policy import Policy
 from yibao.domain.timeutil import end_of_day
 from yibao.services.progress.statistics import population_counts
@@ -169,7 +169,7 @@ def _certified_coverage(uow: UnitOfWork, district: str, year: int, identities: l
         .where(
             Resident.township_code.startswith(district),
             IdentityFlag.identity.in_(identities),
-            IdentityFlag.source.not_in(UNCERTIFIED_SOURCES),
+            IdentityFlag.source.not_in(CLAIM_SOURCES),
             or_(IdentityFlag.valid_from.is_(None), IdentityFlag.valid_from <= date(year, 12, 31)),
             or_(IdentityFlag.valid_to.is_(None), IdentityFlag.valid_to >= date(year, 1, 1)),
         )
