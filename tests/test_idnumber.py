@@ -99,9 +99,9 @@ def test_any_other_check_character_is_rejected(region: str, birth: date, sequenc
         assert not idnumber.is_valid(number[:-1] + last, on=ON)
 
 
-def _scalar_outcome(raw: str) -> tuple[str | None, str | None, str | None]:
+def _scalar_outcome(raw: str, *, from_sheet: bool = False) -> tuple[str | None, str | None, str | None]:
     try:
-        resident = idnumber.parse(raw, on=ON)
+        resident = idnumber.parse(raw, on=ON, from_sheet=from_sheet)
     except YibaoError as error:
         return error.code, None, None
     return None, resident.number, resident.region_status.value
@@ -116,16 +116,29 @@ id_like = st.one_of(
         st.sampled_from("0123456789Xx "),
     ),
     st.text(alphabet="0123456789Xx", min_size=14, max_size=19),
+    # as a spreadsheet stores a number: its last digits zeros, in scientific notation, with a decimal part
+    st.builds(
+        lambda n, k: n[: 18 - k] + "0" * k,
+        st.builds(idnumber.make, regions, births, st.integers(0, 999)),
+        st.integers(1, 4),
+    ),
+    st.builds(
+        lambda n, k: f"{n[0]}.{n[1:k]}E+{len(n) - 1}",
+        st.builds(idnumber.make, regions, births, st.integers(0, 999)),
+        st.integers(1, 15),
+    ),
+    st.builds(lambda n: str(int(float(n[:15]) * 1000)), st.builds(idnumber.make, regions, births, st.integers(0, 999))),
+    st.builds(lambda n: f"{n}.0", st.builds(idnumber.make, regions, births, st.integers(0, 999))),
 )
 
 
 @settings(max_examples=300)
-@given(st.lists(id_like, min_size=1, max_size=40))
-def test_bulk_check_agrees_with_scalar_check(numbers: list[str]) -> None:
-    frame = validate_id_numbers(pl.DataFrame({"raw": numbers}), "raw", on=ON)
+@given(st.lists(id_like, min_size=1, max_size=40), st.booleans())
+def test_bulk_check_agrees_with_scalar_check(numbers: list[str], from_sheet: bool) -> None:
+    frame = validate_id_numbers(pl.DataFrame({"raw": numbers}), "raw", on=ON, from_sheet=from_sheet)
     outcomes = frame.select("id_error", "id_number", "region_status").rows()
     for raw, (error, number, status) in zip(numbers, outcomes, strict=True):
-        expected_error, expected_number, expected_status = _scalar_outcome(raw)
+        expected_error, expected_number, expected_status = _scalar_outcome(raw, from_sheet=from_sheet)
         assert error == expected_error, raw
         if expected_error is None:
             assert (number, status) == (expected_number, expected_status)
@@ -147,3 +160,20 @@ def test_region_status_of_what_is_no_code_is_null() -> None:
 def test_masking_a_column_is_masking_each_number(numbers: list[str]) -> None:
     column = pl.DataFrame({"n": numbers}, schema={"n": pl.String}).select(mask_column(pl.col("n"))).to_series()
     assert column.to_list() == [idnumber.mask(number) for number in numbers]
+
+
+def test_a_number_a_spreadsheet_stored_as_a_number_is_told_as_such() -> None:
+    number = idnumber.make("120119", date(1990, 1, 1), 123)
+    for shown in (f"{number[0]}.{number[1:6]}E+17", f"{number}.0"):
+        with pytest.raises(YibaoError) as caught:
+            idnumber.parse(shown, on=ON)
+        assert caught.value.code == "ID_NUMBER_STORED_AS_NUMBER"
+        assert "文本" in caught.value.message
+    zeros = number[:15] + "000"
+    if zeros != number:
+        with pytest.raises(YibaoError) as caught:
+            idnumber.parse(zeros, on=ON, from_sheet=True)
+        assert caught.value.code == "ID_NUMBER_STORED_AS_NUMBER"
+        with pytest.raises(YibaoError) as caught:  # typed at the counter: a wrong digit, no more
+            idnumber.parse(zeros, on=ON)
+        assert caught.value.code != "ID_NUMBER_STORED_AS_NUMBER"

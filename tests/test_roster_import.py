@@ -168,6 +168,14 @@ def test_updates_households_and_identities_by_roster(district: Engine, tmp_path:
         members = session.scalar(select(func.count()).select_from(Household).where(Household.number == "1"))
         assert members == 1
 
+    # A member listed under another household's number: said, not silently kept where they are.
+    moved = [list(row) for row in planted.rows]
+    member = next(index for index, row in enumerate(moved) if row[5] != "户主")
+    moved[member][1] = next(row[1] for row in moved if row[1] != moved[member][1])
+    third = run(district, "c.xlsx", xlsx(tmp_path / "c.xlsx", planted.headers, moved), dry_run=True)
+    assert [(problem.row, problem.code) for problem in third.problems] == [(member + 2, "HOUSEHOLD_DIFFERS")]
+    assert f"已登记在户号“{planted.rows[member][1]}”" in third.problems[0].message
+
 
 def test_gbk_csv_with_a_title_line_and_clerks_headers(district: Engine, tmp_path: Path) -> None:
     planted = roster(10, seed=3, plant=2)
@@ -183,8 +191,61 @@ def test_gbk_csv_with_a_title_line_and_clerks_headers(district: Engine, tmp_path
     assert report.created == len(planted.rows) - 2
     error_file = report.write_error_file(tmp_path / "错误.csv")
     marked = list(csv.reader(io.StringIO(error_file.read_text("utf-8-sig"))))
-    assert marked[0][-1] == ERROR_COLUMN and len(marked) == len(planted.rows) + 1
-    assert sum(1 for line in marked[1:] if line[-1]) == 2
+    # The title line kept: every row on the line the report names, as in the file uploaded.
+    assert marked[0] == ["渔阳镇西关村2018年度参保名册"] and marked[1][-1] == ERROR_COLUMN
+    assert len(marked) == len(planted.rows) + 2
+    assert {line: row[-1] != "" for line, row in enumerate(marked[2:], start=3)} == {
+        line: line in {problem.row for problem in report.problems} for line in range(3, len(marked) + 1)
+    }
+    assert all(marked[problem.row - 1][4] == planted.rows[problem.row - 3][4] for problem in report.problems)
+
+
+def test_rows_are_told_by_the_files_own_line_numbers(district: Engine, tmp_path: Path) -> None:
+    """A title under an empty first line, a date line, a blank line between rows and an ID number the spreadsheet
+    stored as a number: the report, the error file and its marks all use the lines the clerk sees in Excel."""
+    planted = roster(4, seed=5)
+    path = tmp_path / "titled.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("名册")
+    sheet.write_string(1, 0, "渔阳镇西关村2018年度城乡居民医保参保登记册")  # line 2
+    sheet.write_string(2, 0, "填报日期：2017年11月1日")  # line 3
+    sheet.write_row(3, 0, planted.headers)  # line 4
+    lines = {}  # file line -> row
+    line = 5
+    for index, row in enumerate(planted.rows):
+        if index == 3:
+            line += 1  # a blank line left in the table
+        lines[line] = row
+        for column, value in enumerate(row):
+            if column == 4 and index == 5:
+                sheet.write_number(
+                    line - 1, column, float(value[:15]) * 1000
+                )  # typed into a number column: 15 digits kept
+            elif value:
+                sheet.write_string(line - 1, column, value)
+        line += 1
+    duplicated = lines[max(lines)][4]
+    sheet.write_string(line - 1, 4, duplicated)
+    sheet.write_string(line - 1, 2, "重复者")
+    workbook.close()
+    report = run(district, "titled.xlsx", path.read_bytes(), dry_run=True)
+    by_line = {problem.row: problem for problem in report.problems}
+    number_line = sorted(lines)[5]
+    assert set(by_line) == {number_line, line}
+    assert by_line[number_line].code == "ID_NUMBER_STORED_AS_NUMBER" and "文本" in by_line[number_line].message
+    assert by_line[line].code == "DUPLICATE_IN_FILE" and f"第{max(lines)}行" in by_line[line].message
+
+    marked = openpyxl.load_workbook(report.write_error_file(tmp_path / "titled-错误.xlsx")).active
+    assert marked is not None
+    assert marked.cell(row=2, column=1).value == "渔阳镇西关村2018年度城乡居民医保参保登记册"
+    assert marked.cell(row=3, column=1).value == "填报日期：2017年11月1日"
+    width = len(planted.headers) + 1
+    assert marked.cell(row=4, column=width).value == ERROR_COLUMN
+    for line_number, row in lines.items():
+        assert marked.cell(row=line_number, column=3).value == row[2]  # every person on the line they were on
+    assert marked.cell(row=line, column=3).value == "重复者"
+    notes = {row: marked.cell(row=row, column=width).value for row in range(5, line + 1)}
+    assert {row for row, note in notes.items() if note} == {number_line, line}
 
 
 def test_whole_file_refusals(district: Engine, tmp_path: Path) -> None:

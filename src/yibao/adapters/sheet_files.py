@@ -2,9 +2,10 @@
 fastexcel, written by XlsxWriter) and .csv (UTF-8 or GBK).
 
 A sheet is read whole as text, exactly as the clerk typed it (leading zeros, 'X', long numbers); the header row
-is the first of the top rows that names an ID-number column, so a title line above the table does no harm. The
-error file is the same sheet with an error column added and the faulty cells highlighted, in the same format,
-for the clerk to correct and upload again.
+is the first of the top rows that names an ID-number column, so a title line above the table does no harm. Every
+row keeps its line number in the file (blank lines and title lines counted), the number a clerk sees at the left
+of the spreadsheet. The error file is the same sheet — title lines, header and rows on the same lines — with an
+error column added and the faulty cells highlighted, in the same format, for the clerk to correct and upload again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_range_abs
 
-from yibao.adapters.table_files import STYLE_FAULTY, STYLE_NOTE, TableColumn, neutralized, table_file
+from yibao.adapters.table_files import (
+    FORMULA_START,
+    STYLE_FAULTY,
+    STYLE_NOTE,
+    TableColumn,
+    neutralized,
+    table_file,
+)
 from yibao.domain.errors import YibaoError
 from yibao.domain.roster import COLUMNS, ROW, Column, resolve_headers
 
@@ -41,8 +49,9 @@ class Sheet:
     file_name: str
     kind: str  # xlsx | csv
     headers: list[str]  # as written, made unique
-    frame: pl.DataFrame  # one String column per header, and ROW: the row's number in the sheet
-    header_row: int  # 1-based
+    frame: pl.DataFrame  # one String column per header, and ROW: the row's line in the file (1-based)
+    header_row: int  # the header's line in the file (1-based)
+    above: tuple[tuple[str, ...], ...] = ()  # the file's lines above the header (title, date, blank lines)
 
     @property
     def rows(self) -> int:
@@ -60,10 +69,10 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
         if kind == "parquet":
             return _parquet_sheet(content, file_name)
         if kind in ("xlsx", "xlsm"):
-            raw = _read_xlsx(content)
+            raw, first_line = _read_xlsx(content), _first_line(content)
             kind = "xlsx"
         elif kind in ("csv", "txt"):
-            raw = _read_csv(content)
+            raw, first_line = _read_csv(content), 1
             kind = "csv"
         else:
             raise YibaoError("ROSTER_FILE_KIND", field="file", name=file_name)
@@ -78,12 +87,16 @@ def read_sheet(content: bytes, file_name: str, columns: Sequence[Column] = COLUM
             "ROSTER_NO_HEADER", field="file", name=file_name, rows=HEADER_SEARCH_ROWS, column=columns[0].title
         )
     headers = _unique([str(value).strip() if value is not None else "" for value in raw.row(header_index)])
+    header_line = first_line + header_index
+    above = ((),) * (first_line - 1) + tuple(
+        tuple("" if value is None else str(value) for value in raw.row(index)) for index in range(header_index)
+    )
     body = raw.slice(header_index + 1)
     body.columns = headers
-    body = body.with_columns(pl.int_range(header_index + 2, header_index + 2 + body.height).alias(ROW))
+    body = body.with_columns(pl.int_range(header_line + 1, header_line + 1 + body.height).alias(ROW))
     # Rows left blank (often hundreds under the table) are not rows of the roster.
     filled = pl.any_horizontal([pl.col(name).str.strip_chars().fill_null("") != "" for name in headers])
-    return Sheet(file_name, kind, headers, body.filter(filled), header_index + 1)
+    return Sheet(file_name, kind, headers, body.filter(filled), header_line, above)
 
 
 UNREADABLE = {
@@ -114,17 +127,14 @@ def _check_size(content: bytes, file_name: str, kind: str) -> None:
     elif kind in ("xlsx", "xlsm"):
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                sheets = sorted(
-                    (info for info in archive.infolist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename)),
-                    key=lambda info: info.filename,
-                )
-                if not sheets:
+                first = _first_worksheet(archive)
+                if first is None:
                     return
-                if sheets[0].file_size > max_mb * 1024 * 1024:
+                if first.file_size > max_mb * 1024 * 1024:
                     raise YibaoError("SHEET_TOO_LARGE", field="file", name=file_name, limit=max_mb)
-                with archive.open(sheets[0]) as stream:
+                with archive.open(first) as stream:
                     head = stream.read(8192)
-        except (zipfile.BadZipFile, OSError):
+        except (zipfile.BadZipFile, OSError, KeyError):
             return  # not a workbook: said so when it is read
         stated = re.search(rb'<dimension ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"', head)
         rows = int(stated.group(1)) if stated else None
@@ -141,6 +151,48 @@ def _parquet_sheet(content: bytes, file_name: str) -> Sheet:
         [pl.col(old).cast(pl.String).alias(new) for old, new in zip(frame.columns, headers, strict=True)]
     ).with_columns(pl.int_range(2, frame.height + 2).alias(ROW))
     return Sheet(file_name, "csv", headers, body, 1)
+
+
+def _first_worksheet(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The part of the workbook's first sheet, the one fastexcel reads: the first ``<sheet>`` of workbook.xml,
+    through the workbook's relationships (sheet1.xml need not be the first, nor be called so); in a package
+    without them, the first worksheet part by name."""
+    names = set(archive.namelist())
+    if {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        relations = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+        for relation in re.finditer(r"<Relationship\b[^>]*>", relations):
+            target = re.search(r'Target="([^"]+)"', relation.group(0))
+            if first is not None and target is not None and f'Id="{first.group(1)}"' in relation.group(0):
+                path = target.group(1).lstrip("/") if target.group(1).startswith("/") else f"xl/{target.group(1)}"
+                if path in names:
+                    return archive.getinfo(path)
+    parts = sorted(name for name in names if re.fullmatch(r"xl/worksheets/[^/]+\.xml", name))
+    return archive.getinfo(parts[0]) if parts else None
+
+
+FIRST_LINE_SEARCH = 1 << 20  # bytes of sheet XML searched for the first line holding a value
+
+
+def _first_line(content: bytes) -> int:
+    """The line of the sheet the first row read by fastexcel is on. Calamine starts a sheet at its first cell
+    holding a value, so a table under two empty lines would otherwise be numbered from 1 and every row number the
+    clerk is told would be two short."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            first = _first_worksheet(archive)
+            if first is None:
+                return 1
+            with archive.open(first) as stream:
+                head = stream.read(FIRST_LINE_SEARCH)
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return 1
+    for row in re.finditer(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", head, re.S):
+        if row.group(2) and re.search(rb"<(?:\w+:)?(?:v|is)\b", row.group(2)):
+            line = re.search(rb'\br="(\d+)"', row.group(1))
+            return int(line.group(1)) if line else 1
+    return 1
 
 
 def _read_xlsx(content: bytes) -> pl.DataFrame:
@@ -191,17 +243,26 @@ def write_error_file(
     sheet: Sheet, problems: Mapping[int, list[tuple[str | None, str]]], mapping: Mapping[str, str], target: Path
 ) -> Path:
     """The sheet again with :data:`ERROR_COLUMN` (every problem of the row) and, in xlsx, the faulty cells
-    highlighted. ``problems`` maps a sheet row to (column key or None, message); ``mapping`` is header -> key."""
+    highlighted: its title lines, header and rows on the lines they were on, so the row numbers the report gives
+    are those of this file too. ``problems`` maps a sheet line to (column key or None, message); ``mapping`` is
+    header -> key."""
     header_of = {key: header for header, key in mapping.items()}
     messages = {row: "；".join(message for _, message in found) for row, found in problems.items()}
+    lines = _as_filed(sheet).with_columns(
+        pl.col(ROW).replace_strict(messages, default=None, return_dtype=pl.String).alias(ERROR_COLUMN)
+    )
     if sheet.kind == "csv":
-        out = sheet.frame.with_columns(
-            pl.col(ROW).replace_strict(messages, default="", return_dtype=pl.String).alias(ERROR_COLUMN)
-        ).select(*sheet.headers, ERROR_COLUMN)
-        # A cell a spreadsheet would run as a formula (=HYPERLINK(…) typed as a name) goes back as text, as every
-        # export writes it: the clerk opens this file.
-        out = out.with_columns(neutralized(pl.col(column)).alias(column) for column in out.columns)
-        target.write_bytes(b"\xef\xbb\xbf" + out.write_csv().encode())  # BOM: Excel then reads it as UTF-8
+        with target.open("wb") as stream:
+            stream.write(b"\xef\xbb\xbf")  # BOM: Excel then reads it as UTF-8
+            if sheet.above:
+                text = io.StringIO()
+                csv.writer(text, lineterminator="\n").writerows(_neutral(line) for line in sheet.above)
+                stream.write(text.getvalue().encode())
+            out = lines.select(*sheet.headers, ERROR_COLUMN)
+            # A cell a spreadsheet would run as a formula (=HYPERLINK(…) typed as a name) goes back as text, as
+            # every export writes it: the clerk opens this file.
+            out = out.with_columns(neutralized(pl.col(column)).alias(column) for column in out.columns)
+            stream.write(out.write_csv().encode())
         return target
     # xlsx: the sheet XML built batch by batch (see table_files); the faulty cells shaded, the note in red.
     position = {header: index for index, header in enumerate(sheet.headers)}
@@ -216,13 +277,28 @@ def write_error_file(
     ]
     styles.append(pl.when(pl.col(ERROR_COLUMN).is_not_null()).then(pl.lit(STYLE_NOTE)))
     columns = [TableColumn(header, width=14) for header in sheet.headers] + [TableColumn(ERROR_COLUMN, width=60)]
-    with_notes = sheet.frame.with_columns(
-        pl.col(ROW).replace_strict(messages, default="", return_dtype=pl.String).alias(ERROR_COLUMN)
-    )
-    with table_file(target, "xlsx", "名册", columns, neutralize=False) as table:
-        for part in with_notes.iter_slices(ERROR_FILE_SLICE):
-            table.write(part.select(*sheet.headers, pl.col(ERROR_COLUMN).replace("", None), ROW), styles)
+    with table_file(target, "xlsx", "名册", columns, neutralize=False, above=sheet.above) as table:
+        for part in lines.iter_slices(ERROR_FILE_SLICE):
+            table.write(part.select(*sheet.headers, ERROR_COLUMN, ROW), styles)
     return target
+
+
+def _as_filed(sheet: Sheet) -> pl.DataFrame:
+    """The sheet's rows with the blank lines between them back in place: one row per line from the header's
+    next to the last row read."""
+    if sheet.frame.is_empty():
+        return sheet.frame
+    last = int(sheet.frame.get_column(ROW).max())  # type: ignore[arg-type]
+    every_line = pl.DataFrame({ROW: pl.int_range(sheet.header_row + 1, last + 1, eager=True)})
+    return every_line.join(sheet.frame.with_columns(pl.col(ROW).cast(pl.Int64)), on=ROW, how="left")
+
+
+def _neutral(line: Sequence[str]) -> list[str]:
+    """A title line as CSV cells: formula-safe, without the empty cells that trail it."""
+    cells = [f"'{cell}" if re.match(FORMULA_START, cell) else cell for cell in line]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def write_sheet(target: Path, headers: list[str], rows: list[list[str]]) -> Path:

@@ -13,6 +13,7 @@ is opened, and when Excel saves the xlsx as csv and someone opens that (CSV/form
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,16 +46,23 @@ class TableWriter(Protocol):
 
 @contextmanager
 def table_file(
-    target: Path, kind: str, sheet: str, columns: Sequence[TableColumn], *, neutralize: bool = True
+    target: Path,
+    kind: str,
+    sheet: str,
+    columns: Sequence[TableColumn],
+    *,
+    neutralize: bool = True,
+    above: Sequence[Sequence[str]] = (),
 ) -> Iterator[TableWriter]:
     """``neutralize=False`` keeps text exactly as given: for a clerk's own sheet sent back to be corrected and
-    uploaded again (xlsx text cells are never evaluated; only a later copy as csv could be)."""
+    uploaded again (xlsx text cells are never evaluated; only a later copy as csv could be). ``above``: lines of
+    text cells written above the header (a title, a date; an error file's own title lines), in xlsx only."""
     if kind == "csv":
         with target.open("wb") as stream:
             yield _CsvTable(stream, columns)
         return
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        table = _XlsxTable(package, sheet, columns, neutralize)
+        table = _XlsxTable(package, sheet, columns, neutralize, above)
         yield table
         table.close()
 
@@ -143,8 +151,19 @@ STYLES = (
 )
 
 
+def _xml_text(text: str) -> str:
+    return escape(re.sub(XML_ILLEGAL, "", text))
+
+
 class _XlsxTable:
-    def __init__(self, package: zipfile.ZipFile, sheet: str, columns: Sequence[TableColumn], neutralize: bool) -> None:
+    def __init__(
+        self,
+        package: zipfile.ZipFile,
+        sheet: str,
+        columns: Sequence[TableColumn],
+        neutralize: bool,
+        above: Sequence[Sequence[str]] = (),
+    ) -> None:
         self._neutralize = neutralize
         package.writestr("[Content_Types].xml", CONTENT_TYPES)
         package.writestr("_rels/.rels", ROOT_RELS)
@@ -162,20 +181,33 @@ class _XlsxTable:
             f'<col min="{index}" max="{index}" width="{column.width}" customWidth="1"/>'
             for index, column in enumerate(columns, start=1)
         )
+        header_line = len(above) + 1
+        titles = "".join(
+            f'<row r="{line}">'
+            + "".join(
+                f'<c r="{xl_col_to_name(index)}{line}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(cell)}'
+                "</t></is></c>"
+                for index, cell in enumerate(cells)
+                if cell
+            )
+            + "</row>"
+            for line, cells in enumerate(above, start=1)
+        )
         header = "".join(
-            f'<c r="{letter}1" s="1" t="inlineStr"><is><t>{escape(column.title)}</t></is></c>'
+            f'<c r="{letter}{header_line}" s="1" t="inlineStr"><is><t>{escape(column.title)}</t></is></c>'
             for letter, column in zip(self._letters, columns, strict=True)
         )
         self._stream.write(
             (
                 DECLARATION + f'<worksheet xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">'
                 '<sheetViews><sheetView workbookViewId="0">'
-                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                f"<cols>{widths}</cols><sheetData>"
-                f'<row r="1">{header}</row>'
+                f'<pane ySplit="{header_line}" topLeftCell="A{header_line + 1}" activePane="bottomLeft" '
+                'state="frozen"/></sheetView></sheetViews>'
+                f"<cols>{widths}</cols><sheetData>{titles}"
+                f'<row r="{header_line}">{header}</row>'
             ).encode()
         )
-        self._line = 2
+        self._line = header_line + 1
 
     def write(self, frame: pl.DataFrame, styles: Sequence[pl.Expr | None] | None = None) -> None:
         if frame.is_empty():

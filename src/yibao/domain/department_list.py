@@ -88,7 +88,10 @@ def check_list(
 
     lazy = frame.lazy().select(ROW, *[given(column.key).alias(f"given_{column.key}") for column in LIST_COLUMNS])
     checked = with_id_checks(
-        lazy.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")), "id_number", on=on
+        lazy.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")),
+        "id_number",
+        on=on,
+        from_sheet=True,
     ).with_columns(
         name=name_expr(pl.col("given_name")),
         identity=pl.coalesce(

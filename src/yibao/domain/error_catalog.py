@@ -25,6 +25,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "公民身份号码校验码错误：末位应为{expected}",
         "ID number check digit is wrong: the last character should be {expected}",
     ),
+    "ID_NUMBER_STORED_AS_NUMBER": (
+        "公民身份号码“{value}”被表格存成了数字，末几位已丢失（表格软件只保留15位有效数字）："
+        "请把该列设为“文本”格式，再录入完整号码",
+        "the ID number '{value}' was stored as a number by the spreadsheet and its last digits are lost; "
+        "format the column as text and type the whole number again",
+    ),
     # Warnings about ID numbers: never a rejection
     "ID_REGION_HISTORICAL": (
         "地区码{region}（{name}）已撤销或变更，号码仍有效",
@@ -176,6 +182,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "HOUSEHOLD_NO_HEAD": (
         "户号“{household}”没有户主：请在“与户主关系”中标明户主",
         "household '{household}' has no head: mark one as 户主",
+    ),
+    "HOUSEHOLD_DIFFERS": (
+        "此人已登记在户号“{registered}”，名册填写的户号是“{given}”：请改为“{registered}”或留空（名册不办理迁户）",
+        "this person is registered in household '{registered}', the roster says '{given}': write '{registered}' "
+        "or leave it empty (a roster does not move people between households)",
     ),
     "ENROLLMENT_FIXED": (
         "{year}年度参保登记已{state}，缴费档次、人员类别或特殊身份不能再通过名册变更",

@@ -8,6 +8,7 @@ counties that were renamed or merged (蓟县 120225 → 蓟州区 120119).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,8 +90,37 @@ def _is_ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def parse(raw: str, *, on: date) -> ResidentId:
-    """Validate a number as of a date; raise :class:`YibaoError` with the first problem found."""
+# A number a spreadsheet stored as a number, not text: shown in scientific notation (1.10101E+17), with a decimal
+# part (110101199001011237.0), or — read from a sheet's cell — 18 digits of which only the first 15 are the
+# number's (a spreadsheet keeps no more): ending in 000, or the exact value of the floating-point number nearest
+# to that (120119199001011232 typed comes back as 120119199001011008). The last digits are lost: the clerk must
+# format the column as text and type them again. A mistyped number is taken for one about twice in a thousand.
+STORED_AS_NUMBER = r"^[0-9](\.[0-9]+)?E\+?[0-9]+$|^[0-9]+\.0+$"
+EIGHTEEN_DIGITS = r"^[0-9]{18}$"
+
+
+def stored_as_number(number: str, *, from_sheet: bool) -> bool:
+    """Whether a number that fails the check looks like a spreadsheet's number (see :data:`STORED_AS_NUMBER`)."""
+    if re.search(STORED_AS_NUMBER, number):
+        return True
+    if not from_sheet or not re.search(EIGHTEEN_DIGITS, number):
+        return False
+    return number.endswith("000") or number == str(int(round(float(number) / 1000) * 1000.0))
+
+
+def parse(raw: str, *, on: date, from_sheet: bool = False) -> ResidentId:
+    """Validate a number as of a date; raise :class:`YibaoError` with the first problem found. ``from_sheet``:
+    the number was read from a spreadsheet's cell, where trailing zeros tell a number stored as a number."""
+    try:
+        return _parse(raw, on=on)
+    except YibaoError:
+        number = normalize(raw)
+        if stored_as_number(number, from_sheet=from_sheet):
+            raise YibaoError("ID_NUMBER_STORED_AS_NUMBER", field="id_number", value=number) from None
+        raise
+
+
+def _parse(raw: str, *, on: date) -> ResidentId:
     number = normalize(raw)
     warnings: list[IdWarning] = []
     if len(number) == 15 and _is_ascii_digits(number):

@@ -11,7 +11,13 @@ from functools import cache
 
 import polars as pl
 
-from yibao.domain.idnumber import CHECK_CHARACTERS, MIN_BIRTH_YEAR, WEIGHTS
+from yibao.domain.idnumber import (
+    CHECK_CHARACTERS,
+    EIGHTEEN_DIGITS,
+    MIN_BIRTH_YEAR,
+    STORED_AS_NUMBER,
+    WEIGHTS,
+)
 from yibao.domain.region_codes_data import CURRENT, HISTORICAL
 
 _FULL_WIDTH = [chr(0xFF10 + d) for d in range(10)] + ["Ｘ", "ｘ"]
@@ -63,17 +69,20 @@ def check_character_expr(first17: pl.Expr) -> pl.Expr:
     return pl.lit(_CHECK_SERIES).gather(pl.sum_horizontal(weighted) % 11)
 
 
-def validate_id_numbers(frame: pl.DataFrame, column: str, *, on: date | pl.Expr) -> pl.DataFrame:
+def validate_id_numbers(
+    frame: pl.DataFrame, column: str, *, on: date | pl.Expr, from_sheet: bool = False
+) -> pl.DataFrame:
     """Add the columns of :data:`ID_COLUMNS` (``id_number`` replaces ``column``'s normalized value).
 
-    ``on`` is the date birth dates may not pass: a date, or an expression for a per-row date.
+    ``on`` is the date birth dates may not pass: a date, or an expression for a per-row date. ``from_sheet``: the
+    numbers were read from a spreadsheet's cells (see :func:`yibao.domain.idnumber.stored_as_number`).
     """
-    return with_id_checks(frame.lazy(), column, on=on).collect()
+    return with_id_checks(frame.lazy(), column, on=on, from_sheet=from_sheet).collect()
 
 
-def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> pl.LazyFrame:
+def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr, from_sheet: bool = False) -> pl.LazyFrame:
     """:func:`validate_id_numbers` as a step of a larger lazy query."""
-    for step in id_check_steps(column, on=on):
+    for step in id_check_steps(column, on=on, from_sheet=from_sheet):
         frame = frame.with_columns(step)
     return frame.drop(ID_TEMPORARIES).drop(column if column != "id_number" else [])
 
@@ -82,7 +91,7 @@ def with_id_checks(frame: pl.LazyFrame, column: str, *, on: date | pl.Expr) -> p
 ID_TEMPORARIES = ("_raw", "_first17", "_is15", "_well_formed", "_expected", "_number", "_birth")
 
 
-def id_check_steps(column: str, *, on: date | pl.Expr) -> list[list[pl.Expr]]:
+def id_check_steps(column: str, *, on: date | pl.Expr, from_sheet: bool = False) -> list[list[pl.Expr]]:
     """The check as successive ``with_columns`` steps, each seeing the columns of the steps before.
 
     For a caller that builds the steps once and runs them many times (the policy engine, whose counter
@@ -109,6 +118,13 @@ def id_check_steps(column: str, *, on: date | pl.Expr) -> list[list[pl.Expr]]:
         .when(pl.col("_number").str.slice(17, 1) != pl.col("_expected"))
         .then(pl.lit("ID_NUMBER_CHECK_DIGIT"))
     )
+    stored_as_number = pl.col("_raw").str.contains(STORED_AS_NUMBER)
+    if from_sheet:
+        cell = pl.col("_raw")
+        nearest = ((cell.cast(pl.Float64, strict=False) / 1000).round(0) * 1000).cast(pl.Int64).cast(pl.String)
+        fifteen = cell.str.contains(EIGHTEEN_DIGITS) & (cell.str.ends_with("000") | (cell == nearest))
+        stored_as_number = stored_as_number | fifteen.fill_null(False)
+    error = pl.when(error.is_not_null() & stored_as_number).then(pl.lit("ID_NUMBER_STORED_AS_NUMBER")).otherwise(error)
     region = pl.col("_number").str.slice(0, 6)
     ok = pl.col("id_error").is_null()
     return [

@@ -186,7 +186,10 @@ def check_roster(frame: pl.DataFrame, context: RosterContext) -> pl.DataFrame:
         pl.col("given_identity").str.replace_all(r"[、,，/；;\s]+", ",").str.strip_chars(",").str.split(",")
     )
     checked = with_id_checks(
-        given.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")), "id_number", on=context.on
+        given.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")),
+        "id_number",
+        on=context.on,
+        from_sheet=True,
     ).with_columns(
         name=name_expr(pl.col("given_name")),
         category=pl.col("given_category").replace_strict(CATEGORY_ALIASES, default=None),

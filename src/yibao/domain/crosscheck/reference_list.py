@@ -84,7 +84,10 @@ def check_reference(frame: pl.DataFrame, kind: ReferenceKind, on: date) -> pl.Da
 
     lazy = frame.lazy().select(ROW, *[given(key).alias(f"given_{key}") for key in keys])
     checked = with_id_checks(
-        lazy.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")), "id_number", on=on
+        lazy.with_columns(pl.col("given_id_number").fill_null("").alias("id_number")),
+        "id_number",
+        on=on,
+        from_sheet=True,
     ).with_columns(
         name=pl.col("given_name"),
         township=pl.col("given_township"),

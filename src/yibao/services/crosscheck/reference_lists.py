@@ -227,7 +227,7 @@ def _as_error(found: dict[str, Any], row: int, on: date, header: str) -> YibaoEr
     code, value, column = found["code"], found["value"], found["column"]
     if code.startswith("ID_NUMBER_"):
         try:
-            idnumber.parse(value or "", on=on)
+            idnumber.parse(value or "", on=on, from_sheet=True)
         except YibaoError as error:
             return YibaoError(error.code, field=column, row=row, **error.params)
     if code == "DUPLICATE_IN_FILE":

@@ -288,7 +288,7 @@ def _as_error(found: dict[str, Any], row: dict[str, Any], department: Department
     code, value = found["code"], found["value"]
     if code.startswith("ID_NUMBER_"):
         try:
-            idnumber.parse(value or "", on=on)
+            idnumber.parse(value or "", on=on, from_sheet=True)
         except YibaoError as error:
             return error
     params: dict[str, Any] = {"value": value}

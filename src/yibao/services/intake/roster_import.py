@@ -134,11 +134,13 @@ def _against_database(
                 Resident.address,
                 Resident.village_code,
                 HouseholdMember.household_id,
+                Household.number,
                 Resident.township_code,
                 Resident.residency,
             )
             .join(staged, staged.c.key == Resident.id_number)
             .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+            .outerjoin(Household, Household.id == HouseholdMember.household_id)
         ).all()
         enrolled_rows = connection.execute(
             select(
@@ -175,6 +177,7 @@ def _against_database(
             "known_address": pl.String,
             "known_village": pl.String,
             "known_household": pl.Int64,
+            "known_household_number": pl.String,
             "known_township": pl.String,
             "known_residency": pl.String,
         },
@@ -234,6 +237,14 @@ def _against_database(
             error_struct("RESIDENT_NAME_DIFFERS", "name", pl.col("name"))
         ),
         pl.when(transferred_first).then(error_struct("RESIDENT_ELSEWHERE", "id_number", pl.col("id_number"))),
+        # A member of one household listed under another: moving people between households is not a roster's
+        # work, and keeping them where they are without a word would hide the clerk's mistake.
+        pl.when(
+            inside
+            & pl.col("household_number").is_not_null()
+            & pl.col("known_household_number").is_not_null()
+            & (pl.col("household_number") != pl.col("known_household_number"))
+        ).then(error_struct("HOUSEHOLD_DIFFERS", "household_number", pl.col("known_household_number"))),
     ]
     return with_errors(joined.lazy(), database_errors).collect()
 
@@ -335,7 +346,7 @@ def _as_error(
     field_name, number = found["column"], row["id_number"]
     if code.startswith("ID_NUMBER_"):
         try:
-            idnumber.parse(value or "", on=context.on)
+            idnumber.parse(value or "", on=context.on, from_sheet=True)
         except YibaoError as error:
             return error
     params: dict[str, Any] = {"value": value}
@@ -353,6 +364,8 @@ def _as_error(
         params = {"household": row["household_number"], "count": value}
     elif code == "HOUSEHOLD_NO_HEAD":
         params = {"household": value}
+    elif code == "HOUSEHOLD_DIFFERS":
+        params = {"registered": value, "given": row["household_number"]}
     elif code in ("RESIDENT_ELSEWHERE", "ENROLLED_ELSEWHERE"):
         params = {"number": idnumber.mask(number)}
     elif code == "RESIDENT_NAME_DIFFERS":
