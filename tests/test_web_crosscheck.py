@@ -88,3 +88,56 @@ def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: P
     expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
     expect(page.locator("[data-outcome=unenrolled]")).to_have_text("2")  # the one with a reason is off the list
     expect(page.locator("#job")).to_be_visible()
+
+
+def test_a_long_worklist_in_pages_filtered_by_village_in_chromium(
+    server: str, browser_page: object, tmp_path: Path
+) -> None:
+    """63 unenrolled people of 渔阳镇 (3 with no village given): the clerk's worklist says how many, shows them 50
+    to a page, filters by village, and offers no reason for non-enrollment until one is chosen."""
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    people = [
+        (idnumber.make("120119", date(1960, 1, 1 + index % 28), 100 + index), f"西关{index:02d}", "渔阳镇", "西关村")
+        for index in range(60)
+    ] + [
+        (idnumber.make("120119", date(1975, 3, 3 + index), 200 + index), f"东关{index}", "渔阳镇", "")
+        for index in range(3)
+    ]
+    register = tmp_path / "户籍人口.csv"
+    register.write_text(
+        "公民身份号码,姓名,镇（街）,村（居）\n" + "".join(",".join(person) + "\n" for person in people),
+        encoding="utf-8",
+    )
+    sign_in(page, server, "minzheng")
+    page.goto(server + "/crosscheck")
+    page.set_input_files("#r_file", str(register))
+    page.select_option("#r_kind", "population")
+    page.click("#upload button.primary")
+    expect(page.locator("#reference-result")).to_contain_text("名单已保存", timeout=30_000)
+    page.click("header button")
+    sign_in(page, server, "admin")
+    page.goto(server + "/crosscheck")
+    page.click("#run button.primary")
+    expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
+    page.click("header button")
+
+    sign_in(page, server, "yuyang")
+    page.goto(server + "/crosscheck/findings")
+    expect(page.locator("#count")).to_have_text("共 63 条，第 1–50 条（第 1 / 2 页）")
+    expect(page.locator("#findings tbody tr")).to_have_count(50)
+    expect(page.locator("#f_township option")).to_have_count(1)  # her own township, no 全部
+    reason = page.locator("#findings tbody tr").first.locator("form.reason select")
+    expect(reason).to_have_value("")  # nothing chosen for her: 请选择原因
+    expect(reason.locator("option:checked")).to_have_text("请选择原因")
+    page.click("a[rel=next]")
+    expect(page.locator("#count")).to_have_text("共 63 条，第 51–63 条（第 2 / 2 页）")
+    expect(page.locator("#findings tbody tr")).to_have_count(13)
+    page.select_option("#f_village", label="西关村")
+    page.select_option("#f_order", "name")
+    page.click("#filter button[type=submit]")
+    expect(page.locator("#count")).to_contain_text("共 60 条")
+    expect(page.locator("#findings tbody tr").first).to_contain_text("西关00")
+    expect(page.locator("#findings")).not_to_contain_text("东关")

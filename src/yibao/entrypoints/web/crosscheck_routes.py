@@ -30,6 +30,7 @@ from yibao.services.crosscheck.findings_export import export_findings
 from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
 from yibao.services.crosscheck.reference_lists import ReferenceRequest
 from yibao.services.policy.campaigns import campaign_policy
+from yibao.services.registry.areas import list_areas
 
 router = APIRouter(include_in_schema=False)
 
@@ -134,6 +135,9 @@ def _filters(kind: str | None, township: str | None, status: str | None) -> dict
     return {key: value for key, value in (("kind", kind), ("township", township), ("status", status)) if value}
 
 
+FINDINGS_PAGE = 50  # rows per page of the worklist: a screen or two, not 37,000 px
+
+
 @router.get("/crosscheck/findings")
 def findings(
     request: Request,
@@ -143,38 +147,54 @@ def findings(
     township: str | None = None,
     status: str | None = None,
     village: str | None = None,
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    order: str = "place",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
 ) -> Response:
     insurance_year = _year(work, year)
-    size = 200
+    order = order if order in worklists.FINDING_ORDERS else "place"
+    townships = [area for area in list_areas(work.uow, work.principal) if area.level == "township"]
+    if not township and len(townships) == 1:
+        township = townships[0].code  # a township's clerk: her own, with its villages to choose from
+    filters = {
+        "kind": kind or None,
+        "township_code": township or None,
+        "status": status or None,
+        "village_code": (village or None) if township else None,
+    }
+    total = worklists.count_findings(work.uow, work.principal, insurance_year, **filters)
+    pages = max(1, -(-total // FINDINGS_PAGE))
+    page_number = min(page_number, pages)
     rows = worklists.list_findings(
         work.uow,
         work.principal,
         insurance_year,
-        kind=kind or None,
-        township_code=township or None,
-        status=status or None,
-        limit=size + 1,
-        offset=(page_number - 1) * size,
-        village_code=village or None,
+        **filters,
+        limit=FINDINGS_PAGE,
+        offset=(page_number - 1) * FINDINGS_PAGE,
+        order=order,
     )
-    filters = _filters(kind, township, status) | ({"village": village} if village else {})
-    query = urlencode({"year": insurance_year, **filters})
+    shown = _filters(kind, township, status) | ({"village": village} if village and township else {})
+    query = urlencode({"year": insurance_year, **shown, **({"order": order} if order != "place" else {})})
     villages = worklists.village_counts(work.uow, work.principal, insurance_year, township) if township else []
     return page(
         request,
         work,
         "findings.html",
         year=insurance_year,
-        rows=rows[:size],
-        more=len(rows) > size,
+        rows=rows,
+        total=total,
+        pages=pages,
+        first_row=(page_number - 1) * FINDINGS_PAGE + 1,
         page_number=page_number,
         query=query,
         kind=kind or "",
         township=township or "",
+        townships=townships,
         status=status or "",
         village=village or "",
         villages=villages,
+        order=order,
+        orders=worklists.FINDING_ORDER_NAMES,
         statuses=FindingStatus.names(),
         reasons=reasons.REASON_NAMES,
         unenrolled_kinds=worklists.UNENROLLED_KINDS,
@@ -219,6 +239,7 @@ def export(
     kind: str | None = None,
     township: str | None = None,
     status: str | None = None,
+    village: str | None = None,
 ) -> Response:
     insurance_year = _year(work, year)
     with tempfile.TemporaryDirectory() as folder:
@@ -231,6 +252,7 @@ def export(
             kind=kind or None,
             township_code=township or None,
             status=status or None,
+            village_code=(village or None) if township else None,
         )
         content = target.read_bytes()
     name = f"核查清单-{insurance_year}.xlsx"

@@ -37,6 +37,7 @@ def export_findings(
     kind: str | None = None,
     township_code: str | None = None,
     status: str | None = None,
+    village_code: str | None = None,
 ) -> int:
     """Write the worklist to ``target``; returns the rows written."""
     if file_kind not in ("xlsx", "csv"):
@@ -51,6 +52,7 @@ def export_findings(
                 kind=kind,
                 township_code=township_code,
                 status=status,
+                village_code=village_code,
                 limit=PAGE,
                 offset=written,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, false, func, select
+from sqlalchemy import ColumnElement, Select, case, false, func, select
 
 from yibao.adapters.db.tables import (
     Area,
@@ -138,6 +138,37 @@ def village_counts(
     ]
 
 
+# The worklist's orders: by place (a township's villages each take their part), by name, by kind, by status.
+FINDING_ORDERS: dict[str, tuple[str, ...]] = {
+    "place": ("township_code", "village_code", "kind", "name"),
+    "name": ("name", "township_code", "village_code"),
+    "kind": ("kind", "township_code", "village_code", "name"),
+    "status": ("status", "township_code", "village_code", "name"),
+}
+FINDING_ORDER_NAMES = {"place": "按镇（街）、村（居）", "name": "按姓名", "kind": "按比对项", "status": "按处理状态"}
+
+
+def _findings_query(
+    principal: Principal,
+    insurance_year: int,
+    *,
+    kind: str | None,
+    township_code: str | None,
+    status: str | None,
+    village_code: str | None,
+) -> Select[tuple[Finding]]:
+    query = select(Finding).where(finding_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
+    if kind:
+        query = query.where(Finding.kind == kind)
+    if township_code:
+        query = query.where(Finding.township_code == township_code)
+    if village_code:
+        query = query.where(Finding.village_code == village_code)
+    if status:
+        query = query.where(Finding.status == status)
+    return query
+
+
 def list_findings(
     uow: UnitOfWork,
     principal: Principal,
@@ -149,18 +180,14 @@ def list_findings(
     limit: int | None = 500,
     offset: int = 0,
     village_code: str | None = None,
+    order: str = "place",
 ) -> list[FindingView]:
-    """The worklist: current findings, by township and village, then name."""
-    query = select(Finding).where(finding_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
-    if kind:
-        query = query.where(Finding.kind == kind)
-    if township_code:
-        query = query.where(Finding.township_code == township_code)
-    if village_code:
-        query = query.where(Finding.village_code == village_code)
-    if status:
-        query = query.where(Finding.status == status)
-    query = query.order_by(Finding.township_code, Finding.village_code, Finding.kind, Finding.name, Finding.id)
+    """The worklist: current findings, by township and village, then name (or another of :data:`FINDING_ORDERS`)."""
+    query = _findings_query(
+        principal, insurance_year, kind=kind, township_code=township_code, status=status, village_code=village_code
+    )
+    columns = FINDING_ORDERS.get(order, FINDING_ORDERS["place"])
+    query = query.order_by(*(getattr(Finding, column) for column in columns), Finding.id)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     items = uow.session.scalars(query).all()
@@ -168,6 +195,23 @@ def list_findings(
     lists = _list_names(uow, {item.list_id for item in items if item.list_id})
     full = principal.may(Permission.SEE_FULL_ID)
     return [_view(item, names, lists, full) for item in items]
+
+
+def count_findings(
+    uow: UnitOfWork,
+    principal: Principal,
+    insurance_year: int,
+    *,
+    kind: str | None = None,
+    township_code: str | None = None,
+    status: str | None = None,
+    village_code: str | None = None,
+) -> int:
+    """How many findings :func:`list_findings` gives with the same filters, on every page together."""
+    query = _findings_query(
+        principal, insurance_year, kind=kind, township_code=township_code, status=status, village_code=village_code
+    )
+    return int(uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def _list_names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
