@@ -35,6 +35,7 @@ PAGES = [
     "/crosscheck",
     "/crosscheck/findings",
     "/users",
+    "/account",
     "/policies",
     "/areas",
     "/no-such-page",

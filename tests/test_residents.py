@@ -227,3 +227,19 @@ def test_an_institution_enrolls_only_through_itself(district: Engine) -> None:
     enroll(district)
     with uow(district) as work:
         assert search(work, teacher, SearchQuery()).total == 1  # the 王 family is not the school's
+
+
+def test_an_operator_who_moves_her_person_out_is_answered_success_for_what_was_committed(district: Engine) -> None:
+    """The change is committed, so the answer is the record as changed — not RESIDENT_NOT_FOUND for a write that
+    happened; afterwards she no longer finds the person."""
+    head = enroll(district)[0]
+    with uow(district, "clerk-a") as work:
+        moved = change_resident(
+            work, operator(YUYANG), head, ResidentChangeRequest(reason="迁往别山镇", township_code=BIESHAN)
+        )
+        assert moved.township_code == BIESHAN and moved.version == 2
+    with uow(district) as work:
+        assert work.session.get_one(Resident, head).township_code == BIESHAN
+        with pytest.raises(YibaoError) as hidden:
+            get_resident(work, operator(YUYANG), head)
+        assert hidden.value.code == "RESIDENT_NOT_FOUND"

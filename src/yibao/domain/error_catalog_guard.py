@@ -29,6 +29,14 @@ GUARD_CATALOG: dict[str, tuple[str, str]] = {
         "该密码过于常见或简单（如连续数字、键盘顺序、重复字符），请换一个不易猜到的密码",
         "that password is too common or simple; choose one that is hard to guess",
     ),
+    "PASSWORD_CURRENT_WRONG": ("当前密码不正确", "the current password is wrong"),
+    "PASSWORD_UNCHANGED": ("新密码不能与当前密码相同", "the new password is the current one"),
+    "PASSWORD_MISMATCH": ("两次输入的新密码不一致", "the two new passwords differ"),
+    "USER_CHANGE_SELF": (
+        "不能停用自己的账号或修改自己的角色，请由另一位管理员操作",
+        "you may not stop your own account or change your own role; ask another admin",
+    ),
+    "TOKEN_UNKNOWN": ("没有编号为{id}的接口令牌", "no API token {id}"),
     "LOGIN_FORM_STALE": (
         "登录页面已过期，请刷新页面后重新登录",
         "the sign-in form is stale or came from elsewhere; reload it and sign in again",

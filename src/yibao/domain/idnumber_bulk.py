@@ -124,7 +124,7 @@ def id_check_steps(column: str, *, on: date | pl.Expr, from_sheet: bool = False)
         nearest = ((cell.cast(pl.Float64, strict=False) / 1000).round(0) * 1000).cast(pl.Int64).cast(pl.String)
         fifteen = cell.str.contains(EIGHTEEN_DIGITS) & (cell.str.ends_with("000") | (cell == nearest))
         stored_as_number = stored_as_number | fifteen.fill_null(False)
-    error = pl.when(error.is_not_null() & stored_as_number).then(pl.lit("ID_NUMBER_STORED_AS_NUMBER")).otherwise(error)
+    told = pl.when(error.is_not_null() & stored_as_number).then(pl.lit("ID_NUMBER_STORED_AS_NUMBER")).otherwise(error)
     region = pl.col("_number").str.slice(0, 6)
     ok = pl.col("id_error").is_null()
     return [
@@ -136,7 +136,7 @@ def id_check_steps(column: str, *, on: date | pl.Expr, from_sheet: bool = False)
         ],
         [check_character_expr(pl.col("_first17")).alias("_expected")],
         [number.alias("_number"), pl.when(parsed.dt.year() >= MIN_BIRTH_YEAR).then(parsed).alias("_birth")],
-        [error.alias("id_error")],
+        [told.alias("id_error")],
         [
             pl.when(pl.col("_well_formed")).then(pl.col("_number")).otherwise(pl.col("_raw")).alias("id_number"),
             pl.when(ok).then(pl.col("_birth")).alias("birth_date"),

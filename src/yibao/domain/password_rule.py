@@ -74,12 +74,12 @@ def _trivial(password: str) -> bool:
     return any(password in row or password in row[::-1] for row in KEYBOARD)
 
 
-def check_password(password: str, username: str | None = None) -> None:
+def check_password(password: str, username: str | None = None, *, field: str = "password") -> None:
     """Refuse a password no one should use: PASSWORD_WEAK (too short), PASSWORD_HAS_USERNAME, PASSWORD_COMMON."""
     if len(password) < MIN_LENGTH:
-        raise YibaoError("PASSWORD_WEAK", field="password", minimum=MIN_LENGTH)
+        raise YibaoError("PASSWORD_WEAK", field=field, minimum=MIN_LENGTH)
     lowered = password.lower()
     if username and len(username) >= 3 and username.lower() in lowered:
-        raise YibaoError("PASSWORD_HAS_USERNAME", field="password")
+        raise YibaoError("PASSWORD_HAS_USERNAME", field=field)
     if lowered in COMMON or _trivial(lowered):
-        raise YibaoError("PASSWORD_COMMON", field="password")
+        raise YibaoError("PASSWORD_COMMON", field=field)

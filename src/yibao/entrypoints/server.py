@@ -16,7 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yibao.domain.errors import YibaoError
-from yibao.entrypoints.api import area_routes, crosscheck_routes, job_routes, money_routes, policy_routes, routes
+from yibao.entrypoints.api import (
+    account_routes,
+    area_routes,
+    crosscheck_routes,
+    job_routes,
+    money_routes,
+    policy_routes,
+    routes,
+)
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.http import errors
 from yibao.entrypoints.http.context import AppContext
@@ -168,6 +176,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_exception_handler(DataError, on_out_of_range)  # PostgreSQL: beyond a column's type
     app.add_exception_handler(LoginRequired, on_login_required)
     app.include_router(routes.router)
+    app.include_router(account_routes.router)
     app.include_router(policy_routes.router)
     app.include_router(area_routes.router)
     app.include_router(job_routes.router)

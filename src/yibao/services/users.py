@@ -57,7 +57,7 @@ def principal_of(user: User) -> Principal:
     )
 
 
-def _area_for(uow: UnitOfWork, request: NewUser) -> tuple[str, int | None]:
+def area_for(uow: UnitOfWork, request: NewUser) -> tuple[str, int | None]:
     """The area the role is bound to: the district for district roles, the township for an operator, the
     organization's township for an institution user."""
     role = request.role
@@ -89,7 +89,7 @@ def add_user(uow: UnitOfWork, request: NewUser, *, by: Principal | None) -> Prin
     if not USERNAME.match(request.username):
         raise YibaoError("USERNAME_INVALID", field="username")
     check_password(request.password, request.username)
-    area_code, organization_id = _area_for(uow, request)
+    area_code, organization_id = area_for(uow, request)
     if by is not None and area_code[:6] != by.district:
         raise YibaoError("AREA_UNKNOWN", field="area_code", area=request.area_code, level="本区县区域")
     if uow.session.scalars(select(User.id).where(User.username == request.username)).first() is not None:

@@ -22,7 +22,11 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "db": Lazy(f"{CLI}.db_commands", "app", "数据库：迁移与初始化。Database: migrate and seed."),
     "area": Lazy(f"{CLI}.area_commands", "app", "村（居）与参保单位：导入村居、新增单位。Villages and organizations."),
-    "user": Lazy(f"{CLI}.user_commands", "app", "用户：新增账号、签发接口令牌、解锁。Users, API tokens, unlocking."),
+    "user": Lazy(
+        f"{CLI}.user_commands",
+        "app",
+        "用户：新增账号、签发与撤销接口令牌、解锁、重置密码、停用。Users, API tokens, passwords, stopping accounts.",
+    ),
     "import": Lazy(
         f"{CLI}.import_commands", "app", "批量导入：电子名册、部门名单。Bulk imports: rosters, department lists."
     ),

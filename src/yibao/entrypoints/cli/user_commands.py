@@ -1,20 +1,26 @@
-"""`yibao user add|token`: the server operator creates accounts (the first admin too) and API tokens."""
+"""`yibao user add|token|unlock|password|deactivate|activate|tokens|revoke`: the server operator creates accounts
+(the first admin too), issues and revokes API tokens, resets passwords and stops accounts."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
+from yibao.domain.timeutil import as_shanghai
 from yibao.entrypoints.cli.database import unit_of_work
 from yibao.entrypoints.cli.output import console, fail
-from yibao.services import sign_in_guard
+from yibao.services import accounts, sign_in_guard
 from yibao.services.access import ROLE_NAMES, Role
 from yibao.services.users import NewUser, add_user, issue_api_token
 
-app = typer.Typer(help="用户：新增账号、签发接口令牌、解锁。Users, API tokens, unlocking.", no_args_is_help=True)
+app = typer.Typer(
+    help="用户：新增账号、签发与撤销接口令牌、解锁、重置密码、停用。Users, API tokens, passwords, stopping accounts.",
+    no_args_is_help=True,
+)
 ROLES_HELP = "; ".join(f"{role.value} {name}" for role, name in ROLE_NAMES.items())
 
 
@@ -68,3 +74,74 @@ def unlock_command(username: Annotated[str, typer.Argument()]) -> None:
     except YibaoError as error:
         fail(error, as_json=False)
     console.print(f"已解锁 {username}，可重新登录。", highlight=False)
+
+
+@app.command("password")
+def password_command(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[
+        str | None, typer.Option(help="default: asked for without echo", envvar="YIBAO_NEW_PASSWORD")
+    ] = None,
+) -> None:
+    """Set a new password for a user who forgot theirs; their sessions and tokens end. 重置密码。"""
+    secret = password or typer.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _unit_of_work() as uow:
+            accounts.reset_password(uow, None, username, secret)
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"已为 {username} 设置新密码；其原有登录和接口令牌已失效。", highlight=False)
+
+
+@app.command("deactivate")
+def deactivate_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Stop an account: it cannot sign in, its sessions and tokens end. 停用账号。"""
+    _set_active(username, active=False)
+
+
+@app.command("activate")
+def activate_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Restart a stopped account (no old session or token comes back). 启用账号。"""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    try:
+        with _unit_of_work() as uow:
+            accounts.set_active(uow, None, username, active)
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"已{'启用' if active else '停用'} {username}。", highlight=False)
+
+
+@app.command("tokens")
+def tokens_command(
+    username: Annotated[str | None, typer.Argument(help="one user's; default: everyone's")] = None,
+) -> None:
+    """List live API tokens (id, user, label, issued, expires). 列出接口令牌。"""
+    try:
+        with _unit_of_work() as uow:
+            tokens = accounts.list_tokens(uow, None, username)
+    except YibaoError as error:
+        fail(error, as_json=False)
+    table = Table("编号", "用户", "用途", "签发时间", "有效期至")
+    for token in tokens:
+        table.add_row(
+            str(token.id),
+            f"{token.display_name}（{token.username}）",
+            token.label or "—",
+            as_shanghai(token.created_at).strftime("%Y-%m-%d %H:%M"),
+            as_shanghai(token.expires_at).strftime("%Y-%m-%d"),
+        )
+    console.print(table if tokens else "没有有效的接口令牌。")
+
+
+@app.command("revoke")
+def revoke_command(token_id: Annotated[int, typer.Argument(help="the token's 编号 (yibao user tokens)")]) -> None:
+    """Revoke an API token at once. 撤销接口令牌。"""
+    try:
+        with _unit_of_work() as uow:
+            accounts.revoke_token(uow, None, token_id)
+    except YibaoError as error:
+        fail(error, as_json=False)
+    console.print(f"已撤销接口令牌 {token_id}。", highlight=False)

@@ -15,7 +15,7 @@ from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
-from yibao.services.access import Permission
+from yibao.services.access import Permission, person_outside
 from yibao.services.money import notices
 from yibao.services.registry import changes, enrollments, residents
 from yibao.services.registry.areas import list_areas
@@ -76,12 +76,12 @@ def change(
         reason=form.get("reason", ""), expected_version=int(version) if version.isdigit() else None, **given
     )
     try:
-        changes.change_resident(work.uow, work.principal, resident_id, change_request)
+        changed = changes.change_resident(work.uow, work.principal, resident_id, change_request)
     except YibaoError as error:
-        if error.code == "RESIDENT_NOT_FOUND" and given.get("township_code"):
-            # Committed: the person moved to a township this operator does not see.
-            return page(request, work, "moved.html", township_code=given["township_code"])
         return _refused(request, work, resident_id, error, change_form=form)
+    if person_outside(work.principal, changed.township_code):
+        # Committed: the person moved to a township this operator does not see.
+        return page(request, work, "moved.html", township_code=changed.township_code)
     return RedirectResponse(f"/residents/{resident_id}?changed=1", status_code=303)
 
 

@@ -54,6 +54,7 @@ from yibao.services.registry.areas import list_areas
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
 templates.env.filters["local_time"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+templates.env.filters["local_date"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,

@@ -156,7 +156,7 @@ def _findings_query(
     township_code: str | None,
     status: str | None,
     village_code: str | None,
-) -> Select[tuple[Finding]]:
+) -> Select[Finding]:
     query = select(Finding).where(finding_scope(principal), Finding.insurance_year == insurance_year, Finding.current)
     if kind:
         query = query.where(Finding.kind == kind)

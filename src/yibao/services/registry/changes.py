@@ -19,7 +19,7 @@ from yibao.domain.vocabulary import SURVIVAL_STATUSES
 from yibao.services.access import Permission, Principal, person_outside
 from yibao.services.registry.areas import check_village, township_area
 from yibao.services.registry.assessment import reassess
-from yibao.services.registry.residents import get_resident, resident_record, visible_resident
+from yibao.services.registry.residents import resident_detail, resident_record, visible_resident
 from yibao.services.registry.views import ResidentDetail
 
 
@@ -100,8 +100,10 @@ def change_resident(
     if reassess:
         _reassess_open_enrollments(uow, resident)
     uow.commit()
-    # Answered as the principal now sees it: a township operator who moved someone out gets RESIDENT_NOT_FOUND.
-    return get_resident(uow, principal, resident.id)
+    # The record as changed, answered to the one who changed it — even a township operator who has just moved the
+    # person out of her area: she saw and typed all of it, and a refusal here would answer an error for a change
+    # that was committed. From now on she no longer finds the person.
+    return resident_detail(uow, principal, resident)
 
 
 def _masked_if_id(kind: str, value: str | None) -> str | None:

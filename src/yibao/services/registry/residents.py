@@ -156,7 +156,11 @@ def get_household(uow: UnitOfWork, principal: Principal, household_id: int) -> H
 
 
 def get_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> ResidentDetail:
-    resident = visible_resident(uow, principal, resident_id)
+    return resident_detail(uow, principal, visible_resident(uow, principal, resident_id))
+
+
+def resident_detail(uow: UnitOfWork, principal: Principal, resident: Resident) -> ResidentDetail:
+    """A record as ``principal`` is shown it, once the area rule has let them see it (:func:`visible_resident`)."""
     session = uow.session
     household_id = session.scalar(
         select(HouseholdMember.household_id).where(HouseholdMember.resident_id == resident.id)
