@@ -30,6 +30,12 @@ def test_notice_payment_replay_reversal_and_totals(site: Site) -> None:
     assert status == 409 and conflict["code"] == "PAYMENT_CONFLICT"
     status, paid = site.call("op_yuyang", "GET", f"/api/v1/notices/{number}")
     assert paid["balance_fen"] == 0 and {i["state"] for i in paid["items"]} == {"effective"}
+    auth = {"Authorization": f"Bearer {site.tokens['op_yuyang']}"}
+    for url in (f"/api/v1/payments/{first['id']}/receipt.pdf", f"/api/v1/notices/{number}/pdf"):
+        printed = site.client.get(url, headers=auth)
+        assert printed.status_code == 200 and printed.content[:4] == b"%PDF", url
+        elsewhere = site.client.get(url, headers={"Authorization": f"Bearer {site.tokens['op_bieshan']}"})
+        assert elsewhere.status_code == 404  # another township's payment: as if there were none
     status, missing = site.call("op_yuyang", "POST", "/api/v1/payments", json=payment | {"transaction_id": None})
     assert status == 422 and missing["code"] == "TRANSACTION_ID_REQUIRED"
 

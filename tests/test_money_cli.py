@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from households import YUYANG, family, uow
@@ -53,6 +54,10 @@ def test_take_money_from_the_command_line(
     assert invoke(*paid)["duplicate"]  # the bank's file delivered again: nothing new
     shown = invoke("pay", "show", notice["number"], "--user", "yuyang")
     assert shown["balance_fen"] == 0 and {item["state"] for item in shown["items"]} == {"effective"}
+    receipt = tmp_path / "票据.pdf"
+    printed = runner.invoke(app, ["pay", "receipt", str(first["id"]), "--user", "yuyang", "--output", str(receipt)])
+    assert printed.exit_code == 0 and receipt.read_bytes()[:4] == b"%PDF"
+    assert first["receipt_number"] in PdfReader(receipt).pages[0].extract_text()
 
     extra = ["pay", "record", "--user", "yuyang", "--channel", "counter_cash", "--amount", "50"]
     extra += ["--enrollment", str(shown["items"][0]["enrollment_id"]), *CLOCK]

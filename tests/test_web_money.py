@@ -4,9 +4,13 @@ see the day's collections and refund the excess from the refund worklist."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from browser_site import FAMILY, register_and_bill, sign_in
+from test_printing import overlaps
 
 
 def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page: object, tmp_path: Path) -> None:
@@ -36,6 +40,14 @@ def test_notice_payment_receipt_and_refund_in_chromium(server: str, browser_page
         expect(row.locator(".cover")).to_have_text("2018-01-01 至 2018-12-31")
     expect(page.locator("#unapplied")).to_contain_text("20.00")
     page.screenshot(path=str(tmp_path / "receipt.png"), full_page=True)
+    link = page.locator("#receipt-pdf").get_attribute("href")  # the receipt to hand over, as a PDF
+    answer = page.request.get(f"{server}{link}")
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    receipt = answer.body()
+    text = PdfReader(io.BytesIO(receipt)).pages[0].extract_text()
+    assert receipt[:4] == b"%PDF" and "缴费票据" in text and "陆佰贰拾元整" in text
+    assert all(name in text for name, *_ in FAMILY) and "2018年01月01日至2018年12月31日" in text
+    assert "未计入参保，待退费" in text and overlaps(receipt) == []
     page.goto(f"{server}/notices/{number}")
     expect(page.locator("#notice-balance")).to_have_text("0.00")
     expect(page.locator("#pay")).to_have_count(0)  # nothing left to take

@@ -16,7 +16,7 @@ from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import RecordId
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.jobs import JobOut, job_out
-from yibao.services.money import notices, payments, reversals
+from yibao.services.money import notices, payments, receipts, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.reconciliation import StatementRequest
 from yibao.services.money.statement_jobs import start_statement_import
@@ -139,6 +139,27 @@ def record_collection_batch(work: ApiWork, body: CollectionBatchIn, response: Re
 @router.get("/payments/{payment_id}")
 def get_payment(work: ApiWork, payment_id: int) -> PaymentView:
     return payments.get_payment(work.uow, work.principal, payment_id)
+
+
+@router.get(
+    "/payments/{payment_id}/receipt.pdf",
+    summary="The receipt (缴费票据) as a PDF",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the receipt"}},
+)
+def payment_receipt(work: ApiWork, payment_id: int) -> Response:
+    content = receipts.receipt_pdf(work.uow, work.principal, payment_id)
+    return Response(content, media_type="application/pdf")
+
+
+@router.get(
+    "/notices/{number}/pdf",
+    summary="The notice (缴费通知单) as a PDF, with its QR code",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the notice"}},
+)
+def notice_pdf(work: ApiWork, number: str) -> Response:
+    return Response(notices.notice_pdf(work.uow, work.principal, number), media_type="application/pdf")
 
 
 @router.post("/payments/{payment_id}/reversal", status_code=201, summary="冲正: undo a payment (finance)")

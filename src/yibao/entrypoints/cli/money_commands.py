@@ -20,7 +20,7 @@ from yibao.domain.timeutil import as_shanghai
 from yibao.entrypoints.cli.options import Clock, Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.services.access import Principal
-from yibao.services.money import notices, payments, reversals
+from yibao.services.money import notices, payments, receipts, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.views import NoticeView, PaymentView
 
@@ -91,6 +91,18 @@ def record_command(
         return payments.record_payment(uow, who, request)
 
     _show_payment(run_as(user, clock, as_json, call), as_json)
+
+
+@app.command("receipt")
+def receipt_command(
+    payment_id: Annotated[int, typer.Argument(help="the payment's 编号")],
+    user: User,
+    output: Annotated[Path, typer.Option(dir_okay=False, help="the PDF to write")] = Path("缴费票据.pdf"),
+) -> None:
+    """缴费票据 as a PDF, to print and hand over."""
+    content = run_as(user, None, False, lambda uow, who: receipts.receipt_pdf(uow, who, payment_id))
+    output.write_bytes(content)
+    console.print(f"已写出 {output}", highlight=False)
 
 
 @app.command("batch")

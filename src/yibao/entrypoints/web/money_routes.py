@@ -25,7 +25,7 @@ from yibao.entrypoints.http.errors import status_for
 from yibao.entrypoints.web.routes import campaign_year, form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
-from yibao.services.money import notices, payments, reversals
+from yibao.services.money import notices, payments, receipts, reversals
 from yibao.services.money.collections import collections, refunds_to_issue
 from yibao.services.money.payments import OWN_RECORD_CHANNELS
 from yibao.services.registry import enrollments
@@ -129,6 +129,13 @@ def _payment_page(request: Request, work: Any, payment_id: int, status_code: int
         tz=SHANGHAI,
         **context,
     )
+
+
+@router.get("/payments/{payment_id}.pdf")
+def payment_pdf(work: WebWork, payment_id: int) -> Response:
+    content = receipts.receipt_pdf(work.uow, work.principal, payment_id)
+    headers = {"Content-Disposition": f'inline; filename="receipt-{payment_id}.pdf"'}
+    return Response(content, media_type="application/pdf", headers=headers)
 
 
 @router.get("/payments/{payment_id}")
