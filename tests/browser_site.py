@@ -118,6 +118,16 @@ FAMILY = [
 ]
 
 
+def preview_and_confirm(page: object) -> None:
+    """The counter's two steps: 核定（预览）, then 确认登记."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.click("#preview-button")
+    expect(page.locator("#preview")).to_be_visible()
+    page.click("#confirm")
+
+
 def register_and_bill(page: object, server: str) -> None:
     """As the 渔阳镇 clerk: register the family at the counter and open its new notice."""
     from playwright.sync_api import Page, expect
@@ -131,6 +141,6 @@ def register_and_bill(page: object, server: str) -> None:
         page.select_option(f"select[name=m{row}_relation]", relation)
         page.select_option(f"select[name=m{row}_category]", category)
         page.select_option(f"select[name=m{row}_tier]", tier)
-    page.click("button.primary")
+    preview_and_confirm(page)
     expect(page.locator("#total-due")).to_have_text("600.00")  # 440 + 160
     page.click("text=开具缴费通知单")

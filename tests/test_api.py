@@ -167,3 +167,21 @@ def test_an_identity_claimed_through_the_api_is_provisional(site: Site) -> None:
     assert [(i["identity"], i["source"], i["certified"], i["evidence"]) for i in record["identities"]] == [
         ("dibao", "柜台", False, "低保证 津蓟民低字第456号")
     ]
+
+
+def test_a_household_previewed_writes_nothing(site: Site) -> None:
+    """dry_run answers what registering would give — every check, every figure — and writes nothing."""
+    member = {"id_number": idnumber.make("120119", date(1966, 4, 4), 513), "name": "钱预览", "relation": "户主"}
+    body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": [member]}
+    status, preview = site.call("op_yuyang", "POST", "/api/v1/households?dry_run=true", json=body)
+    assert status == 200 and preview["members"][0]["enrollment"]["individual_due_fen"] == 18000, preview
+    assert site.call("op_yuyang", "GET", "/api/v1/residents", params={"q": "钱预览"})[1]["total"] == 0
+    status, bad = site.call(
+        "op_yuyang", "POST", "/api/v1/households?dry_run=true", json=body | {"members": [member | {"name": " "}]}
+    )
+    assert status == 422 and bad["code"] == "NAME_REQUIRED"
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
+    assert status == 201 and enrolled["members"][0]["enrollment"] == preview["members"][0]["enrollment"] | {
+        "id": enrolled["members"][0]["enrollment"]["id"],
+        "resident_id": enrolled["members"][0]["resident_id"],
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_site import BIESHAN_VILLAGE, PASSWORD, YUYANG_VILLAGE, sign_in
+from browser_site import BIESHAN_VILLAGE, PASSWORD, YUYANG_VILLAGE, preview_and_confirm, sign_in
 from households import BIESHAN, NOW, YUYANG
 from yibao.domain import idnumber
 
@@ -43,7 +43,22 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
         page.select_option(f"select[name=m{row}_tier]", tier)
         page.select_option(f"select[name=m{row}_identity]", identity)
     page.fill("input[name=m2_evidence]", "低保证 第123号")  # what the clerk saw: the claim waits for 民政's list
-    page.click("button.primary")
+    page.click("#preview-button")
+
+    # The preview: what each member owes, the subsidy and who pays it, nothing registered yet.
+    expect(page.locator("#preview h2")).to_contain_text("尚未登记")
+    expect(page.locator("#preview-total")).to_have_text("780.00")
+    expect(page.locator("#preview-members tr[data-name=李秀英]")).to_contain_text("区财政 180.00")
+    expect(page.locator("#preview-members")).to_contain_text("待部门名单确认")
+    page.screenshot(path=str(tmp_path / "counter-preview.png"), full_page=True)
+    page.goto(server + "/residents?q=王建国")  # nothing was written by the preview
+    expect(page.locator("#found-count")).to_have_text("共 0 人")
+    page.go_back()
+    # The clerk edits the form after the preview: the confirmation is for the previewed form only.
+    page.fill("input[name=m1_phone]", "13812345678")
+    page.click("#confirm")
+    expect(page.locator("#preview-changed")).to_be_visible()
+    page.click("#confirm")
 
     expect(page.locator("h1")).to_contain_text("整户参保登记完成：4 人")
     expect(page.locator("#total-due")).to_have_text("780.00")  # 440 + 0 + 160 + 180
@@ -67,7 +82,7 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     page.goto(server + "/counter")
     page.fill("input[name=m1_name]", "王建国")
     page.fill("input[name=m1_id_number]", family[0][1])
-    page.click("button.primary")
+    page.click("#preview-button")
     expect(page.locator(".error")).to_contain_text("已在渔阳镇参加2018年度居民医保")
     expect(page.locator("tr.bad")).to_have_count(1)
     expect(page.locator(".error")).not_to_contain_text("id_number")  # the code is small print, no field names
@@ -83,7 +98,7 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     page.fill("input[name=m4_name]", "赵小勇")
     page.fill("input[name=m4_id_number]", idnumber.make("120119", date(2010, 7, 7), 611))
     page.fill("input[name=m4_phone]", "12345")
-    page.click("button.primary")
+    page.click("#preview-button")
     problems = page.locator("#problems li")
     expect(problems).to_have_count(3)
     expect(problems.nth(0)).to_contain_text("第1行：公民身份号码校验码错误")
@@ -110,7 +125,7 @@ def test_record_changes_cancellation_and_users_in_chromium(server: str, browser_
     page.fill("input[name=m1_name]", "张桂兰")
     page.fill("input[name=m1_id_number]", idnumber.make("120119", date(1960, 5, 6), 82))
     page.select_option("select[name=m1_residency]", "local_hukou")
-    page.click("button.primary")
+    preview_and_confirm(page)
     expect(page.locator("h1")).to_contain_text("整户参保登记完成：1 人")
     page.click("text=张桂兰")
     expect(page.locator(".card.grid")).to_contain_text("户籍类别本市户籍")
@@ -271,7 +286,7 @@ def test_department_list_in_chromium(server: str, browser_page: object, tmp_path
     page.fill("input[name=m1_name]", "赵秀兰")
     page.fill("input[name=m1_id_number]", number)
     page.select_option("select[name=m1_tier]", "middle")
-    page.click("button.primary")
+    preview_and_confirm(page)
     expect(page.locator("#total-due")).to_have_text("440.00")
 
     dibao = tmp_path / "民政低保名单.csv"

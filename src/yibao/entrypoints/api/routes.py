@@ -128,8 +128,19 @@ def resident_history(work: ApiWork, resident_id: int) -> list[AuditView]:
     return residents.history(work.uow, work.principal, resident_id)
 
 
-@router.post("/households", tags=["households"], status_code=201, summary="Register and enroll a whole household")
-def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
+@router.post(
+    "/households",
+    tags=["households"],
+    status_code=201,
+    summary="Register and enroll a whole household (dry_run: assess it as registering would, write nothing)",
+    responses={200: {"description": "dry_run: what registering would give; nothing written, its ids name nothing"}},
+)
+def enroll_household(
+    work: ApiWork,
+    body: HouseholdIn,
+    response: Response,
+    dry_run: Annotated[bool, Query(description="check and assess only: the preview before a clerk confirms")] = False,
+) -> EnrolledHouseholdView:
     request = registry.HouseholdEnrollment(
         policy_id=body.policy_id or "",
         township_code=body.township_code,
@@ -154,7 +165,9 @@ def enroll_household(work: ApiWork, body: HouseholdIn) -> EnrolledHouseholdView:
         village_code=body.village_code,
         organization_id=body.organization_id,
     )
-    return registry.enroll_household_view(work.uow, work.principal, request)
+    if dry_run:
+        response.status_code = 200
+    return registry.enroll_household_view(work.uow, work.principal, request, preview=dry_run)
 
 
 @router.get("/households/{household_id}", tags=["households"])

@@ -6,6 +6,8 @@ errors, shown beside the form with the row and field they name.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -251,13 +253,23 @@ def _household_request(work: Any, form: dict[str, str]) -> tuple[registry.Househ
     return request, form_rows
 
 
+def _form_digest(form: dict[str, str]) -> str:
+    """What the clerk typed, as one value: a confirmation holds only for the very form that was previewed."""
+    typed = sorted((key, value) for key, value in form.items() if key not in ("csrf", "action", "previewed"))
+    return hashlib.sha256(json.dumps(typed, ensure_ascii=False).encode()).hexdigest()
+
+
 @router.post("/counter")
 def counter_submit(
     request: Request, work: WebWork, _csrf: CheckedCsrf, form: Annotated[dict[str, str], Depends(form_fields)]
 ) -> HTMLResponse:
+    """核定 first: the household checked and assessed as registering would, nothing written, shown to the clerk;
+    then 确认登记 registers it — only the form previewed (changed since, it is previewed again)."""
     household, form_rows = _household_request(work, form)
+    digest = _form_digest(form)
+    confirmed = form.get("action") == "confirm" and form.get("previewed") == digest
     try:
-        result = registry.enroll_household_view(work.uow, work.principal, household)
+        result = registry.enroll_household_view(work.uow, work.principal, household, preview=not confirmed)
     except YibaoError as error:
         # The request's rows are the member rows the clerk filled in; the form shows them by the form's own rows.
         row_of = {number: row for number, row in enumerate(form_rows, start=1)}
@@ -271,6 +283,18 @@ def counter_submit(
             error=error,
             row_of=row_of,
             bad_rows=bad_rows,
+            **_counter_choices(work),
+        )
+    if not confirmed:
+        changed = form.get("action") == "confirm"  # confirmed a form edited after its preview
+        return page(
+            request,
+            work,
+            "counter.html",
+            form=form,
+            preview=result,
+            previewed=digest,
+            changed=changed,
             **_counter_choices(work),
         )
     policy = get_policy(result.members[0].enrollment.policy_id, work.uow.session)

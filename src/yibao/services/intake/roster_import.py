@@ -43,7 +43,7 @@ from yibao.services.intake.roster_report import RosterReport, RosterRequest
 from yibao.services.intake.roster_write import write_roster
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.policy.plans import get_policy
-from yibao.services.registry.households import check_place
+from yibao.services.registry.household_checks import check_place
 from yibao.services.sheets import RowProblem, read_table
 
 
