@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -39,6 +40,23 @@ def test_targets_progress_and_bulletin_over_http(site: Site) -> None:
     headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
     workbook = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=xlsx", headers=headers)
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    lines = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert str(lines[0][0]).startswith("2018年度城乡居民基本医疗保险参保进度通报")  # a title, the date, the header
+    assert any(str(line[0]).startswith("统计截至：2017年11月20日") for line in lines[:8])
+    header = next(index for index, line in enumerate(lines) if line[0] == "排名")
+    titles = list(lines[header])
+    body = lines[header + 1 :]
+    units, total = body[:-1], body[-1]
+    assert total[titles.index("单位")] == "合计"
+    for column in ("任务数", "已缴费参保", "较上期增加"):
+        numbers = [line[titles.index(column)] for line in units if line[titles.index(column)] is not None]
+        counts = [number for number in numbers if isinstance(number, int)]
+        assert counts == numbers and total[titles.index(column)] == sum(counts)
+    rates = [line[titles.index("完成率%")] for line in units if line[titles.index("完成率%")] is not None]
+    assert rates and all(isinstance(rate, (int, float)) for rate in rates)  # numbers, not text
+    assert isinstance(total[titles.index("近7日日均")], (int, float))
     pdf = site.client.get("/api/v1/progress/bulletin?on=2017-11-20&format=pdf", headers=headers)
     assert pdf.status_code == 200
     assert "参保进度通报" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()

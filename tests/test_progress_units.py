@@ -204,3 +204,16 @@ def test_children_count_where_the_plans_students_column_puts_them(
     expected = {"general": 0, "students": 1, "special_groups": 0}
     expected[children_in] += 1
     assert unit.paid_by_category == expected
+
+
+def test_a_projection_past_the_deadline_is_said_so_not_dated() -> None:
+    """Two a day against thousands to go once projected 2180-09-13; the bulletin says it will not be done."""
+    from datetime import date
+
+    from yibao.services.progress.report import BEYOND_DEADLINE, reached_text
+
+    deadline = date(2017, 12, 31)
+    assert reached_text(0.1, date(2180, 9, 13), deadline) == BEYOND_DEADLINE == "按此进度期限内无法完成"
+    assert reached_text(0.9, date(2017, 12, 20), deadline) == "2017-12-20"
+    assert reached_text(1.0, None, deadline) == "已完成"
+    assert reached_text(0.0, None, deadline) == "—"

@@ -27,7 +27,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 FORMULA_START = r"^[=+\-@\t\r]"
 XML_ILLEGAL = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"  # characters XML 1.0 cannot carry at all
-Kind = Literal["text", "money", "count"]  # money: integer fen, shown in yuan
+Kind = Literal["text", "money", "count", "decimal"]  # money: integer fen, shown in yuan; decimal: one decimal
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,16 @@ class _CsvTable:
                 cells.append(_yuan(value).alias(column.title))
             elif column.kind == "count":
                 cells.append(value.cast(pl.String).alias(column.title))
+            elif column.kind == "decimal":
+                cells.append(value.round(1).cast(pl.String).alias(column.title))
             else:
                 cells.append(neutralized(value.cast(pl.String)).alias(column.title))
         self._stream.write(frame.select(cells).write_csv(include_header=False).encode())
 
 
-# The fixed parts of the package: one worksheet, five cell styles (0 plain, 1 header, 2 money, and for error
-# files 3 a faulty cell, shaded red, and 4 the error note, in bold red).
+# The fixed parts of the package: one worksheet, six cell styles (0 plain, 1 header, 2 money, for error files 3 a
+# faulty cell, shaded red, and 4 the error note, in bold red; 5 a number with one decimal, a rate or a pace; 6 a
+# count with thousands separators).
 STYLE_FAULTY, STYLE_NOTE = 3, 4
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -131,7 +134,8 @@ WORKBOOK_RELS = (
 )
 STYLES = (
     DECLARATION + f'<styleSheet xmlns="{MAIN}">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00"/></numFmts>'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="#,##0.0"/>'
+    "</numFmts>"
     '<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><color rgb="FF9C0006"/><name val="Calibri"/></font></fonts>'
@@ -141,11 +145,13 @@ STYLES = (
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="0" fontId="0" fillId="3" borderId="0" xfId="0" applyFill="1"/>'
-    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -234,7 +240,10 @@ class _XlsxTable:
         if kind == "money":
             cell = pl.concat_str([where, pl.lit(' s="2"><v>'), _yuan(value), pl.lit("</v></c>")])
         elif kind == "count":
-            cell = pl.concat_str([where, styled, pl.lit("><v>"), value.cast(pl.String), pl.lit("</v></c>")])
+            counted = pl.lit(' s="6"') if style is None else styled  # thousands separators, unless marked
+            cell = pl.concat_str([where, counted, pl.lit("><v>"), value.cast(pl.String), pl.lit("</v></c>")])
+        elif kind == "decimal":
+            cell = pl.concat_str([where, pl.lit(' s="5"><v>'), value.round(1).cast(pl.String), pl.lit("</v></c>")])
         else:
             text = value.cast(pl.String)
             text = (neutralized(text) if neutralize else text).str.replace_all(XML_ILLEGAL, "")

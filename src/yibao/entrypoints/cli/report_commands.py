@@ -86,13 +86,13 @@ def progress_command(
         table.add_row(
             str(unit.rank or "—"),
             unit.unit,
-            str(unit.target or "—"),
-            str(unit.paid),
-            f"{unit.paid_since_last:+d}",
+            f"{unit.target:,}" if unit.target else "—",
+            f"{unit.paid:,}",
+            f"{unit.paid_since_last:+,d}",
             f"{unit.completion:.1%}" if unit.completion is not None else "—",
             unit.band_name or "—",
             f"{unit.pace_per_day:.1f}",
-            str(unit.reached_on or "—"),
+            unit.reached_text,
         )
     console.print(table)
     for goal in report.goals:

@@ -60,8 +60,22 @@ class UnitProgress(BaseModel):
     pace_per_day: float
     reached_on: date | None
     needed_per_day: float | None
+    reached_text: str = "—"  # 已完成, the projected date, or 按此进度期限内无法完成 (see reached_text)
     base_population: int | None = None  # the register's people of the unit (see services.coverage)
     coverage: float | None = None  # paid (every category) over the base population
+
+
+BEYOND_DEADLINE = "按此进度期限内无法完成"
+
+
+def reached_text(rate: float | None, reached_on: date | None, deadline: date | None) -> str:
+    """When a unit completes at its recent pace, as every page and printout says it: 已完成, the date, or that it
+    will not by the deadline — a pace of a few a day would otherwise project a date decades away."""
+    if rate is not None and rate >= 1:
+        return "已完成"
+    if reached_on is not None and deadline is not None and reached_on > deadline:
+        return BEYOND_DEADLINE
+    return str(reached_on) if reached_on else "—"
 
 
 class DayPoint(BaseModel):
@@ -319,6 +333,7 @@ def _units(
                 pace_per_day=round(projection.pace_per_day, 1),
                 reached_on=projection.reached_on,
                 needed_per_day=round(projection.needed_per_day, 1) if projection.needed_per_day else None,
+                reached_text=reached_text(rate, projection.reached_on, deadline),
             )
         )
     ranks = ranked({row.unit: row.completion for row in result})
