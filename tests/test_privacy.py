@@ -4,16 +4,19 @@ characters, and an error file that gives a formula back as text."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from api_site import Site, household_body
+from api_site import Site, finished_job, household_body
 from households import YUYANG, uow
 from principals import operator
-from yibao.adapters.db.tables import Resident
+from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.tables import AuditEntry, Resident
+from yibao.domain import idnumber
 from yibao.services.intake.roster_import import import_roster
 from yibao.services.intake.roster_report import RosterRequest
 
@@ -76,3 +79,37 @@ def test_an_error_file_gives_a_formula_back_as_text(engine: Engine, tmp_path: Pa
     assert report.errors == 1
     written = report.write_error_file(tmp_path / "名册-错误.csv").read_text("utf-8-sig")
     assert "'=HYPERLINK" in written and "\n=HYPERLINK" not in written and ",=HYPERLINK" not in written
+
+
+def test_who_saw_full_id_numbers_and_who_exported_people_is_kept(site: Site) -> None:
+    """A record opened, a search and an export that show full ID numbers are audited (who, whose, when); the
+    inspector, who sees them masked, leaves no such entry; the record's own trail stays a trail of changes."""
+
+    def entries(action: str) -> list[AuditEntry]:
+        with session_factory(site.engine)() as session:
+            return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+    body = household_body(household_number="audited-reads")
+    body["members"] = body["members"][:1]
+    body["members"][0]["id_number"] = idnumber.make("120119", date(1980, 1, 1), 1)
+    body["members"][0]["name"] = "查阅者"
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
+    assert status == 201, enrolled
+    resident = enrolled["members"][0]["resident_id"]
+    views = len(entries("view"))
+    assert site.call("inspector", "GET", f"/api/v1/residents/{resident}")[0] == 200  # masked: nothing to keep
+    assert len(entries("view")) == views
+    assert site.call("op_yuyang", "GET", f"/api/v1/residents/{resident}")[0] == 200
+    seen = entries("view")[-1]
+    assert (seen.actor, seen.entity_id, len(entries("view"))) == ("op_yuyang", str(resident), views + 1)
+    site.call("op_yuyang", "GET", "/api/v1/residents", params={"q": "查阅者"})
+    searched = entries("search")[-1]
+    assert searched.actor == "op_yuyang" and searched.after and resident in searched.after["shown"]
+    history = site.call("op_yuyang", "GET", f"/api/v1/residents/{resident}/history")[1]
+    assert {entry["action"] for entry in history}.isdisjoint({"view", "search"})
+    status, job = site.call("op_yuyang", "POST", "/api/v1/exports", json={"kind": "enrollments", "format": "csv"})
+    assert status == 202, job
+    finished_job(site.client, {"Authorization": f"Bearer {site.tokens['op_yuyang']}"}, job)
+    exported = entries("export")[-1]
+    assert exported.actor == "op_yuyang" and exported.after and exported.after["masked"] is False
+    assert exported.after["rows"] >= 1

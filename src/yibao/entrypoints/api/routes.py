@@ -114,7 +114,7 @@ def register_resident(work: ApiWork, body: ResidentIn) -> ResidentDetail:
 
 @router.get("/residents/{resident_id}", tags=["residents"])
 def get_resident(work: ApiWork, resident_id: int) -> ResidentDetail:
-    return residents.get_resident(work.uow, work.principal, resident_id)
+    return residents.view_resident(work.uow, work.principal, resident_id)
 
 
 @router.patch("/residents/{resident_id}", tags=["residents"], summary="Change information (信息变更)")

@@ -26,7 +26,7 @@ CHANGEABLE = ("name", "id_number", "address", "phone", "township_code", "village
 
 def record_page(request: Request, work: Any, resident_id: int, status_code: int = 200, **context: Any) -> Response:
     """The record as the principal sees it, with what the change form needs."""
-    detail = residents.get_resident(work.uow, work.principal, resident_id)
+    detail = residents.view_resident(work.uow, work.principal, resident_id)
     trail = (
         residents.history(work.uow, work.principal, resident_id) if work.principal.may(Permission.READ_AUDIT) else []
     )

@@ -10,7 +10,7 @@ import polars as pl
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.table_files import TableColumn, table_file
 from yibao.domain.errors import YibaoError
-from yibao.services.access import Principal
+from yibao.services.access import Permission, Principal
 from yibao.services.crosscheck.worklists import list_findings
 
 PAGE = 5000
@@ -81,4 +81,14 @@ def export_findings(
             written += len(rows)
             if len(rows) < PAGE:
                 break
+    filters = {"kind": kind, "township_code": township_code, "status": status, "village_code": village_code}
+    uow.audit(
+        "export",
+        "export",
+        "findings",
+        None,
+        {"insurance_year": insurance_year, "format": file_kind, "rows": written, **filters}
+        | {"masked": not principal.may(Permission.SEE_FULL_ID)},
+    )
+    uow.commit()
     return written

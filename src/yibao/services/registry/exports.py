@@ -106,7 +106,25 @@ def export(
             table.write(_rows(request.kind, frame, done, names, list(payers), masked))
             done += len(batch)
             progress("导出", done, total)
-    return ExportResult(done, export_file_name(uow, principal, request), masked)
+    name = export_file_name(uow, principal, request)
+    # Who took which people out of the system, and whether with full ID numbers and phones.
+    uow.audit("export", "export", request.kind.value, None, _export_record(request, year, done, name, masked))
+    uow.commit()
+    return ExportResult(done, name, masked)
+
+
+def _export_record(request: ExportRequest, year: int, rows: int, name: str, masked: bool) -> dict[str, Any]:
+    return {
+        "kind": request.kind.value,
+        "format": request.format,
+        "insurance_year": year,
+        "township_code": request.township_code,
+        "village_code": request.village_code,
+        "channel": request.channel,
+        "rows": rows,
+        "file_name": name,
+        "masked": masked,
+    }
 
 
 def _year(uow: UnitOfWork, principal: Principal, request: ExportRequest) -> int:

@@ -90,7 +90,7 @@ def search(uow: UnitOfWork, principal: Principal, query: SearchQuery) -> Residen
     limit = max(1, min(query.limit, MAX_PAGE))
     rows = uow.session.execute(base.where(where).order_by(Resident.id).limit(limit).offset(query.offset)).all()
     names = _township_names(uow, {resident.township_code for resident, _ in rows})
-    return ResidentPage(
+    found = ResidentPage(
         total=total,
         offset=query.offset,
         items=[
@@ -98,6 +98,26 @@ def search(uow: UnitOfWork, principal: Principal, query: SearchQuery) -> Residen
             for resident, household_id in rows
         ],
     )
+    if rows and principal.may(Permission.SEE_FULL_ID):
+        # Full ID numbers were shown: who saw whose, and what they searched for, is kept.
+        shown = [resident.id for resident, _ in rows]
+        uow.audit("search", "resident", text[:64] or "-", None, {"shown": shown, "total": total})
+        uow.commit()
+    return found
+
+
+# Reads that show full ID numbers are audited too; they are not changes, and a record's trail leaves them out.
+READ_ACTIONS = ("view", "search", "export")
+
+
+def view_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> ResidentDetail:
+    """A record opened by a person (the record page, ``GET /residents/{id}``): where its full ID number is shown,
+    the view is audited — who, whose, when."""
+    detail = get_resident(uow, principal, resident_id)
+    if principal.may(Permission.SEE_FULL_ID):
+        uow.audit("view", "resident", resident_id, None, {"shown": ["id_number", "phone"]})
+        uow.commit()
+    return detail
 
 
 def visible_resident(uow: UnitOfWork, principal: Principal, resident_id: int) -> Resident:
@@ -218,7 +238,8 @@ def history(uow: UnitOfWork, principal: Principal, resident_id: int) -> list[Aud
                 and_(AuditEntry.entity == "resident", AuditEntry.entity_id == str(resident.id)),
                 and_(AuditEntry.entity == "enrollment", AuditEntry.entity_id.in_(enrollment_ids)),
                 and_(AuditEntry.entity == "household", AuditEntry.entity_id.in_(household_ids)),
-            )
+            ),
+            AuditEntry.action.not_in(READ_ACTIONS),
         )
         .order_by(AuditEntry.id)
     ).all()
