@@ -12,12 +12,12 @@ from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork, bearer
 from yibao.entrypoints.api.routes import user_out
-from yibao.entrypoints.api.schemas import RecordId, UserOut
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES, RecordId, UserOut
 from yibao.entrypoints.http.errors import ID_MAX
 from yibao.services import accounts
 from yibao.services.access import Role
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Password = Annotated[str, Field(max_length=256)]
 
 

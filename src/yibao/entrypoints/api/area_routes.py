@@ -10,12 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES
 from yibao.services.registry.areas import list_organizations
 from yibao.services.registry.organizations import add_organization
 from yibao.services.registry.views import AreaView, OrganizationView
 from yibao.services.registry.villages import import_villages, rename_village
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.jobs import JobOut, job_out
 from yibao.services.crosscheck import reasons, worklists
@@ -20,7 +21,7 @@ from yibao.services.crosscheck.findings_export import export_findings
 from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
 from yibao.services.crosscheck.reference_lists import ReferenceRequest
 
-router = APIRouter(prefix="/api/v1", tags=["cross-checks"])
+router = APIRouter(prefix="/api/v1", tags=["cross-checks"], responses=ERROR_RESPONSES)
 Year = Annotated[int, Query(ge=2000, le=2100, description="insurance year (参保年度)")]
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES
 from yibao.entrypoints.http.context import AppContext, Context
 from yibao.entrypoints.http.jobs import JobOut, job_out, template_response
 from yibao.services.intake.department_lists import ListRequest
@@ -21,7 +22,7 @@ from yibao.services.jobs import JobView
 from yibao.services.registry.export_jobs import start_export
 from yibao.services.registry.exports import ExportKind, ExportRequest
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 def roster_job(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from yibao.domain.errors import YibaoError
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.entrypoints.api.context import ApiWork
-from yibao.entrypoints.api.schemas import RecordId
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES, RecordId
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.jobs import JobOut, job_out
 from yibao.services.money import notices, payments, receipts, reversals
@@ -30,7 +30,7 @@ from yibao.services.money.statement_worklist import (
 )
 from yibao.services.money.views import NoticeView, PaymentView
 
-router = APIRouter(prefix="/api/v1", tags=["money"])
+router = APIRouter(prefix="/api/v1", tags=["money"], responses=ERROR_RESPONSES)
 
 
 class NoticeIn(BaseModel):

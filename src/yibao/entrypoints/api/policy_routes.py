@@ -11,12 +11,13 @@ from pydantic import BaseModel
 
 from yibao.domain.errors import YibaoError
 from yibao.entrypoints.api.context import ApiWork
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES
 from yibao.entrypoints.http.uploads import uploaded_text
 from yibao.services.policy.campaigns import CampaignView, close_campaign, list_campaigns, open_campaign
 from yibao.services.policy.plans import get_policy, list_policies
 from yibao.services.policy.store import add_policy
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 class PolicyOut(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
-from yibao.entrypoints.api.schemas import RecordId
+from yibao.entrypoints.api.schemas import ERROR_RESPONSES, RecordId
 from yibao.services.progress import statistics, targets
 from yibao.services.progress.breakdown import ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import write_bulletin
@@ -22,7 +22,7 @@ from yibao.services.progress.report import ProgressReport, progress_report
 from yibao.services.progress.statistics import PopulationCountView
 from yibao.services.progress.targets import TargetView
 
-router = APIRouter(prefix="/api/v1", tags=["progress"])
+router = APIRouter(prefix="/api/v1", tags=["progress"], responses=ERROR_RESPONSES)
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

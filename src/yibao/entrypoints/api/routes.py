@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import (
+    ERROR_RESPONSES,
     CancelIn,
     HouseholdIn,
     RenewalIn,
@@ -37,7 +38,7 @@ from yibao.services.registry.views import (
     ResidentPage,
 )
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 def user_out(principal: Principal) -> UserOut:

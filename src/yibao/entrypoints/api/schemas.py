@@ -14,6 +14,34 @@ from yibao.services.access import Role
 RecordId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
+class ProblemOut(BaseModel):
+    code: str = Field(description="stable error code (see docs/api.md)")
+    message: str = Field(description="in Chinese, for the clerk")
+    message_en: str
+    field: str | None
+    row: int | None = Field(description="the row of a sheet or of a household's members, where there is one")
+
+
+class ErrorOut(ProblemOut):
+    """Every refusal: one code and message; ``problems`` where there are several (every bad row at once)."""
+
+    problems: list[ProblemOut] | None = None
+
+
+# The refusals every operation may answer, described once for the OpenAPI document: which apply depends on the
+# operation (a route that reads nothing by id answers no 404), but each has the same body.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorOut, "description": "TOKEN_INVALID: no token, or one expired or revoked; LOGIN_FAILED"},
+    403: {"model": ErrorOut, "description": "FORBIDDEN: the role may not do this"},
+    404: {"model": ErrorOut, "description": "not found — or outside the user's area, which is told the same way"},
+    409: {"model": ErrorOut, "description": "a conflict with what is recorded (already enrolled, stale version …)"},
+    413: {"model": ErrorOut, "description": "BODY_TOO_LARGE: the request body or upload is over the limit"},
+    422: {"model": ErrorOut, "description": "the request is refused: every problem found, nothing written"},
+    429: {"model": ErrorOut, "description": "LOGIN_LOCKED, LOGIN_THROTTLED: too many wrong passwords"},
+    503: {"model": ErrorOut, "description": "PDF_FONT_MISSING, CROSSCHECK_ENGINE_UNAVAILABLE: not installed here"},
+}
+
+
 class TokenRequest(BaseModel):
     username: str
     password: str
