@@ -25,7 +25,13 @@ def test_no_server_error_and_every_answer_described(site: Site) -> None:
         operations += 1
         operation = result.ok()  # type: ignore[union-attr]  # an operation the schema cannot describe fails here
 
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         @given(case=operation.as_strategy())
         def fuzz(case: Any) -> None:
             for user in ("admin", "op_yuyang"):
@@ -61,6 +67,7 @@ def test_sequences_of_calls_as_the_state_machine_links_them(site: Site) -> None:
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
+            database=None,
         )
     )
     assert len(machine.bundles) > 0  # the schema linked operations: the phase had something to chain

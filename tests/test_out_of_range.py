@@ -31,3 +31,14 @@ def test_text_no_column_can_hold_is_no_server_error(site: Site, query: str) -> N
     status, answer = site.call("op_yuyang", "GET", f"/api/v1/residents?{query}")
     assert status in (200, 422), answer
     assert status == 200 or answer["code"] == "VALUE_OUT_OF_RANGE"
+
+
+def test_a_body_that_is_not_json_is_refused_in_our_words(site: Site) -> None:
+    """Bytes that are not UTF-8 JSON: FastAPI's own 400 {"detail": …} became REQUEST_INVALID (schemathesis found it)."""
+    response = site.client.post(
+        "/api/v1/enrollments/1/cancel",
+        content=b"\xff;",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {site.tokens['op_yuyang']}"},
+    )
+    assert response.status_code == 422 and response.json()["code"] == "REQUEST_INVALID"
+    assert "无法解析" in response.json()["message"]

@@ -165,6 +165,10 @@ def create_app(context: AppContext) -> FastAPI:
             return await on_yibao_error(
                 request, YibaoError("METHOD_NOT_ALLOWED", field="method", method=request.method)
             )
+        if error.status_code == 400:  # a body FastAPI could not parse (not UTF-8, not JSON, a broken form)
+            return await on_yibao_error(
+                request, YibaoError("REQUEST_INVALID", field="body", problem="无法解析请求内容")
+            )
         return await http_exception_handler(request, error)
 
     app.add_middleware(BodyLimit)
