@@ -382,6 +382,14 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     assert refused.value.code == "AREA_UNKNOWN"
     by_village = {row.name: (row.registered, row.paid, row.paid_on_day) for row in villages.rows}
     assert by_village == {"西关村": (3, 3, 2), "东关村": (2, 1, 0), "（未登记）": (1, 1, 1)}
+    assert {row.township_name for row in villages.rows} == {"渔阳镇"}  # each village with its township
+    with uow(engine, "admin") as work:  # the district's villages: a row per township and village, even unnamed
+        district_villages = progress_breakdown(work, admin(), day, "village")
+    assert [(row.township_name, row.name) for row in district_villages.rows] == [
+        ("渔阳镇", "（未登记）"),
+        ("渔阳镇", "西关村"),
+        ("渔阳镇", "东关村"),
+    ]
     assert [(row.name, row.target, row.completion) for row in villages.rows if row.target] == [("西关村", 4, 0.75)]
     assert {row.key: (row.paid, row.paid_on_day) for row in channels.rows} == {
         "village": (3, 1),

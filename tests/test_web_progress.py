@@ -31,6 +31,11 @@ def test_dashboard_and_bulletin_in_chromium(server: str, browser_page: object, t
     page.click("#pay button.primary")
     expect(page.locator("#receipt-number")).to_be_visible()
 
+    page.click("header >> text=首页")  # the clerk's home opens on her own township, then the district's
+    expect(page.locator("#my-heading")).to_have_text("本镇（街）：渔阳镇")
+    expect(page.locator("#my-paid")).to_have_text("2")
+    assert page.locator("#my-stats").bounding_box()["y"] < page.locator("#progress-stats").bounding_box()["y"]  # type: ignore[index]
+    expect(page.locator(".stat[title*='已缴费和已生效']").first).to_be_visible()  # the terms, said once
     page.click("header >> text=参保进度")  # the clerk's own township first
     expect(page.locator("#my-township")).to_contain_text("渔阳镇")
     page.click("header button")
@@ -47,7 +52,7 @@ def test_dashboard_and_bulletin_in_chromium(server: str, browser_page: object, t
     page.click("#load-targets button")
     expect(page.locator("[role=status]")).to_contain_text("已从实施方案载入")
     expect(page.locator("#targets")).to_contain_text("渔阳镇")
-    expect(page.locator("#targets")).to_contain_text("42300")
+    expect(page.locator("#targets")).to_contain_text("42,300")  # thousands separated, as every count
     sheet = tmp_path / "任务分解表.csv"
     sheet.write_text("单位,合计\n州河湾镇,19600\n", encoding="utf-8")  # the bureau assigns 五百户镇's share
     page.set_input_files("#t_file", str(sheet))

@@ -51,6 +51,22 @@ class EnrollmentState(State):
     CANCELLED = "cancelled", "已注销"
 
 
+# What each state means, said once: the pages show it where the state's name is a heading or a count.
+ENROLLMENT_STATE_HELP = {
+    EnrollmentState.REGISTERED: "已登记参保，尚未核定个人应缴金额",
+    EnrollmentState.ASSESSED: "已按方案核定个人应缴金额，尚未开具缴费通知",
+    EnrollmentState.NOTIFIED: "已开具缴费通知单，尚未缴清",
+    EnrollmentState.PAID: "已缴清，待遇享受期尚未开始（如缴费期内缴费、次年1月1日起享受）",
+    EnrollmentState.EFFECTIVE: "已缴清，待遇享受期已开始或已确定；“已缴费参保”人数含已缴费和已生效",
+    EnrollmentState.CANCELLED: "已注销，不计入参保人数",
+}
+# The progress figures' own words, defined once beside the states they count.
+PROGRESS_HELP = {
+    "paid": "已缴费参保：已缴费和已生效的人数合计（各类人员）",
+    "registered": "登记参保：本年度各状态（已登记、已核定、已通知缴费、已缴费、已生效）人数合计，不含已注销",
+}
+
+
 # Enrollments that count: one per person and year (the partial unique index's predicate).
 LIVE_ENROLLMENTS = (
     EnrollmentState.REGISTERED,

@@ -50,13 +50,21 @@ def breakdown_command(
     if as_json:
         print_json(found.model_dump(mode="json"))
         return
+    places = ["镇（街）"] if found.by == "village" else []
     table = Table(
-        found.by_name, "已登记", "已核定", "已缴费", "当日缴费", "待遇已开始", title=f"截至 {found.on} 参保进度明细"
+        *places,
+        found.by_name,
+        "已登记",
+        "已核定",
+        "已缴费",
+        "当日缴费",
+        "待遇已开始",
+        title=f"截至 {found.on} 参保进度明细",
     )
     for row in found.rows:
-        table.add_row(
-            row.name, str(row.registered), str(row.assessed), str(row.paid), str(row.paid_on_day), str(row.covered)
-        )
+        counts = (row.registered, row.assessed, row.paid, row.paid_on_day, row.covered)
+        place = [row.township_name or "—"] if found.by == "village" else []
+        table.add_row(*place, row.name, *(f"{count:,}" for count in counts))
     console.print(table)
 
 

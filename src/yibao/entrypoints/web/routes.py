@@ -21,7 +21,9 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
 from yibao.domain.states import (
+    ENROLLMENT_STATE_HELP,
     PAYABLE_ENROLLMENTS,
+    PROGRESS_HELP,
     REASSESSABLE_ENROLLMENTS,
     UNPAID_ENROLLMENTS,
     EnrollmentState,
@@ -57,11 +59,14 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yuan(fen)
 templates.env.filters["local_time"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 templates.env.filters["local_date"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+templates.env.filters["count"] = lambda number: "—" if number is None else f"{number:,}"
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,
     IDENTITIES=IDENTITIES,
     STATES=EnrollmentState.names(),
+    STATE_HELP=ENROLLMENT_STATE_HELP,
+    PROGRESS_HELP=PROGRESS_HELP,
     EnrollmentState=EnrollmentState,
     PaymentKind=PaymentKind,
     StatementLineState=StatementLineState,

@@ -39,6 +39,7 @@ CATEGORY_NAMES = {
 class BreakdownRow(BaseModel):
     key: str  # a code (township, village), a channel or a category; "" where none is recorded
     name: str
+    township_name: str | None = None  # by village: the township it is in (names repeat across townships)
     registered: int
     assessed: int
     paid: int
@@ -76,10 +77,13 @@ def progress_breakdown(
     year = _year(uow, principal.district, on, insurance_year)
     key = _dimension(by)
     end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
+    # By village, each township's villages apart: the same village name (and "no village") in two townships
+    # are two rows, each with its township.
+    groups = [Enrollment.township_code.label("township"), key] if by == "village" else [key]
 
     query = (
         select(
-            key,
+            *groups,
             counted(Enrollment.registered_at, end),
             counted(Enrollment.assessed_at, end),
             counted(Enrollment.effective_at, end),
@@ -89,24 +93,29 @@ def progress_breakdown(
         .select_from(Enrollment)
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(principal.district))
-        .group_by(key)
-        .order_by(key)
+        .group_by(*groups)
+        .order_by(*groups)
     )
     if township_code is not None:
         query = query.where(Enrollment.township_code == township_code)
-    names = _names(uow, principal.district, by)
-    rows = [
-        BreakdownRow(
-            key=value or "",
-            name=names.get(value or "", value or "（未登记）"),
-            registered=int(registered or 0),
-            assessed=int(assessed or 0),
-            paid=int(paid or 0),
-            covered=int(covered or 0),
-            paid_on_day=int(paid or 0) - int(paid_before or 0),
+    names = _names(uow, principal.district, by)  # by village: every area's, the townships' too
+    rows = []
+    for found in uow.session.execute(query).all():
+        values = list(found)
+        township: str | None = values.pop(0) if by == "village" else None
+        value, registered, assessed, paid, covered, paid_before = values
+        rows.append(
+            BreakdownRow(
+                key=value or "",
+                name=names.get(value or "", value or "（未登记）"),
+                township_name=names.get(township, township) if township else None,
+                registered=int(registered or 0),
+                assessed=int(assessed or 0),
+                paid=int(paid or 0),
+                covered=int(covered or 0),
+                paid_on_day=int(paid or 0) - int(paid_before or 0),
+            )
         )
-        for value, registered, assessed, paid, covered, paid_before in uow.session.execute(query).all()
-    ]
     if by == "village":
         targets = dict(
             uow.session.execute(
