@@ -185,3 +185,15 @@ def test_a_household_previewed_writes_nothing(site: Site) -> None:
     ids = ("id", "resident_id", "household_id")  # a preview's ids name nothing (PostgreSQL's sequences move on)
     registered = {key: value for key, value in enrolled["members"][0]["enrollment"].items() if key not in ids}
     assert registered == {key: value for key, value in preview["members"][0]["enrollment"].items() if key not in ids}
+
+
+def test_times_are_answered_in_shanghai_time_everywhere(site: Site) -> None:
+    """An instant written and answered at once, and the same read back later, both carry +08:00 (GET once said Z)."""
+    member = {"id_number": idnumber.make("120119", date(1967, 7, 7), 529), "name": "时区", "relation": "户主"}
+    body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": [member]}
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
+    assert status == 201, enrolled
+    written = enrolled["members"][0]["enrollment"]
+    status, read = site.call("op_yuyang", "GET", f"/api/v1/enrollments/{written['id']}")
+    assert status == 200 and written["registered_at"].endswith("+08:00") and read["registered_at"].endswith("+08:00")
+    assert read["registered_at"] == written["registered_at"]

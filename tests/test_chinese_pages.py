@@ -4,14 +4,18 @@ CSV, API). Codes stay in the API's JSON and in the small print of an error (代�
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from html.parser import HTMLParser
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
-from api_site import PASSWORD, USERS, Site, household_body
+from api_site import PASSWORD, USERS, Site, finished_job, household_body
+from households import YUYANG
 from yibao.domain import idnumber
 
 # Words a bureau's staff read as they are: file formats, the API, payment channels (APP, POS), the product's name;
@@ -143,3 +147,80 @@ def test_a_banks_layout_is_written_with_our_column_titles() -> None:
         "流水": "transaction_id",
         "Ref": "notice_number",
     }
+
+
+def english_in_text(text: str) -> set[str]:
+    """English words in a printout's or a workbook's text, as :func:`english_words` finds them on a page."""
+    text = re.sub(r"https?://\S+|\S+@\S+|\b\S+\.(xlsx|csv|pdf|sqlite)\b", " ", text)
+    return {word for word in re.findall(r"[A-Za-z][A-Za-z_]+", text) if word not in ALLOWED}
+
+
+def workbook_text(content: bytes) -> str:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return " ".join(
+        str(value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value
+    )
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_no_english_in_the_printouts_and_workbooks_a_township_gets(site: Site) -> None:
+    """The notice, the receipt, the bulletin (PDF and xlsx), the exports, the worklist, the roster template and a
+    roster's error file: read as a township reads them, no English word."""
+    body = household_body(household_number="0081")
+    for member, sequence in zip(body["members"], range(81, 85), strict=False):
+        member["id_number"] = idnumber.make("120119", date(1970 + sequence % 10, 3, 3), 400 + sequence)
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
+    assert status == 201, enrolled
+    site.call("admin", "POST", "/api/v1/targets/from-policy", json={"policy_id": "tianjin-jizhou-2018"})
+    status, notice = site.call("op_yuyang", "POST", "/api/v1/notices", json={"household_id": enrolled["household_id"]})
+    assert status == 201, notice
+    payment = {"channel": "wechat", "amount_fen": notice["amount_fen"], "transaction_id": "4200001234201711200001"}
+    status, paid = site.call(
+        "op_yuyang", "POST", "/api/v1/payments", json=payment | {"notice_number": notice["number"]}
+    )
+    assert status == 201, paid
+    auth = {"Authorization": f"Bearer {site.tokens['op_yuyang']}"}
+
+    def fetched(url: str) -> bytes:
+        answer = site.client.get(url, headers=auth)
+        assert answer.status_code == 200, (url, answer.text[:200])
+        return answer.content
+
+    def job_file(job: dict[str, object]) -> bytes:
+        done = finished_job(site.client, auth, job)
+        assert done["state"] == "succeeded", done
+        return fetched(f"/api/v1/jobs/{done['id']}/file")
+
+    documents = {
+        "缴费通知单": pdf_text(fetched(f"/api/v1/notices/{notice['number']}/pdf")),
+        "缴费票据": pdf_text(fetched(f"/api/v1/payments/{paid['id']}/receipt.pdf")),
+        "排名通报（PDF）": pdf_text(fetched("/api/v1/progress/bulletin?on=2017-11-20&format=pdf")),
+        "排名通报（xlsx）": workbook_text(fetched("/api/v1/progress/bulletin?on=2017-11-20&format=xlsx")),
+        "核查清单": workbook_text(fetched("/api/v1/findings/export?insurance_year=2018&format=xlsx")),
+        "名册模板": workbook_text(fetched(f"/api/v1/roster-template?format=xlsx&township_code={YUYANG}")),
+    }
+    for kind in ("enrollments", "assessments"):
+        status, job = site.call("op_yuyang", "POST", "/api/v1/exports", json={"kind": kind, "format": "xlsx"})
+        assert status == 202, job
+        documents[f"导出（{kind}）"] = workbook_text(job_file(job))
+    roster = "渔阳镇2018年度参保名册\n公民身份号码,姓名,联系电话\n120119198001010000,  ,12345\n".encode()
+    answer = site.client.post(
+        "/api/v1/roster-imports",
+        headers=auth,
+        files={"file": ("名册.csv", roster, "text/csv")},
+        data={"township_code": YUYANG, "dry_run": "true"},
+    )
+    assert answer.status_code == 202, answer.text
+    done = finished_job(site.client, auth, answer.json())
+    error_file = fetched(f"/api/v1/jobs/{done['id']}/file").decode("utf-8-sig")
+    documents["名册错误文件"] = error_file
+    found = {name: sorted(english_in_text(text)) for name, text in documents.items() if english_in_text(text)}
+    assert found == {}
+    assert "缴费票据" in documents["缴费票据"] and "错误说明" in documents["名册错误文件"]

@@ -386,9 +386,9 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     with uow(engine, "admin") as work:  # the district's villages: a row per township and village, even unnamed
         district_villages = progress_breakdown(work, admin(), day, "village")
     assert [(row.township_name, row.name) for row in district_villages.rows] == [
-        ("渔阳镇", "（未登记）"),
         ("渔阳镇", "西关村"),
         ("渔阳镇", "东关村"),
+        ("渔阳镇", "（未登记）"),
     ]
     assert [(row.name, row.target, row.completion) for row in villages.rows if row.target] == [("西关村", 4, 0.75)]
     assert {row.key: (row.paid, row.paid_on_day) for row in channels.rows} == {

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 from yibao.domain.states import State
+from yibao.domain.timeutil import SHANGHAI
 
 # Stable constraint names, so migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -21,7 +22,9 @@ NAMING = {
 
 
 class Instant(TypeDecorator[datetime]):
-    """An aware datetime stored in UTC and read back aware, on SQLite (which keeps no offset) as on PostgreSQL."""
+    """An aware datetime stored in UTC and read back aware in Asia/Shanghai, on SQLite (which keeps no offset) as on
+    PostgreSQL: every instant yibao gives out — a page, the API's JSON, a file — carries +08:00, whether it was
+    just written or read back."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -36,7 +39,7 @@ class Instant(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(SHANGHAI)
 
 
 class Base(DeclarativeBase):

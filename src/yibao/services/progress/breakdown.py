@@ -94,7 +94,7 @@ def progress_breakdown(
         .join(Resident, Resident.id == Enrollment.resident_id)
         .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(principal.district))
         .group_by(*groups)
-        .order_by(*groups)
+        .order_by(*(column.asc().nulls_last() for column in groups))  # 未登记 last, on both databases
     )
     if township_code is not None:
         query = query.where(Enrollment.township_code == township_code)
