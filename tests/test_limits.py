@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -59,3 +60,20 @@ def test_a_body_beyond_any_form_is_refused_before_it_is_read(site: Site) -> None
     body["address"] = "很长的地址" * 300_000  # 4.5 MB of JSON
     status, answer = site.call("op_yuyang", "POST", "/api/v1/households", json=body)
     assert (status, answer["code"]) == (413, "BODY_TOO_LARGE") and "上限" in answer["message"]
+
+
+def test_a_body_streamed_without_its_length_is_counted_too(site: Site) -> None:
+    """Chunked, with no Content-Length: read up to the limit and refused there; one within it is handled as usual."""
+    auth = {"Authorization": f"Bearer {site.tokens['op_yuyang']}", "Content-Type": "application/json"}
+
+    def chunks(total: int) -> Iterator[bytes]:
+        yield b'{"address": "'
+        for _ in range(total // 65536):
+            yield b"x" * 65536
+        yield b'"}'
+
+    refused = site.client.post("/api/v1/households", content=chunks(3 * 1024 * 1024), headers=auth)
+    assert refused.status_code == 413 and refused.json()["code"] == "BODY_TOO_LARGE"
+    assert "content-length" not in {key.lower() for key in refused.request.headers}  # it was streamed
+    small = site.client.post("/api/v1/households", content=iter([b'{"members": []', b"}"]), headers=auth)
+    assert small.status_code == 422 and small.json()["code"] == "REQUEST_INVALID"  # read whole, then checked

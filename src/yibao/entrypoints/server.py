@@ -89,9 +89,10 @@ UPLOAD_LIMIT_MB = 100  # a file uploaded (a roster, a list, a statement); YIBAO_
 
 
 class BodyLimit:
-    """Refuses, before reading it, a request body larger than the server takes (413, BODY_TOO_LARGE): JSON beyond
-    :data:`JSON_LIMIT`, anything beyond the upload limit. Judged by the declared length, which browsers and
-    clients send with every form and JSON body."""
+    """Refuses a request body larger than the server takes (413, BODY_TOO_LARGE): JSON beyond :data:`JSON_LIMIT`,
+    anything beyond the upload limit. Judged before reading by the declared length, which browsers and clients send
+    with every form and JSON body; a body streamed without one (chunked) is read up to the limit, and refused the
+    moment it passes it — the application never sees it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -99,18 +100,53 @@ class BodyLimit:
         self.upload_limit = (int(setting) if setting.isdigit() else UPLOAD_LIMIT_MB) * 1024 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope["headers"])
-            length = headers.get(b"content-length", b"")
-            is_json = headers.get(b"content-type", b"").startswith(b"application/json")
-            limit = JSON_LIMIT if is_json else self.upload_limit
-            if length.isdigit() and int(length) > limit:
-                error = YibaoError("BODY_TOO_LARGE", field="body", limit=max(limit // (1024 * 1024), 1))
-                body = json.dumps(error.to_dict(), ensure_ascii=False).encode()
-                response = Response(body, status_code=413, media_type="application/json")
-                await response(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        is_json = headers.get(b"content-type", b"").startswith(b"application/json")
+        limit = JSON_LIMIT if is_json else self.upload_limit
+        if length.isdigit():
+            if int(length) > limit:
+                await self._refuse(limit, scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        # No declared length: read what comes, up to the limit, then hand the whole body on.
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body = message.get("body", b"")
+            size += len(body)
+            if size > limit:
+                await self._refuse(limit, scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return whole
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        error = YibaoError("BODY_TOO_LARGE", field="body", limit=max(limit // (1024 * 1024), 1))
+        body = json.dumps(error.to_dict(), ensure_ascii=False).encode()
+        await Response(body, status_code=413, media_type="application/json")(scope, receive, send)
 
 
 def create_app(context: AppContext) -> FastAPI:
