@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from yibao.adapters import passwords
@@ -146,8 +147,9 @@ def _account_record(user: User) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class TokenView:
+class TokenView(BaseModel):
+    """A live API token as listed: never the token itself (only its hash is kept)."""
+
     id: int
     username: str
     display_name: str
@@ -173,7 +175,14 @@ def list_tokens(uow: UnitOfWork, by: Principal | None, username: str | None = No
     if username:
         query = query.where(User.username == username)
     return [
-        TokenView(token.id, user.username, user.display_name, token.label, token.created_at, token.expires_at)
+        TokenView(
+            id=token.id,
+            username=user.username,
+            display_name=user.display_name,
+            label=token.label,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+        )
         for token, user in uow.session.execute(query).all()
     ]
 

@@ -3,7 +3,6 @@ district's users; API tokens listed and revoked. See :mod:`yibao.services.accoun
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -37,15 +36,6 @@ class AccountIn(BaseModel):
     organization_id: RecordId | None = None
     department: str | None = Field(None, max_length=32)
     display_name: str | None = Field(None, max_length=64)
-
-
-class TokenOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    label: str | None
-    created_at: datetime
-    expires_at: datetime
 
 
 @router.post(
@@ -90,8 +80,8 @@ def change_user(work: ApiWork, username: str, body: AccountIn) -> UserOut:
 
 
 @router.get("/tokens", tags=["auth"], summary="Live API tokens: the district's (district admin) or one's own")
-def list_tokens(work: ApiWork, username: str | None = None) -> list[TokenOut]:
-    return [TokenOut(**vars(token)) for token in accounts.list_tokens(work.uow, work.principal, username)]
+def list_tokens(work: ApiWork, username: str | None = None) -> list[accounts.TokenView]:
+    return accounts.list_tokens(work.uow, work.principal, username)
 
 
 @router.delete("/tokens/{token_id}", tags=["auth"], status_code=204, summary="Revoke an API token at once")
