@@ -197,3 +197,17 @@ def test_times_are_answered_in_shanghai_time_everywhere(site: Site) -> None:
     status, read = site.call("op_yuyang", "GET", f"/api/v1/enrollments/{written['id']}")
     assert status == 200 and written["registered_at"].endswith("+08:00") and read["registered_at"].endswith("+08:00")
     assert read["registered_at"] == written["registered_at"]
+
+
+def test_a_search_says_village_household_number_and_where_each_stands(site: Site) -> None:
+    member = {"id_number": idnumber.make("120119", date(1968, 8, 8), 531), "name": "查户号", "relation": "户主"}
+    body = {"policy_id": "tianjin-jizhou-2018", "township_code": YUYANG, "members": [member]}
+    status, enrolled = site.call("op_yuyang", "POST", "/api/v1/households", json=body | {"household_number": "0531"})
+    assert status == 201, enrolled
+    status, found = site.call("op_yuyang", "GET", "/api/v1/residents", params={"q": "查户号"})
+    item = found["items"][0]
+    assert (item["household_number"], item["enrollment_year"], item["enrollment_state_name"]) == (
+        "0531",
+        2018,
+        "已核定",
+    )

@@ -73,6 +73,9 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     expect(spouse.locator(".clause").first).to_be_visible()  # the plan's clause behind the figures
     page.screenshot(path=str(tmp_path / "counter-result.png"), full_page=True)
 
+    page.goto(server + "/residents?q=王小明")  # the search says where each person stands this year
+    expect(page.locator("#found-count")).to_have_text("共 1 人")
+    expect(page.locator("td.state")).to_have_text("2018年度 已核定")
     page.click("text=王小明")
     expect(page.locator("h1")).to_contain_text("王小明")
     expect(page.locator("body")).to_contain_text("操作记录")

@@ -28,6 +28,7 @@ from yibao.domain import idnumber
 from yibao.domain.certification import is_certified
 from yibao.domain.errors import YibaoError
 from yibao.domain.person_fields import check_name, check_phone, check_residency
+from yibao.domain.states import EnrollmentState
 from yibao.services.access import Permission, Principal, person_outside, resident_scope
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry import audit_text
@@ -83,27 +84,56 @@ def search(uow: UnitOfWork, principal: Principal, query: SearchQuery) -> Residen
     if query.household_id is not None:
         conditions.append(HouseholdMember.household_id == query.household_id)
     where = and_(*conditions)
-    base = select(Resident, HouseholdMember.household_id).outerjoin(
-        HouseholdMember, HouseholdMember.resident_id == Resident.id
+    base = (
+        select(Resident, HouseholdMember.household_id, Household.number)
+        .outerjoin(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+        .outerjoin(Household, Household.id == HouseholdMember.household_id)
     )
     total = uow.session.scalar(select(func.count()).select_from(base.where(where).subquery())) or 0
     limit = max(1, min(query.limit, MAX_PAGE))
     rows = uow.session.execute(base.where(where).order_by(Resident.id).limit(limit).offset(query.offset)).all()
-    names = _township_names(uow, {resident.township_code for resident, _ in rows})
-    found = ResidentPage(
-        total=total,
-        offset=query.offset,
-        items=[
-            resident_summary(principal, resident, names.get(resident.township_code, ""), household_id)
-            for resident, household_id in rows
-        ],
-    )
+    places = {resident.township_code for resident, _, _ in rows} | {
+        resident.village_code for resident, _, _ in rows if resident.village_code
+    }
+    names = _township_names(uow, places)
+    latest = _latest_enrollments(uow, [resident.id for resident, _, _ in rows])
+    items = []
+    for resident, household_id, household_number in rows:
+        summary_view = resident_summary(principal, resident, names.get(resident.township_code, ""), household_id)
+        year, state = latest.get(resident.id, (None, None))
+        items.append(
+            summary_view.model_copy(
+                update={
+                    "village_name": names.get(resident.village_code or ""),
+                    "household_number": household_number,
+                    "enrollment_year": year,
+                    "enrollment_state": state,
+                    "enrollment_state_name": EnrollmentState(state).zh if state else None,
+                }
+            )
+        )
+    found = ResidentPage(total=total, offset=query.offset, items=items)
     if rows and principal.may(Permission.SEE_FULL_ID):
         # Full ID numbers were shown: who saw whose, and what they searched for, is kept.
-        shown = [resident.id for resident, _ in rows]
+        shown = [resident.id for resident, _, _ in rows]
         uow.audit("search", "resident", text[:64] or "-", None, {"shown": shown, "total": total})
         uow.commit()
     return found
+
+
+def _latest_enrollments(uow: UnitOfWork, resident_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each person's latest year enrolled (not cancelled) and its state: what a search shows beside them."""
+    if not resident_ids:
+        return {}
+    rows = uow.session.execute(
+        select(Enrollment.resident_id, Enrollment.insurance_year, Enrollment.state)
+        .where(Enrollment.resident_id.in_(resident_ids), Enrollment.state != EnrollmentState.CANCELLED)
+        .order_by(Enrollment.resident_id, Enrollment.insurance_year.desc())
+    ).all()
+    latest: dict[int, tuple[int, str]] = {}
+    for resident_id, year, state in rows:
+        latest.setdefault(resident_id, (year, state))
+    return latest
 
 
 # Reads that show full ID numbers are audited too; they are not changes, and a record's trail leaves them out.

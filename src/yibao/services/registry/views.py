@@ -120,6 +120,12 @@ class ResidentSummary(BaseModel):
     village_code: str | None
     household_id: int | None
     survival_status: str
+    # What a search shows beside each person (filled by the search; None elsewhere)
+    village_name: str | None = None
+    household_number: str | None = None  # 户号 as typed at registration
+    enrollment_year: int | None = None  # the latest year the person is enrolled in (not cancelled)
+    enrollment_state: str | None = None
+    enrollment_state_name: str | None = None
 
 
 class ResidentDetail(ResidentSummary):
