@@ -5,6 +5,7 @@ run, an import report, a reason, a household or a breakdown — and no write of 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -114,3 +115,77 @@ def test_nothing_of_another_townships_person_leaks_on_any_channel(site: Site) ->
     status, household = site.call("op_yuyang", "GET", f"/api/v1/households/{enrolled['household_id']}")
     assert status == 200 and household["members_elsewhere"] == 1
     assert "李秀英" not in json.dumps(household, ensure_ascii=False)
+
+
+# Each role whose area does not hold 渔阳镇's family — another township's clerk, a department, 渔阳镇's school (it
+# sees its own pupils only; it is in 渔阳镇, so the township's name is no secret to it) — and what it must not learn.
+OUTSIDERS = {
+    "op_bieshan": ("王建国", "王小明", "渔阳镇", "已核定", "13811112222"),
+    "department": ("王建国", "王小明", "渔阳镇", "已核定", "13811112222"),
+    "school": ("王建国", "王小明", "已核定", "13811112222"),
+}
+
+
+def test_no_role_outside_the_area_learns_of_the_person_on_any_channel(site: Site) -> None:
+    """The matrix: each role outside the area tries every channel above; no answer names, places or describes
+    渔阳镇's family, whatever the answer's status. (李秀英 moved to 别山镇 in the test above: hers to see now.)"""
+    family = household_body()
+    family["members"][0]["phone"] = "13811112222"
+    status, _ = site.call("op_yuyang", "POST", "/api/v1/households", json=family)
+    assert status in (201, 409)
+    head = family["members"][0]["id_number"]
+    found = site.call("admin", "GET", "/api/v1/residents", params={"q": head})[1]["items"][0]
+    resident, household = found["id"], found["household_id"]
+    guess = household_body(BIESHAN)
+    guess["members"] = [guess["members"][0] | {"name": "王某某"}]
+    roster = f"户号,姓名,公民身份号码,与户主关系\n1,王某某,{head},户主\n".encode()
+    listed = f"公民身份号码,姓名,身份类别\n{head},王某某,低保\n".encode()
+    reason = {
+        "insurance_year": 2018,
+        "id_number": head,
+        "name": "王某某",
+        "reason": "refused",
+        "township_code": BIESHAN,
+    }
+    newcomer = {"id_number": head, "name": "王某某", "township_code": BIESHAN}
+    breakdown = f"/api/v1/progress/breakdown?by=village&on=2017-11-15&township_code={YUYANG}"
+
+    def channels(user: str) -> dict[str, Callable[[], Any]]:
+        auth = {"Authorization": f"Bearer {site.tokens[user]}"}
+
+        def job(url: str, files: dict[str, Any], data: dict[str, str]) -> Any:
+            answer = site.client.post(url, headers=auth, files=files, data=data)
+            return finished_job(site.client, auth, answer.json()) if answer.status_code == 202 else answer.json()
+
+        def call(method: str, url: str, **kwargs: Any) -> Callable[[], Any]:
+            return lambda: site.call(user, method, url, **kwargs)[1]
+
+        return {
+            "counter": call("POST", "/api/v1/households", json=guess),
+            "counter preview": call("POST", "/api/v1/households?dry_run=true", json=guess),
+            "new resident": call("POST", "/api/v1/residents", json=newcomer),
+            "record": call("GET", f"/api/v1/residents/{resident}"),
+            "history": call("GET", f"/api/v1/residents/{resident}/history"),
+            "household": call("GET", f"/api/v1/households/{household}"),
+            "search": call("GET", "/api/v1/residents", params={"q": head[:14]}),
+            "roster dry run": lambda: job(
+                "/api/v1/roster-imports", {"file": ("名册.csv", roster)}, {"township_code": BIESHAN, "dry_run": "true"}
+            ),
+            "list dry run": lambda: job(
+                "/api/v1/list-imports",
+                {"file": ("低保.csv", listed)},
+                {"department": "civil_affairs", "dry_run": "true"},
+            ),
+            "reason": call("POST", "/api/v1/non-enrollment-reasons", json=reason),
+            "reasons": call("GET", "/api/v1/non-enrollment-reasons?insurance_year=2018"),
+            "breakdown": call("GET", breakdown),
+            "findings": call("GET", "/api/v1/findings?insurance_year=2018"),
+        }
+
+    leaked: dict[str, list[str]] = {}
+    for user, secrets in OUTSIDERS.items():
+        for channel, answer in channels(user).items():
+            text = json.dumps(answer(), ensure_ascii=False)
+            if found_secrets := [secret for secret in secrets if secret in text]:
+                leaked[f"{user} · {channel}"] = found_secrets
+    assert leaked == {}
