@@ -311,3 +311,12 @@ def test_each_lazy_command_is_listed_with_its_own_help() -> None:
         listed = " ".join(lazy.help.split())
         assert " ".join((command.help or "").split()).startswith(listed), name
     assert runner.invoke(app, ["report", "--help"]).exit_code == 0
+
+
+def test_a_quote_cites_each_sentence_of_the_plan_once() -> None:
+    """A tier's contribution and its subsidy rest on one row of the plan's table: cited once, not twice."""
+    number = idnumber.make("120119", __import__("datetime").date(1975, 3, 4), 13)
+    code, out = run("quote", "--policy", "tianjin-jizhou-2018", "--id-number", number, "--as-of", "2017-11-15")
+    assert code == 0, out
+    cited = [line for line in out.splitlines() if line.startswith("· 〔")]
+    assert cited and len(cited) == len(set(cited)) and any("成年居民低档 1010 830 180" in line for line in cited)

@@ -71,6 +71,8 @@ def test_counter_journey_in_chromium(server: str, browser_page: object, tmp_path
     expect(spouse.locator(".pending")).to_contain_text("待部门名单确认；确认前先按申报资助")
     spouse.locator("summary").click()
     expect(spouse.locator(".clause").first).to_be_visible()  # the plan's clause behind the figures
+    cited = spouse.locator(".clause").all_inner_texts()
+    assert len(cited) == len(set(cited))  # each of the plan's sentences once
     page.screenshot(path=str(tmp_path / "counter-result.png"), full_page=True)
 
     page.goto(server + "/residents?q=王小明")  # the search says where each person stands this year

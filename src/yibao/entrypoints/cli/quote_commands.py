@@ -109,12 +109,12 @@ def _print_quote(result: dict[str, Any]) -> None:
         for extra in result["extra_benefit_periods"]:
             table.add_row(extra["name"], f"{extra['start']} 至 {extra['end']}")
         console.print(table)
-    for rule in result["rules"]:
-        if rule["clause"]:
-            console.print(
-                f"[dim]· 〔{rule['clause']['section']}〕{rule['clause']['text']}[/]",
-                highlight=False,
-            )
+    # Each of the plan's sentences once, though several rules may rest on it.
+    cited = dict.fromkeys(
+        (rule["clause"]["section"], rule["clause"]["text"]) for rule in result["rules"] if rule["clause"]
+    )
+    for section, text in cited:
+        console.print(f"[dim]· 〔{section}〕{text}[/]", highlight=False)
     for assumption in result["assumptions"]:
         console.print(f"[yellow]假设[/]：{assumption['statement']}", highlight=False)
 

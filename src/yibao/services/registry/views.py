@@ -82,6 +82,12 @@ class EnrollmentView(BaseModel):
     tier_name: str | None = None
     benefit_tier_name: str | None = None
 
+    @property
+    def cited(self) -> list[tuple[str, str]]:
+        """The plan's sentences behind the figures, each once, as a clerk reads them: several rules often rest on
+        the same sentence (a tier's contribution and its subsidy on one row of the plan's table)."""
+        return list(dict.fromkeys((c.section or "", c.text) for c in self.clauses if c.text))
+
 
 class IdentityView(BaseModel):
     identity: str
