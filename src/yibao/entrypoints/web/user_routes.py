@@ -57,34 +57,44 @@ def user_unlock(request: Request, work: WebWork, _csrf: CheckedCsrf, username: s
     return RedirectResponse(f"/users?unlocked={username}", status_code=303)
 
 
+def _standing(work: Any, form: dict[str, str]) -> accounts.AccountChange:
+    """The role and where it is bound, as the add and change forms give them: a district role to the district, an
+    operator to the township chosen, an institution user to the organization chosen (whose township the service
+    looks up)."""
+    try:
+        role = Role(form.get("role", ""))
+    except ValueError:
+        raise YibaoError("ROLE_UNKNOWN", field="role", role=form.get("role", "")) from None
+    organization = form.get("organization_id", "")
+    return accounts.AccountChange(
+        role=role,
+        area_code=work.principal.district if role in DISTRICT_ROLES else form.get("township_code", ""),
+        organization_id=int(organization) if role is Role.INSTITUTION and organization.isdigit() else None,
+        department=form.get("department", "").strip() or None,
+        display_name=form.get("display_name", "").strip() or None,
+    )
+
+
 @router.post("/users")
 def user_add(
     request: Request, work: WebWork, _csrf: CheckedCsrf, form: Annotated[dict[str, str], Depends(form_fields)]
 ) -> Response:
+    username = form.get("username", "").strip()
     try:
-        role = Role(form.get("role", ""))
-    except ValueError:
-        error = YibaoError("ROLE_UNKNOWN", field="role", role=form.get("role", ""))
-        return users_page(request, work, status_code=status_for(error), error=error, user_form=form)
-    # A district role is bound to the district, an operator to the township chosen, an institution user to the
-    # organization chosen (whose township the service looks up).
-    area = work.principal.district if role in DISTRICT_ROLES else form.get("township_code", "")
-    organization = form.get("organization_id", "")
-    request_user = users.NewUser(
-        username=form.get("username", "").strip(),
-        display_name=form.get("display_name", "").strip() or form.get("username", "").strip(),
-        password=form.get("password", ""),
-        role=role,
-        area_code=area,
-        organization_id=int(organization) if role is Role.INSTITUTION and organization.isdigit() else None,
-        department=form.get("department", "").strip() or None,
-    )
-    try:
+        standing = _standing(work, form)
+        request_user = users.NewUser(
+            username=username,
+            display_name=standing.display_name or username,
+            password=form.get("password", ""),
+            role=standing.role,
+            area_code=standing.area_code,
+            organization_id=standing.organization_id,
+            department=standing.department,
+        )
         users.add_user(work.uow, request_user, by=work.principal)
     except YibaoError as error:
-        work.uow.rollback()
-        return users_page(request, work, status_code=status_for(error), error=error, user_form=form)
-    return RedirectResponse(f"/users?added={request_user.username}", status_code=303)
+        return _refused(request, work, error, user_form=form)
+    return RedirectResponse(f"/users?added={quote(username)}", status_code=303)
 
 
 def _refused(request: Request, work: Any, error: YibaoError, **context: Any) -> Response:
@@ -124,19 +134,7 @@ def user_change(
     form: Annotated[dict[str, str], Depends(form_fields)],
 ) -> Response:
     try:
-        role = Role(form.get("role", ""))
-    except ValueError:
-        return _refused(request, work, YibaoError("ROLE_UNKNOWN", field="role", role=form.get("role", "")))
-    organization = form.get("organization_id", "")
-    change = accounts.AccountChange(
-        role=role,
-        area_code=work.principal.district if role in DISTRICT_ROLES else form.get("township_code", ""),
-        organization_id=int(organization) if role is Role.INSTITUTION and organization.isdigit() else None,
-        department=form.get("department", "").strip() or None,
-        display_name=form.get("display_name", "").strip() or None,
-    )
-    try:
-        accounts.change_account(work.uow, work.principal, username, change)
+        accounts.change_account(work.uow, work.principal, username, _standing(work, form))
     except YibaoError as error:
         return _refused(request, work, error)
     return RedirectResponse(f"/users?changed={quote(username)}", status_code=303)
