@@ -3,26 +3,18 @@ amounts where the plan changes them (宁河 2024: the high tier at 1020 元)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from yibao.synthetic.plans import moved_on
+
 POLICIES = Path(__file__).parents[1] / "src" / "yibao" / "policies"
+__all__ = ["POLICIES", "jizhou_2019", "moved_on", "ninghe_2024"]
 
 
-def moved_on(text: str, year: int, amounts: dict[int, int]) -> str:
-    """``text`` of insurance year ``year`` as next year's: each year (a four-digit number standing alone) one
-    later, and each amount in ``amounts`` (yuan) changed, as written in the sentences and as YAML values."""
-    for old in (year, year - 1):  # the insurance year first, so 2022 → 2023 does not become 2024 too
-        text = re.sub(rf"(?<!\d){old}(?!\d)", str(old + 1) + "\0", text)
-    text = text.replace("\0", "")
-    for before, after in amounts.items():
-        text = text.replace(f"{before}元", f"{after}元").replace(f"yuan: {before},", f"yuan: {after},")
-    return text
-
-
-def ninghe_2024(high_yuan: int = 1020) -> tuple[str, str]:
-    """The 宁河 2024 plan's YAML and its published text."""
-    amounts = {980: high_yuan}
+def ninghe_2024(high_yuan: int = 1020, low_yuan: int = 350) -> tuple[str, str]:
+    """The 宁河 2024 plan's YAML and its published text (the low tier, at 350 元 in 2023, moves students' and the
+    subsidies' basis with it)."""
+    amounts = {980: high_yuan, 350: low_yuan}
     plan = moved_on((POLICIES / "tianjin-ninghe-2023.yaml").read_text("utf-8"), 2023, amounts)
     text = moved_on((POLICIES / "sources" / "tianjin-ninghe-2023.txt").read_text("utf-8"), 2023, amounts)
     return plan, text

@@ -80,6 +80,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cancel enrollment": dict(zip(USERS, (200, 200, 404, 403, 404, 403, 403), strict=True)),
     "renew township": dict(zip(USERS, (200, 200, 422, 403, 403, 403, 403), strict=True)),
     "assess township": dict(zip(USERS, (200, 200, 422, 403, 200, 403, 403), strict=True)),
+    "list simulations": dict(zip(USERS, (200, 403, 403, 403, 403, 200, 403), strict=True)),
 }
 # How many of the family's rows each user's list shows: never another township's.
 VISIBLE = {"admin": 4, "op_yuyang": 4, "op_bieshan": 0, "school": 0, "finance": 4, "inspector": 4}
@@ -108,6 +109,7 @@ def requests_for(enrolled: dict[str, Any], user: str, index: int) -> dict[str, t
         "enroll household": ("POST", "/api/v1/households", household_body(members=[single])),
         "get household": ("GET", f"/api/v1/households/{household}", None),
         "list enrollments": ("GET", "/api/v1/enrollments", None),
+        "list simulations": ("GET", "/api/v1/simulations", None),
         "get enrollment": ("GET", f"/api/v1/enrollments/{first}", None),
         "assess enrollment": ("POST", f"/api/v1/enrollments/{first}/assess", None),
         "cancel enrollment": ("POST", f"/api/v1/enrollments/{cancel}/cancel", {"reason": "重复登记"}),

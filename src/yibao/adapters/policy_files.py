@@ -28,9 +28,7 @@ def _parse_yaml(text: str, source: str) -> Policy:
 
 @cache
 def load_bundled(policy_id: str) -> Policy:
-    if policy_id not in bundled_ids():
-        raise YibaoError("POLICY_UNKNOWN", field="policy", policy=policy_id, available=", ".join(bundled_ids()))
-    return _parse_yaml(_BUNDLED.joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8"), f"{policy_id}.yaml")
+    return _parse_yaml(bundled_text(policy_id), f"{policy_id}.yaml")
 
 
 def parse_text(text: str, source: str) -> Policy:
@@ -44,6 +42,13 @@ def load_file(path: Path) -> Policy:
     except (OSError, UnicodeDecodeError) as problem:
         raise YibaoError("POLICY_UNREADABLE", source=str(path), problem=str(problem)) from None
     return _parse_yaml(text, path.name)
+
+
+def bundled_text(policy_id: str) -> str:
+    """A bundled plan's YAML as written (a next year's draft starts from it)."""
+    if policy_id not in bundled_ids():
+        raise YibaoError("POLICY_UNKNOWN", field="policy", policy=policy_id, available=", ".join(bundled_ids()))
+    return _BUNDLED.joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8")
 
 
 def bundled_source(policy_id: str) -> str | None:

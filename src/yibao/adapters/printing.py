@@ -52,6 +52,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class PrintedSection:
+    heading: str
+    columns: list[Column]
+    rows: list[list[str]]
+    lines: list[str] = field(default_factory=list)  # under the heading, above the table
+
+
+@dataclass(frozen=True)
 class PrintedTable:
     """A titled page: lines of text, a table, closing lines, and a QR code in the top right corner."""
 
@@ -61,6 +69,7 @@ class PrintedTable:
     rows: list[list[str]]
     closing: list[str] = field(default_factory=list)
     qr_data: str | None = None
+    sections: list[PrintedSection] = field(default_factory=list)  # further tables, each under its heading
 
 
 def table_pdf(document: PrintedTable) -> bytes:
@@ -76,11 +85,28 @@ def table_pdf(document: PrintedTable) -> bytes:
     for line in document.lines:  # wrapped, as long headlines are
         pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
+    _table(pdf, document.columns, document.rows)
+    for section in document.sections:
+        pdf.ln(4)
+        pdf.set_font("cjk", size=12)
+        pdf.multi_cell(0, 8, section.heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("cjk", size=10)
+        for line in section.lines:
+            pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _table(pdf, section.columns, section.rows)
+    pdf.ln(4)
+    pdf.set_font("cjk", size=10)
+    for line in document.closing:
+        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def _table(pdf: FPDF, columns: list[Column], rows: list[list[str]]) -> None:
     pdf.set_font("cjk", size=9)
     # fpdf2's table wraps a cell's text within its column and grows the row to fit: no text runs into the next
     # cell (fixed cells once printed 任务口径 over 任务数), and the header repeats on each page.
-    widths = [column.width_mm for column in document.columns]
-    align = tuple("RIGHT" if column.numeric else "LEFT" for column in document.columns)
+    widths = [column.width_mm for column in columns]
+    align = tuple("RIGHT" if column.numeric else "LEFT" for column in columns)
     with pdf.table(
         col_widths=widths,
         width=min(sum(widths), pdf.epw),
@@ -89,11 +115,6 @@ def table_pdf(document: PrintedTable) -> bytes:
         padding=1,
         headings_style=FontFace(emphasis=None, fill_color=(235, 240, 248)),
     ) as table:
-        table.row([column.title for column in document.columns])
-        for values in document.rows:
+        table.row([column.title for column in columns])
+        for values in rows:
             table.row(values)
-    pdf.ln(4)
-    pdf.set_font("cjk", size=10)
-    for line in document.closing:
-        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())

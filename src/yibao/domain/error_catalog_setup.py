@@ -54,6 +54,32 @@ SETUP_CATALOG: dict[str, tuple[str, str]] = {
         "{year}年度的参保缴费工作已按方案“{policy}”开启；更正方案请添加修订版",
         "the {year} campaign is already open under '{policy}'; correct the plan by a revision",
     ),
+    # Plan what-if (测算)
+    "SIMULATION_UNKNOWN": ("没有找到编号为{id}的测算报告", "no simulation report {id}"),
+    "SIMULATION_NO_BASE": (
+        "{year}年度没有可供测算的参保人员（请先办理参保登记，或选择包含未参保登记人员）",
+        "no one to simulate over in {year}",
+    ),
+    "SIMULATION_TIER_UNKNOWN": (
+        "草案“{policy}”没有缴费档次“{tier}”，可选：{allowed}",
+        "the draft '{policy}' has no tier '{tier}'; allowed: {allowed}",
+    ),
+    "SIMULATION_SHARE_INVALID": (
+        "转移比例应在0到1之间（如0.1表示10%），收到：{value}",
+        "the share moving between tiers must lie between 0 and 1, got {value}",
+    ),
+    "SIMULATION_PERSONS_GONE": (
+        "测算报告{id}的人员明细文件已不在本服务器上，请重新测算",
+        "the person list of simulation {id} is no longer on this server; run it again",
+    ),
+    "SIMULATION_FORMAT": (
+        "测算报告格式“{format}”无效：可选 pdf 或 xlsx",
+        "simulation report format '{format}' must be pdf or xlsx",
+    ),
+    "SIMULATION_TIER_RULE_UNKNOWN": (
+        "档次假设“{rule}”无效，可选：{allowed}",
+        "unknown tier rule '{rule}'; allowed: {allowed}",
+    ),
     "CAMPAIGN_UNKNOWN": (
         "区县{district}没有{year}年度的参保缴费工作",
         "district {district} has no campaign for {year}",

@@ -24,6 +24,7 @@ from yibao.entrypoints.api import (
     money_routes,
     policy_routes,
     routes,
+    simulation_routes,
 )
 from yibao.entrypoints.api import progress_routes as api_progress_routes
 from yibao.entrypoints.http import errors
@@ -44,6 +45,7 @@ from yibao.entrypoints.web import (
 )
 from yibao.entrypoints.web import policy_routes as web_policy_routes
 from yibao.entrypoints.web import routes as web_routes
+from yibao.entrypoints.web import simulation_routes as web_simulation_routes
 from yibao.entrypoints.web.session import LoginRequired
 
 STATIC = Path(web_routes.__file__).parent / "static"
@@ -223,6 +225,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(money_routes.router)
     app.include_router(crosscheck_routes.router)
     app.include_router(api_progress_routes.router)
+    app.include_router(simulation_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
@@ -235,6 +238,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(reconcile_routes.router)
     app.include_router(progress_routes.router)
     app.include_router(web_crosscheck_routes.router)
+    app.include_router(web_simulation_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

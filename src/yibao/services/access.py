@@ -55,6 +55,7 @@ class Permission(StrEnum):
     FOLLOW_UP = "follow_up"  # record the follow-up of findings and reasons for non-enrollment
     MANAGE_POLICIES = "manage_policies"  # add the district's own plans and their revisions (the district bureau)
     MANAGE_AREAS = "manage_areas"  # villages and communities (村/居), organizations (the district bureau)
+    SIMULATE = "simulate"  # run a draft plan over the registry (测算) and read the reports (the bureau, finance)
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -73,6 +74,7 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.FOLLOW_UP: "比对结果核查与未参保原因登记",
     Permission.MANAGE_POLICIES: "添加与修订实施方案",
     Permission.MANAGE_AREAS: "维护村（居）与参保单位",
+    Permission.SIMULATE: "方案测算",
 }
 
 P = Permission
@@ -93,7 +95,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     # A school's or institution's office collects its people's money (代收) and hands it in as a batch.
     Role.INSTITUTION: frozenset({P.READ_RESIDENTS, P.WRITE_RESIDENTS, P.READ_AUDIT, P.SEE_FULL_ID, P.TAKE_PAYMENTS}),
     Role.DEPARTMENT: frozenset({P.UPLOAD_LISTS}),
-    Role.FINANCE: frozenset({P.READ_RESIDENTS, P.TAKE_PAYMENTS, P.PAYMENTS, P.SEE_FULL_ID}),
+    Role.FINANCE: frozenset({P.READ_RESIDENTS, P.TAKE_PAYMENTS, P.PAYMENTS, P.SEE_FULL_ID, P.SIMULATE}),
     Role.INSPECTOR: frozenset({P.READ_RESIDENTS, P.READ_AUDIT}),
 }
 

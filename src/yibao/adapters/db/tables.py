@@ -48,6 +48,7 @@ from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
+from yibao.adapters.db.simulation_tables import Simulation as Simulation
 from yibao.domain.states import EnrollmentState, OrganizationKind, SignInOutcome
 
 ROLES = ("district_admin", "township_operator", "department", "institution", "finance", "inspector")

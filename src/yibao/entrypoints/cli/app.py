@@ -39,6 +39,14 @@ COMMANDS: dict[str, Lazy] = {
     "crosscheck": Lazy(
         f"{CLI}.crosscheck_commands", "app", "信息比对：导入部门名单，运行比对，核查结果，登记未参保原因。Cross-checks."
     ),
+    "simulate": Lazy(
+        f"{CLI}.simulate_commands",
+        "simulate_command",
+        "方案测算：草案按本年度参保人员测算，与本年度对照。Simulate a draft plan over this year's people.",
+    ),
+    "simulation": Lazy(
+        f"{CLI}.simulate_commands", "app", "方案测算报告：查看、导出。Simulation reports: list, show, export."
+    ),
     "serve": Lazy(
         f"{CLI}.serve_commands",
         "serve_command",

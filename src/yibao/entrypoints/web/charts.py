@@ -121,3 +121,70 @@ def category_chart(parts_by_category: dict[str, int], width: int = 720, height: 
         legend_x += 180
     parts.append("</svg>")
     return "".join(parts)
+
+
+NOW_COLOR, DRAFT_COLOR = "#5b6775", "#0b5cad"
+
+
+def comparison_chart(rows: list[tuple[str, int, int]], width: int = 720) -> str:
+    """Two bars per unit — this year (grey) and the draft (blue) — of an amount in fen, labelled in 万元; a legend
+    on top. For a simulation's townships."""
+    bar, gap, left, right, top = 11, 8, 110, 90, 26
+    height = top + max(len(rows), 1) * (2 * bar + gap) + 6
+    largest = max([max(now, new) for _, now, new in rows] + [1])
+    plot_w = width - left - right
+    parts = [
+        f'<svg class="chart" role="img" aria-label="本年度与草案对比" viewBox="0 0 {width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg" width="100%" data-chart="comparison">',
+        f'<rect x="{left}" y="6" width="12" height="12" fill="{NOW_COLOR}"/>'
+        f'<text x="{left + 16}" y="16" font-size="12" fill="#1d2733">本年度</text>'
+        f'<rect x="{left + 90}" y="6" width="12" height="12" fill="{DRAFT_COLOR}"/>'
+        f'<text x="{left + 106}" y="16" font-size="12" fill="#1d2733">草案</text>',
+    ]
+    for index, (name, now, new) in enumerate(rows):
+        y = top + index * (2 * bar + gap)
+        parts.append(
+            f'<text x="{left - 6}" y="{y + bar + 4}" text-anchor="end" font-size="12" fill="#1d2733">'
+            f"{escape(name)}</text>"
+        )
+        for offset, (value, color, side) in enumerate(((now, NOW_COLOR, "now"), (new, DRAFT_COLOR, "new"))):
+            length = max(plot_w * value / largest, 1)
+            bar_y = y + offset * bar
+            parts.append(
+                f'<rect x="{left}" y="{bar_y}" width="{length:.1f}" height="{bar - 1}" fill="{color}" '
+                f'data-unit="{escape(name)}" data-side="{side}" data-value="{value}"/>'
+                f'<text x="{left + length + 4:.1f}" y="{bar_y + bar - 2}" font-size="10" fill="#1d2733">'
+                f"{value / 1_000_000:,.2f}万</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def change_chart(buckets: list[tuple[str, int]], width: int = 720, height: int = 200) -> str:
+    """How many people's contribution changes by how much: one column per change (or range of changes)."""
+    left, bottom, top = 10, 40, 18
+    plot_w, plot_h = width - 2 * left, height - bottom - top
+    largest = max([count for _, count in buckets] + [1])
+    column = min(plot_w / max(len(buckets), 1), 110.0)  # two changes are two columns, not two halves
+    parts = [
+        f'<svg class="chart" role="img" aria-label="个人缴费增减分布" viewBox="0 0 {width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg" width="100%" data-chart="changes">'
+    ]
+    for index, (label, count) in enumerate(buckets):
+        bar_h = max(plot_h * count / largest, 1)
+        x = left + index * column + column * 0.15
+        y = top + plot_h - bar_h
+        middle = x + column * 0.35
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{column * 0.7:.1f}" height="{bar_h:.1f}" fill="{DRAFT_COLOR}" '
+            f'data-change="{escape(label)}" data-count="{count}"/>'
+            f'<text x="{middle:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" fill="#1d2733">'
+            f"{count:,}</text>"
+            f'<text x="{middle:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11" fill="#1d2733">'
+            f"{escape(label)}</text>"
+        )
+    parts.append(
+        f'<text x="{width / 2:.0f}" y="{height - 6}" text-anchor="middle" font-size="11" fill="#5b6775">'
+        "个人缴费增减（元），柱上为人数</text></svg>"
+    )
+    return "".join(parts)
