@@ -226,6 +226,14 @@ def test_tier_rules_and_shift(engine: Engine, tmp_path: Path) -> None:
                 data_directory=tmp_path,
             )
     assert unknown.value.code == "SIMULATION_TIER_UNKNOWN"
+    with work_on(engine, NINGHE_CLOCK) as work, pytest.raises(YibaoError) as outside:
+        run_simulation(
+            work,
+            admin(NINGHE),
+            SimulationRequest("tianjin-ninghe-2024", 2023, registered_on=date(2022, 9, 1)),
+            data_directory=tmp_path,
+        )
+    assert outside.value.code == "SIMULATION_DAY_OUTSIDE" and "2023-09-01" in outside.value.message
     tiers = {row["key"]: row["people_new"] for row in kept.summary["by_tier"]}
     assert tiers == {"high": 3, "low": 7}
     assert {row["key"]: row["people_new"] for row in default.summary["by_tier"]} == {"high": 0, "low": 10}

@@ -72,6 +72,10 @@ SETUP_CATALOG: dict[str, tuple[str, str]] = {
         "测算报告{id}的人员明细文件已不在本服务器上，请重新测算",
         "the person list of simulation {id} is no longer on this server; run it again",
     ),
+    "SIMULATION_DAY_OUTSIDE": (
+        "草案登记日{day}不在草案“{policy}”的适用期间（{start}至{end}）内",
+        "the draft's registration day {day} is outside the period of '{policy}' ({start} to {end})",
+    ),
     "SIMULATION_FORMAT": (
         "测算报告格式“{format}”无效：可选 pdf 或 xlsx",
         "simulation report format '{format}' must be pdf or xlsx",

@@ -75,8 +75,10 @@ def simulate_command(
     clock: Clock = None,
     as_json: Json = False,
 ) -> None:
-    """方案测算: what a draft plan raises against this year, by payer, township, category and tier, and who pays
-    more. Writes nothing to the enrollments; the report is kept (yibao simulation list)."""
+    """方案测算：草案按本年度参保人员测算，与本年度对照。Simulate a draft plan over this year's people.
+
+    What the draft raises against this year, by payer, township, category and tier, and who pays more. Writes
+    nothing to the enrollments; the report is kept (yibao simulation list)."""
     try:
         day = date.fromisoformat(registered_on) if registered_on else None
     except ValueError:

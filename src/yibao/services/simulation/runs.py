@@ -22,6 +22,7 @@ from yibao.domain.engine.assess import assess
 from yibao.domain.errors import YibaoError
 from yibao.domain.policy import Policy
 from yibao.domain.policy.checks import instant_opens
+from yibao.domain.policy.rules import policy_span
 from yibao.domain.simulation import (
     TIER_RULE_NAMES,
     Options,
@@ -78,6 +79,16 @@ def registration_moment(draft: Policy, day: date | None) -> datetime:
     """When everyone registers under the draft: the opening of its first registration window, or noon of the
     chosen day (inside any window that day, whatever hour it opens)."""
     if day is not None:
+        span = policy_span(draft)
+        if not span.start.date() <= day <= span.end.date():
+            raise YibaoError(
+                "SIMULATION_DAY_OUTSIDE",
+                field="registered_on",
+                day=day.isoformat(),
+                policy=draft.name,
+                start=span.start.date().isoformat(),
+                end=span.end.date().isoformat(),
+            )
         return datetime.combine(day, time(12), SHANGHAI)
     windows = [w for w in draft.enrollment.windows if "registration" in w.applies_to] or draft.enrollment.windows
     return min(instant_opens(w.opens) for w in windows)
