@@ -40,23 +40,6 @@ class SimulationIn(BaseModel):
     registered_on: date | None = Field(default=None, description="default: the draft's registration window opens")
 
 
-class SimulationOut(BaseModel):
-    id: int
-    title: str
-    district_code: str
-    draft_policy_id: str
-    draft_name: str
-    base_year: int
-    base_policy_id: str
-    base_name: str
-    created_at: datetime
-    actor: str
-    options: dict[str, Any]
-    assumptions: list[str] = Field(description="every assumption of the run, in Chinese")
-    payer_names: dict[str, str]
-    summary: dict[str, Any] = Field(description="amounts in fen: totals, by township, category, tier, group …")
-
-
 class SimulationBrief(BaseModel):
     id: int
     title: str
@@ -70,25 +53,6 @@ class PersonPageOut(BaseModel):
     total: int
     page: int
     pages: int
-
-
-def _out(report: SimulationView) -> SimulationOut:
-    return SimulationOut(
-        id=report.id,
-        title=report.title,
-        district_code=report.district_code,
-        draft_policy_id=report.draft_policy_id,
-        draft_name=report.draft_name,
-        base_year=report.base_year,
-        base_policy_id=report.base_policy_id,
-        base_name=report.base_name,
-        created_at=report.created_at,
-        actor=report.actor,
-        options=report.options,
-        assumptions=report.assumptions,
-        payer_names=report.payer_names,
-        summary=report.summary,
-    )
 
 
 @router.post("/simulations", status_code=202, summary="Simulate a draft plan in the background; poll the job")
@@ -114,13 +78,15 @@ def list_simulations(work: ApiWork) -> list[SimulationBrief]:
 
 
 @router.get("/simulations/compare", summary="Several reports side by side (A vs B; each carries this year's side)")
-def compare(work: ApiWork, ids: Annotated[list[int], Query(min_length=1, max_length=5)]) -> list[SimulationOut]:
-    return [_out(report) for report in reports.compare_reports(work.uow, work.principal, ids)]
+def compare(work: ApiWork, ids: Annotated[list[int], Query(min_length=1, max_length=5)]) -> list[SimulationView]:
+    return reports.compare_reports(work.uow, work.principal, ids)
 
 
 @router.get("/simulations/{report_id}", summary="One report: question, assumptions, totals and breakdowns")
-def get_simulation(work: ApiWork, report_id: int) -> SimulationOut:
-    return _out(reports.get_report(work.uow, work.principal, report_id))
+def get_simulation(work: ApiWork, report_id: int) -> SimulationView:
+    """The question (``options``), every assumption in Chinese, and the totals by township, category, tier and
+    special group (``summary``, amounts in fen)."""
+    return reports.get_report(work.uow, work.principal, report_id)
 
 
 @router.get("/simulations/{report_id}/townships/{township_code}", summary="A report's figures for one township")

@@ -69,10 +69,7 @@ class SimulationView:
     summary: dict[str, Any]
     payer_names: dict[str, str] = field(default_factory=dict)
     actor_name: str = ""  # who ran it, as people call them (the user's display name)
-
-    @property
-    def title(self) -> str:
-        return f"{self.draft_name}测算报告"
+    title: str = ""  # 测算报告's title: the draft's name and 测算报告
 
 
 def registration_moment(draft: Policy, day: date | None) -> datetime:
@@ -278,4 +275,5 @@ def view(uow: UnitOfWork, row: Simulation) -> SimulationView:
         row.summary,
         payer_names(current, draft),
         _actor_name(uow, row.actor),
+        f"{row.draft_name}测算报告",
     )
