@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from browser_site import sign_in
+from test_chinese_pages import pdf_text, workbook_text
 from yibao.domain import idnumber
 
 PEOPLE = [
@@ -80,6 +81,17 @@ def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: P
     assert sheet is not None
     listed = [str(row[2]) for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(listed) == ["赵大明", "钱小红"]
+    page.goto(server + "/crosscheck")  # 西关村's register of reasons, to print, sign and stamp
+    page.select_option("#rr_village", "120119100001")
+    page.select_option("#r_kind_select", "xlsx")
+    with page.expect_download() as printed:
+        page.click("#rr_print")
+    workbook = workbook_text(Path(printed.value.path()).read_bytes()).replace(" ", "")
+    query = "year=2018&township=120119100000&village=120119100001&kind=pdf"
+    pdf = page.request.get(f"{server}/crosscheck/reason-register?{query}")  # the printed one, as the form asks
+    for register in (workbook, pdf_text(pdf.body()).replace(" ", "")):
+        assert "天津市蓟州区城乡居民基本医疗保险未参保原因登记表" in register and "钱小红" in register
+        assert "村（居）：西关村" in register and "服兵役" in register
     page.click("header button")
 
     sign_in(page, server, "admin")

@@ -383,6 +383,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "BREAKDOWN_UNKNOWN": ("明细维度“{value}”无效，可选：{allowed}", "breakdown '{value}' is unknown; one of {allowed}"),
     "WORKLIST_FORMAT": ("核查清单格式“{value}”无效：可选 xlsx 或 csv", "worklist format '{value}': xlsx or csv"),
     "REASON_NOTE_REQUIRED": ("原因为“其他”时须填写说明", "the reason 'other' needs a note"),
+    "REGISTER_FORMAT": ("登记表格式“{format}”无效：可选 pdf 或 xlsx", "register format '{format}' must be pdf or xlsx"),
+    "REASON_DATE_FUTURE": ("登记日期{day}晚于今天", "the register's date {day} is after today"),
     "REASON_NOT_FOUND": ("没有编号为{reason_id}的未参保原因登记", "no non-enrollment reason {reason_id}"),
     "REASON_ALREADY_ENROLLED": (
         "{name}（{number}）已参加{year}年度居民医保，无需登记未参保原因",

@@ -135,8 +135,10 @@ class NonEnrollmentReason(Base):
     id_number: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     township_code: Mapped[str] = mapped_column(String(12))
+    village_code: Mapped[str | None] = mapped_column(String(12))  # the 村（居） whose register holds it
     reason: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(200))
+    recorded_on: Mapped[date | None] = mapped_column(Date)  # the day written on the paper register (登记日期)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(Instant())
     withdrawn_at: Mapped[datetime | None] = mapped_column(Instant())

@@ -68,6 +68,16 @@ def check_policy(policy: Policy) -> None:
     _check_benefit(policy)
     _check_reimbursement(policy)
     _check_targets(policy)
+    _check_reason_register(policy)
+
+
+def _check_reason_register(policy: Policy) -> None:
+    """The register's title is the form the plan names: 《title》 in its own sentence."""
+    register = policy.reason_register
+    if register is None:
+        return
+    if register.clause is None or f"《{register.title}》" not in register.clause.text:
+        _fail("reason_register.title", f"《{register.title}》 is not named in the sentence quoted for it")
 
 
 def _check_citations(policy: Policy) -> None:

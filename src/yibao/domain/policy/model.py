@@ -355,6 +355,13 @@ class Reporting(Cited):
     starts: date | None = None
 
 
+class ReasonRegister(Cited):
+    """The form the plan names for registering who does not enroll and why (滕州: 《滕州市居民基本医疗保险未参保原因
+    登记表》, kept by each 居委, summed by the street, signed and stamped)."""
+
+    title: str = Field(min_length=4, description="the form's name as the plan writes it, without 《》")
+
+
 class Targets(Strict):
     total: EnrollmentTotal | None = None
     coverage: list[CoverageGoal] = Field(default_factory=list)
@@ -389,6 +396,7 @@ class Policy(Strict):
     benefit_period: BenefitPeriod
     reimbursement: Reimbursement = Field(default_factory=Reimbursement)
     targets: Targets = Field(default_factory=Targets)
+    reason_register: ReasonRegister | None = Field(default=None, description="null: the register's usual name")
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

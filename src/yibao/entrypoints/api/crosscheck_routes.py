@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import Path as PathPart
 from pydantic import BaseModel, Field
 
 from yibao.entrypoints.api.context import ApiWork
@@ -19,6 +20,7 @@ from yibao.services.crosscheck import reasons, worklists
 from yibao.services.crosscheck import runs as crosscheck
 from yibao.services.crosscheck.findings_export import export_findings
 from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
+from yibao.services.crosscheck.reason_register import register, write_register
 from yibao.services.crosscheck.reference_lists import ReferenceRequest
 
 router = APIRouter(prefix="/api/v1", tags=["cross-checks"], responses=ERROR_RESPONSES)
@@ -144,6 +146,8 @@ class ReasonIn(BaseModel):
     township_code: str
     reason: str = Field(description="insured_elsewhere, employee_insurance, military_service, deceased, …")
     note: str | None = Field(default=None, max_length=200)
+    village_code: str | None = Field(default=None, max_length=12, description="default: where the person lives")
+    recorded_on: date | None = Field(default=None, description="the day on the paper register; default today")
 
 
 @router.post("/non-enrollment-reasons", status_code=201, summary="未参保原因登记 for a person and year")
@@ -157,7 +161,30 @@ def record_reason(work: ApiWork, body: ReasonIn) -> reasons.ReasonView:
         township_code=body.township_code,
         reason=body.reason,
         note=body.note,
+        village_code=body.village_code,
+        recorded_on=body.recorded_on,
     )
+
+
+@router.get(
+    "/non-enrollment-reasons/register.{format}",
+    summary="The plan's 未参保原因登记表 of a 村（居）, or without village_code the township's summary to sign",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, MEDIA["xlsx"]: {}}, "description": "the form"}},
+)
+def reason_register(
+    work: ApiWork,
+    format: Annotated[str, PathPart(pattern="^(pdf|xlsx)$")],
+    insurance_year: Year,
+    township_code: Annotated[str, Query(max_length=12)],
+    village_code: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    sheet = register(work.uow, work.principal, insurance_year, township_code, village_code or None)
+    with tempfile.TemporaryDirectory() as folder:
+        content = write_register(work.uow, sheet, Path(folder) / f"register.{format}", format).read_bytes()
+    media = "application/pdf" if format == "pdf" else MEDIA["xlsx"]
+    name = f"reasons-{insurance_year}-{village_code or township_code}.{format}"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/non-enrollment-reasons", summary="The register of reasons of a year")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,7 @@ from yibao.domain.states import FindingStatus
 from yibao.entrypoints.cli.options import Clock, Json, User, acting, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.entrypoints.cli.progress import progress_bar
+from yibao.services.crosscheck.reason_register import register, write_register
 from yibao.services.crosscheck.reasons import REASON_NAMES, list_reasons, record_reason
 from yibao.services.crosscheck.reference_lists import ReferenceRequest, import_reference_list
 from yibao.services.crosscheck.runs import CrosscheckRequest, run_crosscheck
@@ -178,9 +179,17 @@ def reason_command(
     township: Annotated[str, typer.Option(help="township code")],
     reason: Annotated[str, typer.Option(help="、".join(f"{k} {v}" for k, v in REASON_NAMES.items()))],
     note: Annotated[str | None, typer.Option(help="说明 (required for 'other')")] = None,
+    village: Annotated[
+        str | None, typer.Option(help="the 村（居） whose register holds it (default: the person's)")
+    ] = None,
+    recorded_on: Annotated[str | None, typer.Option(help="the day on the paper register (YYYY-MM-DD)")] = None,
     as_json: Json = False,
 ) -> None:
     """未参保原因登记: the person leaves the unenrolled worklist at the next run."""
+    try:
+        day = date.fromisoformat(recorded_on) if recorded_on else None
+    except ValueError:
+        fail(YibaoError("DATE_INVALID", field="recorded_on", value=recorded_on), as_json=as_json)
     view = run_as(
         user,
         None,
@@ -194,12 +203,38 @@ def reason_command(
             township_code=township,
             reason=reason,
             note=note,
+            village_code=village,
+            recorded_on=day,
         ),
     )
     if as_json:
         print_json(asdict(view))
     else:
         console.print(f"已登记 {view.name}（{view.id_number}）：{view.reason_name}", highlight=False)
+
+
+@app.command("register")
+def register_command(
+    user: User,
+    year: Year,
+    township: Annotated[str, typer.Option(help="township code")],
+    output: Annotated[Path, typer.Option(help="the file to write: .pdf or .xlsx")],
+    village: Annotated[
+        str | None, typer.Option(help="a 村（居）'s register; without it, the township's summary")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """未参保原因登记表 as the plan's form: a 村（居）'s, or the township's summary to sign and stamp."""
+    kind = output.suffix.removeprefix(".")
+
+    def write(uow: Any, who: Any) -> Path:
+        return write_register(uow, register(uow, who, year, township, village), output, kind)
+
+    run_as(user, None, as_json, write)
+    if as_json:
+        print_json({"file": str(output)})
+    else:
+        console.print(f"已导出：{output}", highlight=False)
 
 
 @app.command("reasons")

@@ -28,6 +28,7 @@ from yibao.services.crosscheck import reasons, worklists
 from yibao.services.crosscheck import runs as crosscheck
 from yibao.services.crosscheck.findings_export import export_findings
 from yibao.services.crosscheck.jobs import start_crosscheck_run, start_reference_import
+from yibao.services.crosscheck.reason_register import register, write_register
 from yibao.services.crosscheck.reference_lists import ReferenceRequest
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.registry.areas import list_areas
@@ -69,6 +70,7 @@ def overview_page(request: Request, work: Any, year: int | None, status_code: in
         reference_kinds=REFERENCE_KINDS,
         engines=ENGINES,
         default_engine=configured_engine(),
+        register_areas=list_areas(work.uow, work.principal) if work.principal.may(Permission.FOLLOW_UP) else [],
         **extra,
     )
 
@@ -76,6 +78,18 @@ def overview_page(request: Request, work: Any, year: int | None, status_code: in
 @router.get("/crosscheck")
 def overview(request: Request, work: WebWork, year: int | None = None) -> Response:
     return overview_page(request, work, year)
+
+
+@router.get("/crosscheck/reason-register")
+def reason_register(work: WebWork, year: int, township: str, village: str = "", kind: str = "pdf") -> Response:
+    """The plan's 未参保原因登记表 of a 村（居）, or the township's summary to sign and stamp."""
+    sheet = register(work.uow, work.principal, year, township, village or None)
+    with tempfile.TemporaryDirectory() as folder:
+        content = write_register(work.uow, sheet, Path(folder) / f"register.{kind}", kind).read_bytes()
+    title = sheet.title + (f"-{sheet.village}" if sheet.village else f"-{sheet.township}汇总")
+    disposition = f"attachment; filename*=utf-8''{quote(f'{title}.{kind}')}"
+    media = "application/pdf" if kind == "pdf" else XLSX
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.post("/crosscheck/run")

@@ -6,7 +6,7 @@ which reasons take a person out of the coverage base."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, false, func, select
 
@@ -16,8 +16,10 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import PENDING_FINDINGS, EnrollmentState, FindingStatus
+from yibao.domain.timeutil import as_shanghai
 from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role, person_outside
 from yibao.services.crosscheck.worklists import UNENROLLED_KINDS, finding_scope, visible_finding
+from yibao.services.registry.areas import check_village
 
 REASON_NAMES = {
     "insured_elsewhere": "已在外地参保",
@@ -37,9 +39,11 @@ class ReasonView:
     id_number: str
     name: str
     township_code: str
+    village_code: str | None
     reason: str
     reason_name: str
     note: str | None
+    recorded_on: date | None  # the day written on the register (登记日期)
     actor: str
     at: datetime
     withdrawn_at: datetime | None
@@ -63,19 +67,32 @@ def record_reason(
     township_code: str,
     reason: str,
     note: str | None = None,
+    village_code: str | None = None,
+    recorded_on: date | None = None,
 ) -> ReasonView:
-    """未参保原因登记 for one person and year; an earlier reason of the same person and year is withdrawn."""
+    """未参保原因登记 for one person and year; an earlier reason of the same person and year is withdrawn.
+    ``village_code``: the 村（居） whose register holds it (default: where the person is registered);
+    ``recorded_on``: the day written on the register (default: today, by the campaign's clock)."""
     principal.require(Permission.FOLLOW_UP)
     principal.require_township(township_code)
+    today = as_shanghai(uow.now).date()
+    if recorded_on is not None and recorded_on > today:
+        raise YibaoError("REASON_DATE_FUTURE", field="recorded_on", day=recorded_on.isoformat())
+    if village_code:
+        check_village(uow, township_code, village_code)
     if reason not in REASON_CODES:
         allowed = "、".join(f"{key}（{text}）" for key, text in REASON_NAMES.items())
         raise YibaoError("REASON_UNKNOWN", field="reason", reason=reason, allowed=allowed)
     if reason == "other" and not (note or "").strip():
         raise YibaoError("REASON_NOTE_REQUIRED", field="note")
     number = idnumber.parse(id_number, on=uow.now.date()).number
-    registered_in = uow.session.scalar(select(Resident.township_code).where(Resident.id_number == number))
-    if registered_in is not None and person_outside(principal, registered_in):
+    record = uow.session.execute(
+        select(Resident.township_code, Resident.village_code).where(Resident.id_number == number)
+    ).first()
+    if record is not None and person_outside(principal, record.township_code):
         raise YibaoError("RESIDENT_ELSEWHERE", field="id_number", number=idnumber.mask(number))
+    if not village_code and record is not None and record.township_code == township_code:
+        village_code = record.village_code
     enrolled = uow.session.scalar(
         select(func.count())
         .select_from(Enrollment)
@@ -108,8 +125,10 @@ def record_reason(
         id_number=number,
         name=name.strip()[:64],
         township_code=township_code,
+        village_code=village_code or None,
         reason=reason,
         note=(note or "").strip()[:200] or None,
+        recorded_on=recorded_on or today,
         actor=uow.actor,
         at=uow.now,
     )
@@ -145,6 +164,7 @@ def record_reason_for_finding(
         township_code=item.township_code,
         reason=reason,
         note=note,
+        village_code=item.village_code,
     )
 
 
@@ -156,9 +176,11 @@ def _reason_view(entry: NonEnrollmentReason, principal: Principal) -> ReasonView
         id_number=entry.id_number if full else idnumber.mask(entry.id_number),
         name=entry.name,
         township_code=entry.township_code,
+        village_code=entry.village_code,
         reason=entry.reason,
         reason_name=REASON_NAMES[entry.reason],
         note=entry.note,
+        recorded_on=entry.recorded_on,
         actor=entry.actor,
         at=entry.at,
         withdrawn_at=entry.withdrawn_at,

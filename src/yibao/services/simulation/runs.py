@@ -193,11 +193,12 @@ def run_simulation(
     progress("按草案核定", 1, 1)
     waiting = base.filter(pl.col("enrolled") & ~pl.col("billed")).height
     lines = assumptions(current, draft, options, summary, waiting)
-    return _keep(uow, request, current, draft, options, summary, persons, lines, data_directory)
+    return _keep(uow, district, request, current, draft, options, summary, persons, lines, data_directory)
 
 
 def _keep(
     uow: UnitOfWork,
+    district: str,
     request: SimulationRequest,
     current: Policy,
     draft: Policy,
@@ -212,7 +213,7 @@ def _keep(
     target.parent.mkdir(parents=True, exist_ok=True)
     persons.write_parquet(target)
     row = Simulation(
-        district_code=draft.region.code,
+        district_code=district,  # the reader's district, which a draft may name by its former code
         draft_policy_id=draft.id,
         draft_hash=policy_digest(draft),
         draft_name=draft.name,
