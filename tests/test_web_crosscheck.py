@@ -89,9 +89,9 @@ def test_cross_checks_in_chromium(server: str, browser_page: object, tmp_path: P
     workbook = workbook_text(Path(printed.value.path()).read_bytes()).replace(" ", "")
     query = "year=2018&township=120119100000&village=120119100001&kind=pdf"
     pdf = page.request.get(f"{server}/crosscheck/reason-register?{query}")  # the printed one, as the form asks
-    for register in (workbook, pdf_text(pdf.body()).replace(" ", "")):
-        assert "天津市蓟州区城乡居民基本医疗保险未参保原因登记表" in register and "钱小红" in register
-        assert "村（居）：西关村" in register and "服兵役" in register
+    for form in (workbook, pdf_text(pdf.body()).replace(" ", "")):
+        assert "天津市蓟州区城乡居民基本医疗保险未参保原因登记表" in form and "钱小红" in form
+        assert "村（居）：西关村" in form and "服兵役" in form
     page.click("header button")
 
     sign_in(page, server, "admin")

@@ -33,6 +33,7 @@ from yibao.entrypoints.web import area_routes as web_area_routes
 from yibao.entrypoints.web import crosscheck_routes as web_crosscheck_routes
 from yibao.entrypoints.web import (
     export_routes,
+    handover_routes,
     list_routes,
     progress_routes,
     reconcile_routes,
@@ -239,6 +240,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(progress_routes.router)
     app.include_router(web_crosscheck_routes.router)
     app.include_router(web_simulation_routes.router)
+    app.include_router(handover_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -3,9 +3,9 @@ their own), allocations of payments to enrollments, and bank or tax statements w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.adapters.db.base import Base, Instant, one_of
@@ -135,3 +135,22 @@ class StatementLine(Base):
         one_of("state", StatementLineState),
         Index("ix_statement_lines_channel_transaction", "channel", "transaction_id"),
     )
+
+
+class CashHandover(Base):
+    """Cash a 村（居） collected (代收) handed up to the township's or street's finance office (街道财政所), for one
+    collection day, with the special receipts (专用票据) issued for it. Append-only: a mistake is answered by a
+    correcting row (a negative amount, with a note), never by changing one."""
+
+    __tablename__ = "cash_handovers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    day: Mapped[date] = mapped_column(Date)  # the collection day the cash belongs to
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    receipt_numbers: Mapped[str | None] = mapped_column(String(200))  # 专用票据号: a range or a list
+    handed_by: Mapped[str] = mapped_column(String(64))  # the community's collector
+    note: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))  # who received it at the office
+    at: Mapped[datetime] = mapped_column(Instant())

@@ -37,6 +37,7 @@ from yibao.adapters.db.crosscheck_tables import Finding as Finding
 from yibao.adapters.db.crosscheck_tables import NonEnrollmentReason as NonEnrollmentReason
 from yibao.adapters.db.crosscheck_tables import ReferenceList as ReferenceList
 from yibao.adapters.db.crosscheck_tables import ReferenceRow as ReferenceRow
+from yibao.adapters.db.money_tables import CashHandover as CashHandover
 from yibao.adapters.db.money_tables import Payment as Payment
 from yibao.adapters.db.money_tables import PaymentAllocation as PaymentAllocation
 from yibao.adapters.db.money_tables import PaymentNotice as PaymentNotice

@@ -4,6 +4,7 @@ collection batches, reversals, refunds, and the collection totals. Each route pa
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import ERROR_RESPONSES, RecordId
 from yibao.entrypoints.http.context import Context
 from yibao.entrypoints.http.jobs import JobOut, job_out
-from yibao.services.money import notices, payments, receipts, reversals
+from yibao.services.money import handovers, notices, payments, receipts, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.reconciliation import StatementRequest
 from yibao.services.money.statement_jobs import start_statement_import
@@ -134,6 +135,45 @@ def record_collection_batch(work: ApiWork, body: CollectionBatchIn, response: Re
     if view.duplicate:
         response.status_code = 200
     return view
+
+
+class HandoverIn(BaseModel):
+    insurance_year: int = Field(ge=2000, le=2100)
+    township_code: str = Field(max_length=12)
+    village_code: str = Field(max_length=12, description="the 村（居） that collected the cash")
+    day: date = Field(description="the collection day the cash belongs to")
+    amount_fen: int = Field(ge=-(10**12), le=10**12, description="negative: a correction, with a note")
+    receipt_numbers: str = Field(default="", max_length=200, description="专用票据号 issued for this cash")
+    handed_by: str = Field(max_length=64, description="the community's collector")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class HandoverDayOut(BaseModel):
+    village_code: str | None
+    village_name: str
+    day: date
+    people: int
+    collected_fen: int
+    handed_fen: int
+    difference_fen: int = Field(description="collected minus handed up: what the community still holds")
+    receipts: list[str]
+
+
+@router.post("/cash-handovers", status_code=201, summary="A community's collected cash handed up to the office (上缴)")
+def record_handover(work: ApiWork, body: HandoverIn) -> handovers.HandoverView:
+    return handovers.record_handover(work.uow, work.principal, handovers.HandoverRequest(**body.model_dump()))
+
+
+@router.get("/cash-handovers", summary="Per community and collection day: collected against handed up")
+def handover_days(
+    work: ApiWork,
+    insurance_year: Annotated[int, Query(ge=2000, le=2100)],
+    township_code: Annotated[str, Query(max_length=12)],
+) -> list[HandoverDayOut]:
+    return [
+        HandoverDayOut(**asdict(row), difference_fen=row.difference_fen)
+        for row in handovers.handover_days(work.uow, work.principal, insurance_year, township_code)
+    ]
 
 
 @router.get("/payments/{payment_id}")

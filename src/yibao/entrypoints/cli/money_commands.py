@@ -20,7 +20,7 @@ from yibao.domain.timeutil import as_shanghai
 from yibao.entrypoints.cli.options import Clock, Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, instant_option, print_json, yuan
 from yibao.services.access import Principal
-from yibao.services.money import notices, payments, receipts, reversals
+from yibao.services.money import handovers, notices, payments, receipts, reversals
 from yibao.services.money.collections import CollectionReport, collections, refunds_to_issue
 from yibao.services.money.views import NoticeView, PaymentView
 
@@ -279,3 +279,58 @@ def _show_payment(view: PaymentView, as_json: bool) -> None:
         console.print(f"  {allocation.name} {allocation.id_number}：{yuan(allocation.amount_fen)}", highlight=False)
     if view.unapplied_fen:
         console.print(f"[yellow]未入参保、待退费 {yuan(view.unapplied_fen)}[/]", highlight=False)
+
+
+@app.command("handover")
+def handover_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    township: Annotated[str, typer.Option(help="township code")],
+    village: Annotated[str, typer.Option(help="the 村（居） that collected the cash")],
+    day: Annotated[str, typer.Option(help="the collection day (YYYY-MM-DD)")],
+    amount: Annotated[str, typer.Option(help="yuan handed up (negative: a correction, with --note)")],
+    collector: Annotated[str, typer.Option(help="交款人: the community's collector")],
+    receipts_issued: Annotated[str, typer.Option("--receipts", help="专用票据号 issued for this cash")] = "",
+    note: Annotated[str | None, typer.Option(help="说明")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """代收款上缴: a community's collected cash received by the township's finance office."""
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        fail(YibaoError("DATE_INVALID", field="day", value=day), as_json=as_json)
+    request = handovers.HandoverRequest(
+        year, township, village, on, _fen(amount, "amount", as_json), receipts_issued, collector, note
+    )
+    view = run_as(user, clock, as_json, lambda uow, who: handovers.record_handover(uow, who, request))
+    if as_json:
+        print_json({**view.__dict__, "day": view.day.isoformat(), "at": view.at.isoformat()})
+        return
+    console.print(f"已登记 {view.village_name} {view.day} 上缴 {yuan(view.amount_fen)}", highlight=False)
+
+
+@app.command("handovers")
+def handovers_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    township: Annotated[str, typer.Option(help="township code")],
+    as_json: Json = False,
+) -> None:
+    """Per community and collection day: collected through batches against handed up, and the difference."""
+    days = run_as(user, None, as_json, lambda uow, who: handovers.handover_days(uow, who, year, township))
+    if as_json:
+        print_json([{**row.__dict__, "day": row.day.isoformat(), "difference_fen": row.difference_fen} for row in days])
+        return
+    table = Table("代收日期", "村（居）", "人数", "代收", "已上缴", "差额", "专用票据号", title=f"{year}年度代收款上缴")
+    for row in days:
+        table.add_row(
+            row.day.isoformat(),
+            row.village_name,
+            str(row.people),
+            yuan(row.collected_fen),
+            yuan(row.handed_fen),
+            yuan(row.difference_fen),
+            "；".join(row.receipts),
+        )
+    console.print(table)
