@@ -383,6 +383,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "BREAKDOWN_UNKNOWN": ("明细维度“{value}”无效，可选：{allowed}", "breakdown '{value}' is unknown; one of {allowed}"),
     "WORKLIST_FORMAT": ("核查清单格式“{value}”无效：可选 xlsx 或 csv", "worklist format '{value}': xlsx or csv"),
     "REASON_NOTE_REQUIRED": ("原因为“其他”时须填写说明", "the reason 'other' needs a note"),
+    "UNIT_REPORT_NO_UNIT": (
+        "{role}没有需要报送进度的单位：部门用户报送本部门认定人员、镇（街）经办员报送本镇（街）的参保缴费进度",
+        "a {role} reports for no unit",
+    ),
     "HANDOVER_DATE_FUTURE": ("代收日期{day}晚于今天", "the collection day {day} is after today"),
     "HANDOVER_AMOUNT_INVALID": ("上缴金额不能为{amount}元", "a handover of {amount} yuan"),
     "HANDOVER_COLLECTOR_REQUIRED": ("请填写交款人（村居代收人）", "who handed the cash up?"),

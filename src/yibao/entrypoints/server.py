@@ -39,6 +39,7 @@ from yibao.entrypoints.web import (
     reconcile_routes,
     record_routes,
     roster_routes,
+    unit_report_routes,
     user_routes,
 )
 from yibao.entrypoints.web import (
@@ -241,6 +242,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(web_crosscheck_routes.router)
     app.include_router(web_simulation_routes.router)
     app.include_router(handover_routes.router)
+    app.include_router(unit_report_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -103,3 +103,24 @@ class PopulationCount(Base):
             unique=True,
         ),
     )
+
+
+class UnitReport(Base):
+    """A unit's progress submitted for a reporting period (a department for the groups it certifies, a township
+    for its people), its figures counted by yibao at submission and frozen. Append-only: the latest of a period is
+    the unit's report."""
+
+    __tablename__ = "unit_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insurance_year: Mapped[int] = mapped_column(Integer)
+    district_code: Mapped[str] = mapped_column(String(6))
+    unit_kind: Mapped[str] = mapped_column(String(16))  # department | township
+    unit_code: Mapped[str] = mapped_column(String(32))  # the department's name or the township's code
+    period_start: Mapped[date] = mapped_column(Date)  # the day (daily) or the Monday (weekly)
+    people: Mapped[int] = mapped_column(Integer)
+    enrolled: Mapped[int] = mapped_column(Integer)
+    paid: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant())
+    __table_args__ = (Index("ix_unit_reports_period", "district_code", "insurance_year", "period_start"),)

@@ -49,6 +49,7 @@ from yibao.adapters.db.progress_tables import ProgressChange as ProgressChange
 from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
+from yibao.adapters.db.progress_tables import UnitReport as UnitReport
 from yibao.adapters.db.simulation_tables import Simulation as Simulation
 from yibao.domain.states import EnrollmentState, OrganizationKind, SignInOutcome
 

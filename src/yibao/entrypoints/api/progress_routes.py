@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.api.context import ApiWork
 from yibao.entrypoints.api.schemas import ERROR_RESPONSES, RecordId
-from yibao.services.progress import statistics, targets
+from yibao.services.progress import statistics, targets, unit_reports
 from yibao.services.progress.breakdown import ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
@@ -24,6 +24,23 @@ from yibao.services.progress.targets import TargetView
 
 router = APIRouter(prefix="/api/v1", tags=["progress"], responses=ERROR_RESPONSES)
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class UnitReportIn(BaseModel):
+    insurance_year: int = Field(ge=2000, le=2100)
+    note: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/unit-reports", status_code=201, summary="Submit one's unit's progress for this period (报送进度)")
+def submit_unit_report(work: ApiWork, body: UnitReportIn) -> unit_reports.UnitRow:
+    return unit_reports.submit_report(work.uow, work.principal, body.insurance_year, body.note)
+
+
+@router.get("/unit-reports", summary="The district's units for a period: each one's report, and who has not reported")
+def unit_report_period(
+    work: ApiWork, insurance_year: Annotated[int, Query(ge=2000, le=2100)], on: date | None = None
+) -> unit_reports.PeriodReport:
+    return unit_reports.period_report(work.uow, work.principal, insurance_year, _on(work, on))
 
 
 class LoadTargetsIn(BaseModel):

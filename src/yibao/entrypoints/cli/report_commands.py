@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,10 +13,10 @@ from rich.table import Table
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
-from yibao.entrypoints.cli.options import Json, User, run_as
+from yibao.entrypoints.cli.options import Clock, Json, User, run_as
 from yibao.entrypoints.cli.output import console, fail, print_json
 from yibao.services.access import Principal
-from yibao.services.progress import statistics, targets
+from yibao.services.progress import statistics, targets, unit_reports
 from yibao.services.progress.breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import headline, title, write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
@@ -198,3 +199,61 @@ def base_command(
     for row in rows:
         table.add_row(row.goal_name, row.township_name, f"{row.persons:,}", row.source)
     console.print(table)
+
+
+@app.command("submit")
+def submit_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    note: Annotated[str | None, typer.Option(help="说明")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """报送进度: one's unit's figures for this period (a department: the people it certified; a township: its own)."""
+    row = run_as(user, clock, as_json, lambda uow, who: unit_reports.submit_report(uow, who, year, note))
+    if as_json:
+        print_json(asdict(row))
+        return
+    figures = row.figures
+    assert figures is not None
+    console.print(
+        f"已报送 {row.unit.name}：人数 {figures.people}，已参保 {figures.enrolled}，已缴费 {figures.paid}",
+        highlight=False,
+    )
+
+
+@app.command("units")
+def units_command(
+    user: User,
+    year: Annotated[int, typer.Option(help="insurance year")],
+    on: Annotated[str | None, typer.Option(help="a day of the period (YYYY-MM-DD); default today")] = None,
+    clock: Clock = None,
+    as_json: Json = False,
+) -> None:
+    """各单位报送情况: each department's and township's report for the period, and who has not reported."""
+    day = _day(on, as_json) if on else None
+
+    def read(uow: UnitOfWork, who: Principal) -> unit_reports.PeriodReport:
+        return unit_reports.period_report(uow, who, year, day or uow.now.astimezone(SHANGHAI).date())
+
+    report = run_as(user, clock, as_json, read)
+    if as_json:
+        print_json(asdict(report))
+        return
+    title = f"{year}年度 {report.period_start}至{report.period_end} 各单位报送情况"
+    table = Table("单位", "报送时间", "人数", "已参保", "已缴费", "说明", title=title)
+    for row in report.rows:
+        figures = row.figures
+        table.add_row(
+            row.unit.name,
+            row.submitted_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if row.submitted_at else "未报送",
+            *(
+                (str(figures.people), str(figures.enrolled), str(figures.paid))
+                if figures is not None
+                else ("—", "—", "—")
+            ),
+            row.note or "",
+        )
+    console.print(table)
+    if report.missing:
+        console.print("未报送：" + "、".join(unit.name for unit in report.missing), highlight=False)
