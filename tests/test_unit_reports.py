@@ -58,7 +58,8 @@ def test_a_department_reports_and_the_district_names_who_has_not(engine: Engine)
     assert report.rhythm == "weekly" and report.period_start == date(2022, 10, 17)  # 宁河 reports weekly, Monday on
     units = {row.unit.code: row for row in report.rows}
     assert units["民政"].submitted_at is not None and units["民政"].note == "本周走访特困人员"
-    assert units[LUTAI].figures is not None and units[LUTAI].figures.people == 4
+    lutai = units[LUTAI].figures
+    assert lutai is not None and lutai.people == 4
     assert [unit.name for unit in report.missing][:1] == ["残联部门"]
     assert "桥北街道" in [unit.name for unit in report.missing] and "芦台街道" not in [u.name for u in report.missing]
     assert [row.unit.kind for row in report.rows][:2] == ["department", "department"]  # departments first
