@@ -491,3 +491,28 @@ def test_columnar_and_row_reads_give_the_same_base(engine: Engine, monkeypatch: 
     assert frames[0].height == 10
     assert frames[0].equals(frames[1])
     assert frames[0].schema == frames[1].schema
+
+
+@pytest.mark.parametrize(
+    "plan", ["tianjin-jizhou-2018", "tianjin-jinghai-2022", "tengzhou-jinghe-2019", "kunming-songming-2018"]
+)
+def test_each_demo_comes_with_a_draft_to_simulate(plan: str, tmp_path: Path) -> None:
+    """`yibao demo` stores next year's draft (every tier's contribution 20 元 higher): the what-if runs on it at once,
+    and those who pay this year pay 20 元 more, or less where a subsidy covers part of it."""
+    from db_fixtures import migrated_engine
+    from yibao.synthetic.demo import DEMOS, build_demo
+
+    for engine in migrated_engine("sqlite", tmp_path):
+        clock = datetime.fromisoformat(DEMOS[plan].clock)
+        with UnitOfWork(session_factory(engine), actor="demo", now=clock) as work:
+            summary = build_demo(work, plan, households_per_township=4)
+        policy = get_policy(plan)
+        draft = plan.removesuffix(str(policy.insurance_year)) + str(policy.insurance_year + 1)
+        assert f"{policy.insurance_year + 1}年度" in summary.draft
+        with UnitOfWork(session_factory(engine), actor="demo", now=clock) as work:
+            report = run_simulation(
+                work, None, SimulationRequest(draft, policy.insurance_year), data_directory=tmp_path
+            )
+        changes = {item["from_fen"] for item in report.summary["distribution"]}
+        assert report.summary["outcomes"]["rise"] > 0 and 2000 in changes, report.summary["distribution"]
+        assert max(changes) <= 2000

@@ -1,4 +1,4 @@
-"""Printed matter: QR codes (segno) and one-page PDF documents with Chinese text (fpdf2 and a CJK font installed
+"""Printed matter: QR codes (segno) and PDF documents with Chinese text (fpdf2 and a CJK font installed
 on the machine — Debian's ``fonts-wqy-microhei``, which the project's setup installs; ``YIBAO_CJK_FONT`` names
 another font file)."""
 
@@ -61,7 +61,8 @@ class PrintedSection:
 
 @dataclass(frozen=True)
 class PrintedTable:
-    """A titled page: lines of text, a table, closing lines, and a QR code in the top right corner."""
+    """A titled document: lines of text, a table (and further tables, each under its heading), closing lines, and
+    a QR code in the top right corner."""
 
     title: str
     lines: list[str]

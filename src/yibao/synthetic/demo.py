@@ -38,6 +38,7 @@ from yibao.services.progress.targets import load_policy_targets
 from yibao.services.registry.areas import seed_plan
 from yibao.services.registry.enrollments import assess_township, renew_township
 from yibao.services.users import NewUser, add_user
+from yibao.synthetic.plans import add_next_year_draft
 
 DEMO_PASSWORD = "yibao-demo-2018"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -90,6 +91,7 @@ DEMOS: dict[str, DemoPlan] = {
     ),
 }
 DEFAULT_PLAN = "tianjin-jizhou-2018"
+DRAFT_RAISE_YUAN = 20  # the demo's next-year draft: every tier's individual contribution this much higher
 
 
 def demo_users(policy: Policy, plan: DemoPlan) -> list[tuple[str, str, Role, str | None]]:
@@ -123,6 +125,7 @@ class DemoSummary:
     assessed: int
     paid_lines: int  # lines of the demo's bank statement, reconciled
     users: list[tuple[str, str, str]]  # username, display name, area code
+    draft: str = ""  # next year's draft plan stored for the what-if (方案测算)
 
 
 def _name(rng: random.Random, surname: str) -> str:
@@ -304,9 +307,9 @@ def build_demo(
         load_policy_targets(uow, admin, plan_id)
     paid = _campaign_payments(uow, policy, admin, principals["caiwu"], rng)
     _cross_checks(uow, policy, admin, rng)
-    return DemoSummary(
-        policy.name, len(townships), villages, residents, households, enrolled, renewed, assessed, paid, users
-    )
+    draft = add_next_year_draft(uow, policy, DRAFT_RAISE_YUAN)
+    counts = (len(townships), villages, residents, households, enrolled, renewed, assessed, paid)
+    return DemoSummary(policy.name, *counts, users, draft)
 
 
 def _university_roster(

@@ -113,6 +113,10 @@ def demo_command(
             f"{summary.residents} 人；上年度参保 {summary.enrolled_last_year} 人，本年度续保 {summary.renewed} 人，"
             f"已核定 {summary.assessed} 人；银行对账单 {summary.paid_lines} 笔已对账"
         )
+        if summary.draft:
+            console.print(
+                f"[green]✓[/] 下年度方案草案：《{summary.draft}》（各档个人缴费各增加20元），可在“方案测算”中试算"
+            )
     table = Table("用户名", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）", title_justify="left")
     for username, display_name, role, _area in demo_users(policy, demo):
         table.add_row(username, f"{ROLE_NAMES[role]}：{display_name}")
