@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from yibao.adapters import passwords
 from yibao.adapters.db.tables import ApiToken, Area, Organization, User
@@ -212,3 +213,17 @@ def acting_as(uow: UnitOfWork, username: str) -> Principal:
 def list_users(uow: UnitOfWork, by: Principal) -> list[User]:
     by.require(Permission.MANAGE_USERS)
     return list(uow.session.scalars(select(User).where(User.area_code.startswith(by.district)).order_by(User.username)))
+
+
+def actor_names(session: Session) -> dict[str, str]:
+    """Every user's display name by username: what a page prints for who did something."""
+    return {username: name for username, name in session.execute(select(User.username, User.display_name))}
+
+
+def actor_name(actor: str, names: dict[str, str]) -> str:
+    """Who an audit or record's actor is, as people call them: ``cli:root:caiwu`` acts for caiwu; the command
+    line's own operator, and an actor no longer a user, as written (命令行操作员 for the operator)."""
+    name = names.get(actor.rsplit(":", 1)[-1])
+    if name is not None:
+        return name
+    return "命令行操作员" if actor.startswith("cli:") else actor

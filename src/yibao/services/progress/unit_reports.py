@@ -24,6 +24,7 @@ from yibao.domain.timeutil import as_shanghai, end_of_day
 from yibao.services.access import DISTRICT_ROLES, ROLE_NAMES, Permission, Principal, Role
 from yibao.services.policy.plans import get_policy
 from yibao.services.progress.live import counted
+from yibao.services.users import actor_name, actor_names
 
 DEPARTMENT, TOWNSHIP = "department", "township"
 
@@ -179,7 +180,7 @@ def period_report(uow: UnitOfWork, principal: Principal, year: int, on: date) ->
         .order_by(UnitReport.id)
     ):
         latest[(row.unit_kind, row.unit_code)] = row
-    names = {username: name for username, name in uow.session.execute(select(User.username, User.display_name))}
+    names = actor_names(uow.session)
     rows = []
     for unit in district_units(uow, principal.district):
         found = latest.get((unit.kind, unit.code))
@@ -187,6 +188,5 @@ def period_report(uow: UnitOfWork, principal: Principal, year: int, on: date) ->
             rows.append(UnitRow(unit, None, None, None, None))
             continue
         figures = UnitFigures(found.people, found.enrolled, found.paid)
-        submitted_by = names.get(found.actor.rsplit(":", 1)[-1], found.actor)  # cli:root:lutai acts for lutai
-        rows.append(UnitRow(unit, found.at, submitted_by, figures, found.note))
+        rows.append(UnitRow(unit, found.at, actor_name(found.actor, names), figures, found.note))
     return PeriodReport(year, rhythm, start, end, rows, [row.unit for row in rows if row.submitted_at is None])

@@ -21,7 +21,6 @@ from yibao.adapters.db.tables import (
     HouseholdMember,
     IdentityFlag,
     Resident,
-    User,
 )
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
@@ -46,6 +45,7 @@ from yibao.services.registry.views import (
     shown_id,
     shown_phone,
 )
+from yibao.services.users import actor_name, actor_names
 
 MAX_PAGE = 200
 ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
@@ -278,12 +278,11 @@ def history(uow: UnitOfWork, principal: Principal, resident_id: int) -> list[Aud
     for policy_id in {str((entry.after or {}).get("policy_id")) for entry in entries} - {"None"}:
         with suppress(YibaoError):  # a plan no longer known: its tiers stay as codes
             names |= {key: tier.name for key, tier in get_policy(policy_id, session).tiers.items()}
-    users = dict(session.execute(select(User.username, User.display_name)).all())
+    users = actor_names(session)
     views = []
     for entry in entries:
         view = audit_view(entry)
-        username = entry.actor.rsplit(":", 1)[-1]  # cli:operator:yuyang acts for yuyang
-        view.actor_name = users.get(username, entry.actor)
+        view.actor_name = actor_name(entry.actor, users)
         view.sentence = audit_text.sentence(entry.action, entry.entity, entry.before, entry.after, names)
         views.append(view)
     return views

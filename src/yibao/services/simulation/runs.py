@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import select
 
-from yibao.adapters.db.tables import Campaign, Simulation, User
+from yibao.adapters.db.tables import Campaign, Simulation
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.engine.assess import assess
 from yibao.domain.errors import YibaoError
@@ -39,6 +39,7 @@ from yibao.services.access import Permission, Principal
 from yibao.services.jobs import Progress, no_progress
 from yibao.services.policy.plans import get_policy, policy_digest
 from yibao.services.simulation.base import load_base
+from yibao.services.users import actor_name, actor_names
 
 FOLDER = "simulations"
 
@@ -250,14 +251,6 @@ def _keep(
     return view(uow, row)
 
 
-def _actor_name(uow: UnitOfWork, actor: str) -> str:
-    username = actor.rsplit(":", 1)[-1]  # cli:root:caiwu acts for caiwu
-    name = uow.session.scalar(select(User.display_name).where(User.username == username))
-    if name is not None:
-        return name
-    return "命令行操作员" if actor.startswith("cli:") else actor
-
-
 def view(uow: UnitOfWork, row: Simulation) -> SimulationView:
     current = get_policy(row.base_policy_id, uow.session)
     draft = get_policy(row.draft_policy_id, uow.session)
@@ -275,6 +268,6 @@ def view(uow: UnitOfWork, row: Simulation) -> SimulationView:
         row.assumptions,
         row.summary,
         payer_names(current, draft),
-        _actor_name(uow, row.actor),
+        actor_name(row.actor, actor_names(uow.session)),
         f"{row.draft_name}测算报告",
     )
