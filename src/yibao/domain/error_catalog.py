@@ -4,6 +4,7 @@ once published; the messages are str.format templates filled with the error's pa
 from __future__ import annotations
 
 from yibao.domain.error_catalog_guard import GUARD_CATALOG
+from yibao.domain.error_catalog_process import PROCESS_CATALOG
 from yibao.domain.error_catalog_setup import SETUP_CATALOG
 
 # code -> (Chinese template, English template). Templates use str.format with the error's params.
@@ -47,6 +48,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     # A bureau's plans, campaigns, villages and organizations
     **SETUP_CATALOG,
     **GUARD_CATALOG,
+    **PROCESS_CATALOG,
     # Inputs to a quote or a reimbursement
     "DATE_OUTSIDE_POLICY": (
         "{what}{value}不在政策“{policy}”的适用期间（{start}至{end}）内，请用 --as-of 指定登记日期",
@@ -383,20 +385,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "BREAKDOWN_UNKNOWN": ("明细维度“{value}”无效，可选：{allowed}", "breakdown '{value}' is unknown; one of {allowed}"),
     "WORKLIST_FORMAT": ("核查清单格式“{value}”无效：可选 xlsx 或 csv", "worklist format '{value}': xlsx or csv"),
     "REASON_NOTE_REQUIRED": ("原因为“其他”时须填写说明", "the reason 'other' needs a note"),
-    "UNIT_REPORT_NO_UNIT": (
-        "{role}没有需要报送进度的单位：部门用户报送本部门认定人员、镇（街）经办员报送本镇（街）的参保缴费进度",
-        "a {role} reports for no unit",
-    ),
-    "HANDOVER_DATE_FUTURE": ("代收日期{day}晚于今天", "the collection day {day} is after today"),
-    "HANDOVER_AMOUNT_INVALID": ("上缴金额不能为{amount}元", "a handover of {amount} yuan"),
-    "HANDOVER_COLLECTOR_REQUIRED": ("请填写交款人（村居代收人）", "who handed the cash up?"),
-    "HANDOVER_RECEIPTS_REQUIRED": (
-        "请填写本次代收开具的专用票据号",
-        "the special receipts issued for this cash are required",
-    ),
-    "HANDOVER_NOTE_REQUIRED": ("冲减上缴金额须写明原因", "a negative handover needs a note"),
-    "REGISTER_FORMAT": ("登记表格式“{format}”无效：可选 pdf 或 xlsx", "register format '{format}' must be pdf or xlsx"),
-    "REASON_DATE_FUTURE": ("登记日期{day}晚于今天", "the register's date {day} is after today"),
     "REASON_NOT_FOUND": ("没有编号为{reason_id}的未参保原因登记", "no non-enrollment reason {reason_id}"),
     "REASON_ALREADY_ENROLLED": (
         "{name}（{number}）已参加{year}年度居民医保，无需登记未参保原因",
