@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,25 @@ def _serve(engine: Engine, tmp_path: Path) -> Iterator[str]:
             ]
         )
         work.commit()
-    context = AppContext(session_factory(engine), clock=lambda: NOW, data_dir=tmp_path / "data")
+    yield from _run(engine, tmp_path, NOW)
+
+
+def run_demo_server(tmp_path: Path, plan: str, households_per_township: int = 8) -> Iterator[str]:
+    """A plan's demo (its district, invented villages and families, users of every role with the demo's password),
+    served on SQLite with the demo's clock."""
+    from yibao.adapters.db.unit_of_work import UnitOfWork
+    from yibao.domain.timeutil import parse_instant
+    from yibao.synthetic.demo import DEMOS, build_demo
+
+    clock = parse_instant(DEMOS[plan].clock)
+    for engine in migrated_engine("sqlite", tmp_path):
+        with UnitOfWork(session_factory(engine), actor="demo", now=clock) as work:
+            build_demo(work, plan, households_per_township=households_per_township)
+        yield from _run(engine, tmp_path, clock)
+
+
+def _run(engine: Engine, tmp_path: Path, now: datetime) -> Iterator[str]:
+    context = AppContext(session_factory(engine), clock=lambda: now, data_dir=tmp_path / "data")
     app = create_app(context)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -36,6 +36,7 @@ PAGES = [
     "/finance",
     "/reconciliation",
     "/collection-batches",
+    "/registers",
     "/crosscheck",
     "/crosscheck/findings",
     "/users",

@@ -174,6 +174,40 @@ class SignInOutcome(State):
     UNLOCKED = "unlocked", "管理员解锁"
 
 
+class RegisterState(State):
+    """Where a 村（居）'s 登记册 (its paper and electronic roster with the cash collected) stands in the review chain
+    the plan prescribes (嵩明: 村（居）提交 → 社保所核对 → 县医保中心复核 → 缴入指定账户)."""
+
+    SUBMITTED = "submitted", "村（居）已提交"
+    CHECKED = "checked", "社保所已核对"
+    REVIEWED = "reviewed", "医保中心已复核"
+    DEPOSITED = "deposited", "已缴入指定账户"
+    RETURNED = "returned", "已退回村（居）"
+
+
+# Still moving through the chain: its people are in no other register, its roster may not change without a return.
+OPEN_REGISTERS = (RegisterState.SUBMITTED, RegisterState.CHECKED, RegisterState.REVIEWED)
+
+
+class ReviewStep(State):
+    """A step of the review chain after the village's submission; a plan names the ones it uses, in this order."""
+
+    TOWNSHIP_CHECK = "township_check", "社保所核对"
+    COUNTY_REVIEW = "county_review", "医保中心复核"
+    DEPOSIT = "deposit", "缴入指定账户"
+
+
+class RegisterAction(State):
+    """One entry of a register's history: who did what to it, when."""
+
+    SUBMIT = "submit", "村（居）提交"
+    AMEND = "amend", "更正电子名册"
+    CHECK = "check", "社保所核对通过"
+    REVIEW = "review", "医保中心复核通过"
+    DEPOSIT = "deposit", "缴入指定账户"
+    RETURN = "return", "退回"
+
+
 ALL_STATES: tuple[type[State], ...] = (
     EnrollmentState,
     PaymentKind,
@@ -183,4 +217,7 @@ ALL_STATES: tuple[type[State], ...] = (
     FindingStatus,
     OrganizationKind,
     SignInOutcome,
+    RegisterState,
+    ReviewStep,
+    RegisterAction,
 )

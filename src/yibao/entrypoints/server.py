@@ -27,6 +27,7 @@ from yibao.entrypoints.api import (
     simulation_routes,
 )
 from yibao.entrypoints.api import progress_routes as api_progress_routes
+from yibao.entrypoints.api import register_routes as api_register_routes
 from yibao.entrypoints.http import errors
 from yibao.entrypoints.http.context import AppContext
 from yibao.entrypoints.web import area_routes as web_area_routes
@@ -46,6 +47,7 @@ from yibao.entrypoints.web import (
     money_routes as web_money_routes,
 )
 from yibao.entrypoints.web import policy_routes as web_policy_routes
+from yibao.entrypoints.web import register_routes as web_register_routes
 from yibao.entrypoints.web import routes as web_routes
 from yibao.entrypoints.web import simulation_routes as web_simulation_routes
 from yibao.entrypoints.web.session import LoginRequired
@@ -228,6 +230,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(crosscheck_routes.router)
     app.include_router(api_progress_routes.router)
     app.include_router(simulation_routes.router)
+    app.include_router(api_register_routes.router)
     app.include_router(web_routes.router)
     app.include_router(record_routes.router)
     app.include_router(user_routes.router)
@@ -243,6 +246,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(web_simulation_routes.router)
     app.include_router(handover_routes.router)
     app.include_router(unit_report_routes.router)
+    app.include_router(web_register_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

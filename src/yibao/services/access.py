@@ -56,6 +56,8 @@ class Permission(StrEnum):
     MANAGE_POLICIES = "manage_policies"  # add the district's own plans and their revisions (the district bureau)
     MANAGE_AREAS = "manage_areas"  # villages and communities (村/居), organizations (the district bureau)
     SIMULATE = "simulate"  # run a draft plan over the registry (测算) and read the reports (the bureau, finance)
+    CHECK_REGISTERS = "check_registers"  # 社保所核对: people vs money, paper vs electronic, of its villages' 登记册
+    REVIEW_REGISTERS = "review_registers"  # 医保中心复核: the county's review of the townships' checked registers
 
 
 PERMISSION_NAMES: dict[Permission, str] = {
@@ -75,6 +77,8 @@ PERMISSION_NAMES: dict[Permission, str] = {
     Permission.MANAGE_POLICIES: "添加与修订实施方案",
     Permission.MANAGE_AREAS: "维护村（居）与参保单位",
     Permission.SIMULATE: "方案测算",
+    Permission.CHECK_REGISTERS: "核对村（居）登记册",
+    Permission.REVIEW_REGISTERS: "复核村（居）登记册",
 }
 
 P = Permission
@@ -90,6 +94,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.SEE_FULL_ID,
             P.TAKE_PAYMENTS,
             P.FOLLOW_UP,
+            P.CHECK_REGISTERS,
         }
     ),
     # A school's or institution's office collects its people's money (代收) and hands it in as a batch.

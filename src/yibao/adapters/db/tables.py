@@ -50,6 +50,10 @@ from yibao.adapters.db.progress_tables import ProgressDay as ProgressDay
 from yibao.adapters.db.progress_tables import ProgressDistrictDay as ProgressDistrictDay
 from yibao.adapters.db.progress_tables import ProgressTotal as ProgressTotal
 from yibao.adapters.db.progress_tables import UnitReport as UnitReport
+from yibao.adapters.db.register_tables import VillageRegister as VillageRegister
+from yibao.adapters.db.register_tables import VillageRegisterLine as VillageRegisterLine
+from yibao.adapters.db.register_tables import VillageRegisterStep as VillageRegisterStep
+from yibao.adapters.db.register_tables import VillageRegisterVersion as VillageRegisterVersion
 from yibao.adapters.db.simulation_tables import Simulation as Simulation
 from yibao.domain.states import EnrollmentState, OrganizationKind, SignInOutcome
 

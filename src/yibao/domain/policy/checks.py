@@ -69,6 +69,7 @@ def check_policy(policy: Policy) -> None:
     _check_reimbursement(policy)
     _check_targets(policy)
     _check_reason_register(policy)
+    _check_review_chain(policy)
 
 
 def _check_reason_register(policy: Policy) -> None:
@@ -78,6 +79,15 @@ def _check_reason_register(policy: Policy) -> None:
         return
     if register.clause is None or f"《{register.title}》" not in register.clause.text:
         _fail("reason_register.title", f"《{register.title}》 is not named in the sentence quoted for it")
+
+
+def _check_review_chain(policy: Policy) -> None:
+    """The account the money goes into is the one the plan's own sentence names."""
+    chain = policy.review_chain
+    if chain is None or chain.account is None:
+        return
+    if chain.clause is None or chain.account not in chain.clause.text:
+        _fail("review_chain.account", f"“{chain.account}” is not named in the sentence quoted for it")
 
 
 def _check_citations(policy: Policy) -> None:

@@ -24,6 +24,7 @@ from yibao.domain.policy.citations import (
     Strict,
     TierRef,
 )
+from yibao.domain.policy.processes import ReasonRegister, ReviewChain
 from yibao.domain.vocabulary import Category, Channel, Residency, Service, Setting
 
 IdentityCode = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -355,13 +356,6 @@ class Reporting(Cited):
     starts: date | None = None
 
 
-class ReasonRegister(Cited):
-    """The form the plan names for registering who does not enroll and why (滕州: 《滕州市居民基本医疗保险未参保原因
-    登记表》, kept by each 居委, summed by the street, signed and stamped)."""
-
-    title: str = Field(min_length=4, description="the form's name as the plan writes it, without 《》")
-
-
 class Targets(Strict):
     total: EnrollmentTotal | None = None
     coverage: list[CoverageGoal] = Field(default_factory=list)
@@ -397,6 +391,9 @@ class Policy(Strict):
     reimbursement: Reimbursement = Field(default_factory=Reimbursement)
     targets: Targets = Field(default_factory=Targets)
     reason_register: ReasonRegister | None = Field(default=None, description="null: the register's usual name")
+    review_chain: ReviewChain | None = Field(
+        default=None, description="null: the township checks a village's register, then its money is deposited"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

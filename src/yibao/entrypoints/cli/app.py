@@ -32,6 +32,11 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "export": Lazy(f"{CLI}.export_commands", "app", "导出：参保登记名册、核定缴费清单。Exports."),
     "pay": Lazy(f"{CLI}.money_commands", "app", "缴费：缴费通知单、收款、代收批次、冲正、退费、收款汇总。Payments."),
+    "review": Lazy(
+        f"{CLI}.review_commands",
+        "app",
+        "登记册审核：收取、更正、社保所核对、医保中心复核、退回、缴入指定账户、打印。Village registers through review.",
+    ),
     "reconcile": Lazy(
         f"{CLI}.reconcile_commands", "app", "对账：导入银行、税务对账单，查看对账结果，处理未匹配明细。Reconciliation."
     ),

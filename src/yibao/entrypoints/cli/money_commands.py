@@ -27,11 +27,25 @@ from yibao.services.money.views import NoticeView, PaymentView
 app = typer.Typer(help="缴费：缴费通知单、收款、代收批次、冲正、退费、收款汇总。Payments.", no_args_is_help=True)
 
 
-def _fen(value: str, field: str, as_json: bool) -> int:
+def yuan_option(value: str, field: str, as_json: bool) -> int:
     try:
         return yuan_to_fen(value)
     except (ValueError, InvalidOperation):
         fail(YibaoError("YUAN_INVALID", field=field, value=value), as_json=as_json)
+
+
+def people_csv(path: Path, as_json: bool) -> list[tuple[int, int]]:
+    """A CSV of people and what was collected for each (columns enrollment_id, collected in yuan), for every
+    command that takes one (a collection batch, a village's register); a bad row is refused with its row number."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    parsed = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed.append((int(row["enrollment_id"]), yuan_to_fen(row["collected"])))
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            fail(YibaoError("YUAN_INVALID", field="collected", row=number, value=row.get("collected")), as_json=as_json)
+    return parsed
 
 
 @app.command("notice")
@@ -76,7 +90,7 @@ def record_command(
     as_json: Json = False,
 ) -> None:
     """收款: record a payment; the same channel transaction again records nothing new."""
-    amount_fen = _fen(amount, "amount", as_json)
+    amount_fen = yuan_option(amount, "amount", as_json)
 
     def call(uow: UnitOfWork, who: Principal) -> PaymentView:
         request = payments.PaymentRequest(
@@ -117,15 +131,8 @@ def batch_command(
     as_json: Json = False,
 ) -> None:
     """代收批次: taken only if every person's amount is what they owe and the cash is their sum (人款相符)."""
-    with lines.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    parsed = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            parsed.append(BatchLine(int(row["enrollment_id"]), yuan_to_fen(row["collected"])))
-        except (KeyError, TypeError, ValueError, InvalidOperation):
-            fail(YibaoError("YUAN_INVALID", field="collected", row=number, value=row.get("collected")), as_json=as_json)
-    handed_in_fen = _fen(handed_in, "handed_in", as_json)
+    parsed = [BatchLine(enrollment_id, fen) for enrollment_id, fen in people_csv(lines, as_json)]
+    handed_in_fen = yuan_option(handed_in, "handed_in", as_json)
 
     def call(uow: UnitOfWork, who: Principal) -> PaymentView:
         batch = payments.CollectionBatchRequest(
@@ -165,7 +172,7 @@ def refund_command(
     as_json: Json = False,
 ) -> None:
     """退费: pay back money that pays for nobody."""
-    amount_fen = _fen(amount, "amount", as_json) if amount is not None else None
+    amount_fen = yuan_option(amount, "amount", as_json) if amount is not None else None
     view = run_as(
         user,
         None,
@@ -301,7 +308,7 @@ def handover_command(
     except ValueError:
         fail(YibaoError("DATE_INVALID", field="day", value=day), as_json=as_json)
     request = handovers.HandoverRequest(
-        year, township, village, on, _fen(amount, "amount", as_json), receipts_issued, collector, note
+        year, township, village, on, yuan_option(amount, "amount", as_json), receipts_issued, collector, note
     )
     view = run_as(user, clock, as_json, lambda uow, who: handovers.record_handover(uow, who, request))
     if as_json:

@@ -7,10 +7,8 @@ token as its transaction id, so a double click or a resubmitted page records one
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import date
-from decimal import InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,10 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from yibao.adapters.printing import qr_svg
 from yibao.domain.errors import YibaoError
-from yibao.domain.money import yuan_in_capitals, yuan_to_fen
+from yibao.domain.money import yuan_in_capitals
 from yibao.domain.payments import PAYMENT_CHANNELS, BatchLine
 from yibao.domain.timeutil import SHANGHAI
 from yibao.entrypoints.http.errors import status_for
+from yibao.entrypoints.web.amounts import amount, people_lines
 from yibao.entrypoints.web.routes import campaign_year, form_fields, page
 from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission
@@ -32,13 +31,6 @@ from yibao.services.registry import enrollments
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[dict[str, str], Depends(form_fields)]
-
-
-def _amount(value: str, field: str) -> int:
-    try:
-        return yuan_to_fen(value.strip() or "0")
-    except (ValueError, InvalidOperation):
-        raise YibaoError("YUAN_INVALID", field=field, value=value) from None
 
 
 def _notice_page(request: Request, work: Any, number: str, status_code: int = 200, **context: Any) -> Response:
@@ -97,7 +89,7 @@ def pay_notice(request: Request, work: WebWork, _csrf: CheckedCsrf, number: str,
     try:
         payment_request = payments.PaymentRequest(
             channel=channel,
-            amount_fen=_amount(form.get("amount", ""), "amount"),
+            amount_fen=amount(form.get("amount", ""), "amount"),
             paid_at=work.uow.now,
             transaction_id=transaction_id or None,
             notice_number=number,
@@ -156,8 +148,8 @@ def reverse(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int
 @router.post("/payments/{payment_id}/refund")
 def refund(request: Request, work: WebWork, _csrf: CheckedCsrf, payment_id: int, form: Form) -> Response:
     try:
-        amount = _amount(form["amount"], "amount") if form.get("amount", "").strip() else None
-        view = reversals.refund_payment(work.uow, work.principal, payment_id, form.get("reason", ""), amount)
+        refund_fen = amount(form["amount"], "amount") if form.get("amount", "").strip() else None
+        view = reversals.refund_payment(work.uow, work.principal, payment_id, form.get("reason", ""), refund_fen)
     except YibaoError as error:
         work.uow.rollback()
         return _payment_page(request, work, payment_id, status_code=status_for(error), error=error)
@@ -187,24 +179,14 @@ def batch_form(request: Request, work: WebWork) -> Response:
     return page(request, work, "collection_batch.html", form={})
 
 
-LINE = re.compile(r"^\s*(\d+)\s*[,，\s]\s*([\d.]+)\s*$")
-
-
 @router.post("/collection-batches")
 def batch_submit(request: Request, work: WebWork, _csrf: CheckedCsrf, form: Form) -> Response:
     try:
-        lines = []
-        for number, text in enumerate(form.get("lines", "").splitlines(), start=1):
-            if not text.strip():
-                continue
-            match = LINE.match(text)
-            if match is None:
-                raise YibaoError("YUAN_INVALID", field="lines", row=number, value=text.strip())
-            lines.append(BatchLine(int(match.group(1)), _amount(match.group(2), "lines")))
+        lines = [BatchLine(enrollment_id, fen) for enrollment_id, fen in people_lines(form.get("lines", ""))]
         batch = payments.CollectionBatchRequest(
             batch_number=form.get("batch_number", ""),
             collector=form.get("collector", ""),
-            handed_in_fen=_amount(form.get("handed_in", ""), "handed_in"),
+            handed_in_fen=amount(form.get("handed_in", ""), "handed_in"),
             paid_at=work.uow.now,
             lines=tuple(lines),
         )

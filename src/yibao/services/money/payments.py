@@ -250,6 +250,14 @@ class CollectionBatchRequest:
 def record_collection_batch(uow: UnitOfWork, principal: Principal, batch: CollectionBatchRequest) -> PaymentView:
     """人款相符: the batch is taken only if every person's collected amount is what they owe at this moment and
     the cash handed in is their sum; otherwise it is refused, naming each person who differs."""
+    view = take_collection_batch(uow, principal, batch)
+    uow.commit()
+    return view
+
+
+def take_collection_batch(uow: UnitOfWork, principal: Principal, batch: CollectionBatchRequest) -> PaymentView:
+    """:func:`record_collection_batch` within the caller's transaction (a register's deposit commits it with the
+    register's new state)."""
     principal.require(Permission.TAKE_PAYMENTS)
     if not batch.lines:
         raise YibaoError("BATCH_EMPTY", field="lines")
@@ -300,9 +308,7 @@ def record_collection_batch(uow: UnitOfWork, principal: Principal, batch: Collec
             count=len(differences),
             people=people or "无",
         )
-    view = _take(uow, principal, request, None, locked[ids[0]], payable, results, owed)
-    uow.commit()
-    return view
+    return _take(uow, principal, request, None, locked[ids[0]], payable, results, owed)
 
 
 def _allocated(allocations: list[Allocation]) -> dict[str, int]:
