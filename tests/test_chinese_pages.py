@@ -37,6 +37,7 @@ PAGES = [
     "/reconciliation",
     "/collection-batches",
     "/registers",
+    "/unit-reports",
     "/crosscheck",
     "/crosscheck/findings",
     "/users",

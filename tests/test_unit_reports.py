@@ -135,6 +135,13 @@ def test_a_township_reports_and_the_bureau_sees_it_in_chromium(server: str, brow
     page.fill("#u_note", "本周入户走访")
     page.click("#submit-report button.primary")
     expect(page.locator("#submitted")).to_be_visible()
+    # 西关村 reports to the township, recorded by its clerk.
+    expect(page.locator("#communities-missing")).to_contain_text("西关村")
+    page.select_option("#c_village", "120119100001")
+    page.fill("#c_note", "西关村当周汇总")
+    page.click("#submit-community button")
+    expect(page.locator("#communities tr[data-unit='120119100001']")).to_contain_text("西关村当周汇总")
+    expect(page.locator("#communities-missing")).to_have_count(0)
     assert not english_words(page.content())
     page.click("header button")
     sign_in(page, server, "admin")
@@ -143,3 +150,5 @@ def test_a_township_reports_and_the_bureau_sees_it_in_chromium(server: str, brow
     expect(page.locator("#missing")).to_contain_text("别山镇")
     expect(page.locator("#missing")).not_to_contain_text("渔阳镇")
     assert not english_words(page.content())
+    page.click("#units tr[data-unit='120119100000'] a")  # the bureau opens the township's communities
+    expect(page.locator("#communities tr[data-unit='120119100001']")).to_contain_text("西关村当周汇总")

@@ -114,7 +114,7 @@ class UnitReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     insurance_year: Mapped[int] = mapped_column(Integer)
     district_code: Mapped[str] = mapped_column(String(6))
-    unit_kind: Mapped[str] = mapped_column(String(16))  # department | township
+    unit_kind: Mapped[str] = mapped_column(String(16))  # department | township | village
     unit_code: Mapped[str] = mapped_column(String(32))  # the department's name or the township's code
     period_start: Mapped[date] = mapped_column(Date)  # the day (daily) or the Monday (weekly)
     people: Mapped[int] = mapped_column(Integer)

@@ -29,17 +29,29 @@ MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-offic
 class UnitReportIn(BaseModel):
     insurance_year: int = Field(ge=2000, le=2100)
     note: str | None = Field(default=None, max_length=200)
+    village_code: str | None = Field(
+        default=None, max_length=12, description="a 村（居）'s report to its township, recorded by the township's clerk"
+    )
 
 
 @router.post("/unit-reports", status_code=201, summary="Submit one's unit's progress for this period (报送进度)")
 def submit_unit_report(work: ApiWork, body: UnitReportIn) -> unit_reports.UnitRow:
-    return unit_reports.submit_report(work.uow, work.principal, body.insurance_year, body.note)
+    return unit_reports.submit_report(work.uow, work.principal, body.insurance_year, body.note, body.village_code)
 
 
-@router.get("/unit-reports", summary="The district's units for a period: each one's report, and who has not reported")
+@router.get(
+    "/unit-reports",
+    summary="The district's units for a period (a township's 村（居）, with township_code): each one's report, and "
+    "who has not reported",
+)
 def unit_report_period(
-    work: ApiWork, insurance_year: Annotated[int, Query(ge=2000, le=2100)], on: date | None = None
+    work: ApiWork,
+    insurance_year: Annotated[int, Query(ge=2000, le=2100)],
+    on: date | None = None,
+    township_code: Annotated[str | None, Query(max_length=12)] = None,
 ) -> unit_reports.PeriodReport:
+    if township_code:
+        return unit_reports.township_report(work.uow, work.principal, insurance_year, _on(work, on), township_code)
     return unit_reports.period_report(work.uow, work.principal, insurance_year, _on(work, on))
 
 

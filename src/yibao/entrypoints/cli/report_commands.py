@@ -206,11 +206,15 @@ def submit_command(
     user: User,
     year: Annotated[int, typer.Option(help="insurance year")],
     note: Annotated[str | None, typer.Option(help="说明")] = None,
+    village: Annotated[
+        str | None, typer.Option(help="a 村（居）'s report to its township (the township's clerk)")
+    ] = None,
     clock: Clock = None,
     as_json: Json = False,
 ) -> None:
-    """报送进度: one's unit's figures for this period (a department: the people it certified; a township: its own)."""
-    row = run_as(user, clock, as_json, lambda uow, who: unit_reports.submit_report(uow, who, year, note))
+    """报送进度: one's unit's figures for this period (a department: the people it certified; a township: its own;
+    with --village, a 村（居）'s report to its township)."""
+    row = run_as(user, clock, as_json, lambda uow, who: unit_reports.submit_report(uow, who, year, note, village))
     if as_json:
         print_json(asdict(row))
         return
@@ -227,14 +231,19 @@ def units_command(
     user: User,
     year: Annotated[int, typer.Option(help="insurance year")],
     on: Annotated[str | None, typer.Option(help="a day of the period (YYYY-MM-DD); default today")] = None,
+    township: Annotated[str | None, typer.Option(help="a township's 村（居） instead of the district's units")] = None,
     clock: Clock = None,
     as_json: Json = False,
 ) -> None:
-    """各单位报送情况: each department's and township's report for the period, and who has not reported."""
+    """各单位报送情况: each department's and township's report for the period (or, with --township, each of the
+    township's 村（居）), and who has not reported."""
     day = _day(on, as_json) if on else None
 
     def read(uow: UnitOfWork, who: Principal) -> unit_reports.PeriodReport:
-        return unit_reports.period_report(uow, who, year, day or uow.now.astimezone(SHANGHAI).date())
+        today = day or uow.now.astimezone(SHANGHAI).date()
+        if township:
+            return unit_reports.township_report(uow, who, year, today, township)
+        return unit_reports.period_report(uow, who, year, today)
 
     report = run_as(user, clock, as_json, read)
     if as_json:

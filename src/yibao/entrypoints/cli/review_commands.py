@@ -17,7 +17,8 @@ from yibao.services.review import registers, steps, views
 from yibao.services.review.printout import write_register_paper
 
 app = typer.Typer(
-    help="登记册审核：收取、更正、社保所核对、医保中心复核、退回、缴入指定账户、打印。Village registers through review.",
+    help="登记册审核：收取、更正、社保所核对、医保中心复核、退回、缴入指定账户、打印。"
+    "Village registers through review.",
     no_args_is_help=True,
 )
 Lines = Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV: enrollment_id,collected (yuan)")]

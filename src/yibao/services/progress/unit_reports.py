@@ -7,6 +7,10 @@ A unit's figures are counted by yibao from the registry as of its submission, an
 are the people it certified (its own identity flags, valid that day) and how many of them are enrolled and paid;
 a township's are its enrollments. Submitting again within a period replaces nothing: the latest submission of
 the period is the unit's report, the earlier ones stay on record.
+
+Under a township, its 村（居） report to it (滕州: 各居每天汇总参保人数上报至街道人力资源和社会保障所): the street's
+clerk records each community's figures — the enrollments of the people registered in it — for the period, and
+the street (and the district) sees its communities side by side and which have not reported.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
-from yibao.adapters.db.tables import Area, Campaign, Enrollment, IdentityFlag, UnitReport, User
+from yibao.adapters.db.tables import Area, Campaign, Enrollment, IdentityFlag, Resident, UnitReport, User
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import LIVE_ENROLLMENTS
@@ -26,13 +30,13 @@ from yibao.services.policy.plans import get_policy
 from yibao.services.progress.live import counted
 from yibao.services.users import actor_name, actor_names
 
-DEPARTMENT, TOWNSHIP = "department", "township"
+DEPARTMENT, TOWNSHIP, VILLAGE = "department", "township", "village"
 
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str  # department | township
-    code: str  # the department's name (民政, 残联 …) or the township's code
+    kind: str  # department | township | village
+    code: str  # the department's name (民政, 残联 …), the township's or the village's code
     name: str
 
 
@@ -99,12 +103,15 @@ def district_units(uow: UnitOfWork, district: str) -> list[Unit]:
 def unit_figures(uow: UnitOfWork, district: str, year: int, unit: Unit, on: date) -> UnitFigures:
     end = end_of_day(on)
     live = and_(Enrollment.insurance_year == year, Enrollment.state.in_(LIVE_ENROLLMENTS))
-    if unit.kind == TOWNSHIP:
-        registered, paid = uow.session.execute(
-            select(counted(Enrollment.registered_at, end), counted(Enrollment.effective_at, end)).where(
-                live, Enrollment.township_code == unit.code
+    if unit.kind in (TOWNSHIP, VILLAGE):
+        query = select(counted(Enrollment.registered_at, end), counted(Enrollment.effective_at, end)).where(live)
+        if unit.kind == TOWNSHIP:
+            query = query.where(Enrollment.township_code == unit.code)
+        else:
+            query = query.join(Resident, Resident.id == Enrollment.resident_id).where(
+                Enrollment.township_code == unit.code[:9] + "000", Resident.village_code == unit.code
             )
-        ).one()
+        registered, paid = uow.session.execute(query).one()
         return UnitFigures(int(registered or 0), int(registered or 0), int(paid or 0))
     certified = (
         select(IdentityFlag.resident_id)
@@ -137,9 +144,23 @@ def own_unit(uow: UnitOfWork, principal: Principal) -> Unit:
     raise YibaoError("UNIT_REPORT_NO_UNIT", field="unit", role=ROLE_NAMES[principal.role])
 
 
-def submit_report(uow: UnitOfWork, principal: Principal, year: int, note: str | None = None) -> UnitRow:
-    """Submit one's unit's figures for the period today falls in, counted now and frozen."""
-    unit = own_unit(uow, principal)
+def village_unit(uow: UnitOfWork, principal: Principal, village_code: str) -> Unit:
+    """A 村（居） as a unit reporting to its township: only the township's own clerk (or the district) records it."""
+    township = village_code[:9] + "000"
+    principal.require(Permission.READ_RESIDENTS)
+    principal.require_township(township)
+    village = uow.session.get(Area, village_code)
+    if village is None or village.parent_code != township:  # as services.registry.areas.check_village refuses
+        raise YibaoError("VILLAGE_UNKNOWN", field="village_code", township=township, area=village_code)
+    return Unit(VILLAGE, village_code, village.name)
+
+
+def submit_report(
+    uow: UnitOfWork, principal: Principal, year: int, note: str | None = None, village_code: str | None = None
+) -> UnitRow:
+    """Submit one's unit's figures for the period today falls in, counted now and frozen; with ``village_code``,
+    a 村（居）'s figures handed in to its township."""
+    unit = village_unit(uow, principal, village_code) if village_code else own_unit(uow, principal)
     today = as_shanghai(uow.now).date()
     start, _ = period_of(_rhythm(uow, principal.district, year), today)
     figures = unit_figures(uow, principal.district, year, unit, today)
@@ -167,6 +188,22 @@ def period_report(uow: UnitOfWork, principal: Principal, year: int, on: date) ->
     """The district's units for the period ``on`` falls in: each unit's latest submission, or none."""
     if principal.role not in DISTRICT_ROLES or not principal.may(Permission.READ_RESIDENTS):
         principal.require(Permission.MANAGE_TARGETS)  # the bureau, finance and the inspectors read it
+    return _report(uow, principal, year, on, district_units(uow, principal.district))
+
+
+def township_report(uow: UnitOfWork, principal: Principal, year: int, on: date, township_code: str) -> PeriodReport:
+    """A township's 村（居） for the period ``on`` falls in: each one's latest report to the township, or none."""
+    principal.require(Permission.READ_RESIDENTS)
+    principal.require_township(township_code)
+    villages = uow.session.execute(
+        select(Area.code, Area.name)
+        .where(Area.level == "village", Area.parent_code == township_code)
+        .order_by(Area.code)
+    ).all()
+    return _report(uow, principal, year, on, [Unit(VILLAGE, code, name) for code, name in villages])
+
+
+def _report(uow: UnitOfWork, principal: Principal, year: int, on: date, units: list[Unit]) -> PeriodReport:
     rhythm = _rhythm(uow, principal.district, year)
     start, end = period_of(rhythm, on)
     latest: dict[tuple[str, str], UnitReport] = {}
@@ -182,7 +219,7 @@ def period_report(uow: UnitOfWork, principal: Principal, year: int, on: date) ->
         latest[(row.unit_kind, row.unit_code)] = row
     names = actor_names(uow.session)
     rows = []
-    for unit in district_units(uow, principal.district):
+    for unit in units:
         found = latest.get((unit.kind, unit.code))
         if found is None:
             rows.append(UnitRow(unit, None, None, None, None))
