@@ -20,7 +20,7 @@ from yibao.domain.errors import YibaoError
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.policy.plans import get_policy
 from yibao.services.progress.report import progress_report
-from yibao.services.progress.targets import load_policy_targets
+from yibao.services.progress.targets import list_targets, load_policy_targets
 from yibao.services.registry.areas import seed_district
 
 
@@ -217,3 +217,22 @@ def test_a_projection_past_the_deadline_is_said_so_not_dated() -> None:
     assert reached_text(0.9, date(2017, 12, 20), deadline) == "2017-12-20"
     assert reached_text(1.0, None, deadline) == "已完成"
     assert reached_text(0.0, None, deadline) == "—"
+
+
+def test_a_township_the_plan_calls_by_another_name_is_shown_by_todays(engine: Engine) -> None:
+    """蓟州's table calls 文昌街道 “街道办” (renamed, not merged): the report and its bulletin rank it as 文昌街道, with
+    the plan's target, as every other page names it; 五百户镇, merged into 州河湾镇, is no unit of its own."""
+    on = datetime(2017, 11, 20, 9, tzinfo=SHANGHAI)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+        open_campaign_of(work, "tianjin-jizhou-2018")
+        load_policy_targets(work, admin(), "tianjin-jizhou-2018")
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        report = progress_report(work, admin(), on.date())
+    names = [unit.unit for unit in report.units]
+    assert "文昌街道" in names and "街道办" not in names and "五百户镇" not in names
+    wenchang = next(unit for unit in report.units if unit.unit == "文昌街道")
+    assert wenchang.target == 6500 and wenchang.rank is not None
+    with UnitOfWork(session_factory(engine), actor="admin", now=on) as work:
+        street = next(t for t in list_targets(work, admin(), 2018) if t.unit == "街道办")  # the plan's table as written
+    assert street.area_name == "文昌街道"

@@ -137,9 +137,10 @@ class JobState(State):
     SUCCEEDED = "succeeded", "已完成"
     FAILED = "failed", "失败"
     INTERRUPTED = "interrupted", "已中断"  # its process ended without finishing it (a restart, a crash)
+    COMMITTED = "committed", "已写入（报告未保存）"  # its process ended after its write committed, before its report
 
 
-FINISHED_JOBS = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.INTERRUPTED})
+FINISHED_JOBS = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.INTERRUPTED, JobState.COMMITTED})
 
 
 class FindingStatus(State):

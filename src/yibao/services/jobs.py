@@ -18,6 +18,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from yibao.adapters.db.tables import JobCommit
+from yibao.adapters.db.unit_of_work import running_job
 from yibao.adapters.job_files import JobFiles, JobRecord, iso, process_alive
 from yibao.domain.errors import YibaoError
 from yibao.domain.states import FINISHED_JOBS, JobState
@@ -111,10 +115,29 @@ class Job:
 Work = Callable[[Job], dict[str, Any]]
 
 
+def commits_in(session_factory: Callable[[], Session]) -> Callable[[str], bool]:
+    """Whether a job's work committed, read from the database its work writes to (see :class:`JobCommit`)."""
+
+    def committed(job_id: str) -> bool:
+        with session_factory() as session:
+            return session.get(JobCommit, job_id) is not None
+
+    return committed
+
+
 class JobRunner:
-    def __init__(self, root: Path, clock: Callable[[], datetime], workers: int = WORKERS) -> None:
+    def __init__(
+        self,
+        root: Path,
+        clock: Callable[[], datetime],
+        workers: int = WORKERS,
+        committed: Callable[[str], bool] | None = None,
+    ) -> None:
+        """``committed``: whether a job's work committed (:func:`commits_in`), asked only of a job whose process
+        died while its state file said it was running; without it, such a job is interrupted."""
         self.files = JobFiles(root)
         self._clock = clock
+        self._committed = committed
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yibao-job")
 
     def submit(
@@ -128,10 +151,10 @@ class JobRunner:
         job = Job(self.files, record, self._clock)
         job.save()
         self._pool.submit(self._run, job, work)
-        return _view(record)
+        return self._view(record)
 
     def view(self, principal: Principal, job_id: str) -> JobView:
-        return _view(self._visible(principal, job_id))
+        return self._view(self._visible(principal, job_id))
 
     def output(self, principal: Principal, job_id: str) -> tuple[Path, str]:
         record = self._visible(principal, job_id)
@@ -141,7 +164,7 @@ class JobRunner:
 
     def recent(self, principal: Principal, kind: str, limit: int = 10) -> list[JobView]:
         return [
-            _view(record)
+            self._view(record)
             for record in self.files.recent(limit * 5)
             if record.kind == kind and _may_see(principal, record)
         ][:limit]
@@ -151,7 +174,7 @@ class JobRunner:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             record = self.files.load(job_id)
-            if record is not None and _view(record).finished:
+            if record is not None and self._view(record).finished:
                 return record
             time.sleep(0.05)
         return self.files.load(job_id)
@@ -161,6 +184,7 @@ class JobRunner:
 
     def _run(self, job: Job, work: Work) -> None:
         job.start()
+        marking = running_job.set(job.id)  # this thread's commits are the job's (UnitOfWork.commit marks them)
         try:
             result = work(job)
         except YibaoError as error:
@@ -170,6 +194,8 @@ class JobRunner:
             job.finish(JobState.FAILED, None, YibaoError("JOB_FAILED", detail=type(error).__name__).to_dict())
         else:
             job.finish(JobState.SUCCEEDED, result, None)
+        finally:
+            running_job.reset(marking)
 
     def _visible(self, principal: Principal, job_id: str) -> JobRecord:
         record = self.files.load(job_id)
@@ -180,33 +206,34 @@ class JobRunner:
     def _prune(self) -> None:
         cutoff = self._clock() - KEEP_FOR
         for record in self.files.recent(10_000):
-            if _view(record).finished and datetime.fromisoformat(record.updated_at) < cutoff:
+            if self._view(record).finished and datetime.fromisoformat(record.updated_at) < cutoff:
                 shutil.rmtree(self.files.folder(record.id), ignore_errors=True)
+
+    def _view(self, record: JobRecord) -> JobView:
+        state = JobState(record.state)
+        if state in (JobState.QUEUED, JobState.RUNNING) and process_alive(record.host, record.pid) is False:
+            # Its process died: what it wrote is in if its work committed (only its report is lost), else nothing is.
+            committed = self._committed is not None and self._committed(record.id)
+            state = JobState.COMMITTED if committed else JobState.INTERRUPTED
+        return JobView(
+            id=record.id,
+            kind=record.kind,
+            title=record.title,
+            state=state,
+            state_name=state.zh,
+            step=record.step,
+            done=record.done,
+            total=record.total,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            params=record.params,
+            result=record.result,
+            error=record.error,
+            download_name=record.download_name if state is JobState.SUCCEEDED and record.output_name else None,
+        )
 
 
 def _may_see(principal: Principal, record: JobRecord) -> bool:
     if record.actor == principal.username:
         return True
     return principal.role is Role.DISTRICT_ADMIN and record.area_code[:6] == principal.district
-
-
-def _view(record: JobRecord) -> JobView:
-    state = JobState(record.state)
-    if state in (JobState.QUEUED, JobState.RUNNING) and process_alive(record.host, record.pid) is False:
-        state = JobState.INTERRUPTED
-    return JobView(
-        id=record.id,
-        kind=record.kind,
-        title=record.title,
-        state=state,
-        state_name=state.zh,
-        step=record.step,
-        done=record.done,
-        total=record.total,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        params=record.params,
-        result=record.result,
-        error=record.error,
-        download_name=record.download_name if state is JobState.SUCCEEDED and record.output_name else None,
-    )

@@ -383,3 +383,12 @@ class Campaign(Base):
     closed_at: Mapped[datetime | None] = mapped_column(Instant())
     closed_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("uq_campaigns_district_year", "district_code", "insurance_year", unique=True),)
+
+
+class JobCommit(Base):
+    """A background job whose work committed, written in the same transaction: its state file may say it was
+    still running when its process died, but what it wrote is in (the job reads as committed, not interrupted)."""
+
+    __tablename__ = "job_commits"
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime] = mapped_column(Instant())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -10,7 +11,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from yibao.adapters.db.tables import AuditEntry
+from yibao.adapters.db.tables import AuditEntry, JobCommit
+
+# The background job this thread runs (set by services.jobs while a job's work runs), or None: its commits are
+# marked so the job's state follows what was committed even if its process dies before writing its state file.
+running_job: ContextVar[str | None] = ContextVar("running_job", default=None)
 
 
 class UnitOfWork:
@@ -32,6 +37,9 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        job = running_job.get()
+        if job is not None and self.session.get(JobCommit, job) is None:
+            self.session.add(JobCommit(job_id=job, at=self.now))  # in the same transaction as the job's write
         self.session.commit()
 
     def rollback(self) -> None:

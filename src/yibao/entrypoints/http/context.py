@@ -21,7 +21,7 @@ from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.adapters.job_files import data_directory
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Principal
-from yibao.services.jobs import JobRunner
+from yibao.services.jobs import JobRunner, commits_in
 from yibao.services.users import authenticate
 
 Clock = Callable[[], datetime]
@@ -67,7 +67,7 @@ class AppContext:
     @cached_property
     def jobs(self) -> JobRunner:
         """This process's background jobs (imports, exports); their state files are shared by all processes."""
-        return JobRunner(self.data_dir / "jobs", self.clock)
+        return JobRunner(self.data_dir / "jobs", self.clock, committed=commits_in(self.session_factory))
 
 
 def app_context(request: Request) -> AppContext:

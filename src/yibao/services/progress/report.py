@@ -189,7 +189,7 @@ def progress_report(
     base = goal_base(uow, policy, principal.district, register)  # 嵩明's: the statistics bureau's count
     if base is not None:
         for unit in units:
-            codes = [unit.area_code, *next((t.includes for t in targets if t.unit == unit.unit), [])]
+            codes = [unit.area_code, *next((t.includes for t in targets if _same_unit(t, unit)), [])]
             people = sum(base.by_township.get(code, 0) for code in codes if code)
             unit.base_population = people or None
             unit.coverage = completion(sum(unit.paid_by_category.values()), people or None)
@@ -269,6 +269,13 @@ def _per_township(rows: list[Any], institutions: Institutions) -> dict[str, dict
     return per_township
 
 
+def _same_unit(target: Any, unit: UnitProgress) -> bool:
+    """A target row of a unit: a township's by its code (its name may be today's, not the plan's), else by name."""
+    if unit.unit_kind == "township" and unit.area_code:
+        return bool(target.area_code == unit.area_code)
+    return bool(target.unit == unit.unit)
+
+
 def _units(
     rows: list[Any],
     targets: Any,
@@ -284,8 +291,11 @@ def _units(
     for target in targets:
         if target.unit_kind in ("district", "village"):  # villages are ranked within their township's breakdown
             continue
+        # A township the plan calls by an older or shorter name (蓟州's 街道办, today 文昌街道) is shown by today's
+        # name, as every other page shows it; a unit the plan merges others into keeps its own (it is today's).
+        shown = names.get(target.area_code or "", target.unit) if target.unit_kind == "township" else target.unit
         unit = by_unit.setdefault(
-            target.unit,
+            shown,
             {"kind": target.unit_kind, "area": target.area_code, "codes": [], "targets": {}},
         )
         unit["codes"] = [code for code in [target.area_code, *target.includes] if code]

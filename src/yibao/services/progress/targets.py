@@ -49,6 +49,7 @@ class TargetView(BaseModel):
     organization_id: int | None = None  # an institution's: the organization whose enrollments it counts
     organization_name: str | None = None
     source_name: str | None = None  # where it came from, in words: 实施方案《…》 or 导入表格 …
+    area_name: str | None = None  # today's name of the township it counts (the plan's 街道办 is 文昌街道)
 
 
 def district_areas(uow: UnitOfWork, district: str) -> dict[str, str]:
@@ -211,6 +212,7 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
     ).all()
     organizations = district_organizations(uow, principal.district)
     bound = institution_organizations(rows, organizations)
+    names = {code: name for name, code in district_areas(uow, principal.district).items()}
     return [
         TargetView(
             unit=row.unit,
@@ -224,6 +226,7 @@ def list_targets(uow: UnitOfWork, principal: Principal, insurance_year: int) -> 
             organization_id=bound.get(row.unit),
             organization_name=organizations.get(bound.get(row.unit) or 0),
             source_name=_source_name(uow, row.source),
+            area_name=names.get(row.area_code or ""),
         )
         for row in rows
     ]
