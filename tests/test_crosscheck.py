@@ -54,7 +54,10 @@ def test_every_planted_finding_is_found_exactly_on_every_engine(engine: Engine, 
     import_lists(engine, district)
     expected = district.expected_rows()
     results = {}
-    engines = ["duckdb", "database"] + (["spark"] if spark_available() else [])
+    # Spark reads the snapshot files, not the database: compared once, on SQLite's snapshot (a JVM's start and
+    # a Spark session cost half a minute; the PostgreSQL run compares the two engines that read the database).
+    spark = engine.dialect.name == "sqlite" and spark_available()
+    engines = ["duckdb", "database"] + (["spark"] if spark else [])
     for name in engines:
         with at(engine) as work:
             report = run_crosscheck(work, admin(), CrosscheckRequest(engine=name), data_directory=tmp_path)

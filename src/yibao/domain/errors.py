@@ -7,6 +7,7 @@ change meaning once published.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from yibao.domain.error_catalog import CATALOG as CATALOG
@@ -59,3 +60,15 @@ def message_for(code: str, **params: Any) -> tuple[str, str]:
     """Chinese and English text for a code, for warnings that are reported rather than raised."""
     zh, en = CATALOG[code]
     return zh.format(**params), en.format(**params)
+
+
+_PLACEHOLDER = re.compile(r"[“「]?\{[^}]*\}[”」]?")
+
+
+def kind_of(code: str) -> str:
+    """A code's kind in Chinese, for a count of problems by kind (an import's 错误分类): its message up to the
+    particulars, each particular an ellipsis — "公民身份号码校验码错误：末位应为{expected}" is 公民身份号码校验码错误,
+    "联系电话“{value}”格式不正确" is 联系电话…格式不正确, "人员类别“{value}”无效，可选：{allowed}" is 人员类别…无效."""
+    template = CATALOG[code][0] if code in CATALOG else code
+    text = _PLACEHOLDER.sub("…", template).split("：", 1)[0].removesuffix("，可选")
+    return text.strip("…，") or template

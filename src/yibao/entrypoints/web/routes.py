@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from yibao.domain.certification import source_text
 from yibao.domain.crosscheck.findings import FINDING_KINDS
-from yibao.domain.errors import YibaoError
+from yibao.domain.errors import YibaoError, kind_of
 from yibao.domain.money import format_yuan
 from yibao.domain.policy import Policy
 from yibao.domain.states import (
@@ -60,6 +60,7 @@ templates.env.filters["yuan"] = lambda fen: "—" if fen is None else format_yua
 templates.env.filters["local_time"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 templates.env.filters["local_date"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 templates.env.filters["count"] = lambda number: "—" if number is None else f"{number:,}"
+templates.env.filters["error_kind"] = kind_of  # a code's kind in Chinese; the code itself only as small print
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,

@@ -65,7 +65,7 @@ def receipt_document(view: PaymentView, covered: dict[int, EnrollmentView]) -> P
             + (f"    缴费通知单：{view.notice_number}" if view.notice_number else ""),
             f"缴费人：{view.payer_name or '—'}    金额：{format_yuan(view.amount_fen)}元"
             f"（{yuan_in_capitals(abs(view.amount_fen))}）    {channel}",
-            f"缴费时间：{paid:%Y-%m-%d %H:%M}    经办：{view.actor}",
+            f"缴费时间：{paid:%Y-%m-%d %H:%M}    经办：{view.actor_name}",
         ],
         columns=COLUMNS,
         rows=rows,

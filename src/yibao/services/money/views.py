@@ -16,6 +16,7 @@ from yibao.services.access import Principal
 from yibao.services.money.ledger import paid_fen, unapplied_fen
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.views import shown_id
+from yibao.services.users import actor_name, actor_names
 
 
 class AllocationView(BaseModel):
@@ -42,6 +43,7 @@ class PaymentView(BaseModel):
     paid_at: datetime
     recorded_at: datetime
     actor: str
+    actor_name: str = Field(description="who recorded it, as people call them (the actor is the username)")
     note: str | None
     allocations: list[AllocationView] = Field(description="what this payment pays for now, per enrollment")
     unapplied_fen: int = Field(description="received but paying for nobody: owed back as a refund")
@@ -83,6 +85,7 @@ class NoticeView(BaseModel):
     due_at: datetime
     issued_at: datetime
     actor: str
+    actor_name: str = Field(description="who issued it, as people call them (the actor is the username)")
     voided_at: datetime | None
     void_reason: str | None
     items: list[NoticeItemView]
@@ -94,6 +97,7 @@ def payment_views(uow: UnitOfWork, principal: Principal, payments: list[Payment]
         return []
     ids = [payment.id for payment in payments]
     left = unapplied_fen(uow, ids)
+    users = actor_names(uow.session)
     reversed_ids = set(
         uow.session.scalars(
             select(Payment.original_id).where(Payment.original_id.in_(ids), Payment.kind == PaymentKind.REVERSAL)
@@ -153,6 +157,7 @@ def payment_views(uow: UnitOfWork, principal: Principal, payments: list[Payment]
                 paid_at=payment.paid_at,
                 recorded_at=payment.recorded_at,
                 actor=payment.actor,
+                actor_name=actor_name(payment.actor, users),
                 note=payment.note,
                 allocations=allocations,
                 unapplied_fen=left[payment.id] if payment.kind == PaymentKind.PAYMENT else 0,
@@ -221,6 +226,7 @@ def notice_view(uow: UnitOfWork, principal: Principal, notice: PaymentNotice) ->
         due_at=notice.due_at,
         issued_at=notice.issued_at,
         actor=notice.actor,
+        actor_name=actor_name(notice.actor, actor_names(uow.session)),
         voided_at=notice.voided_at,
         void_reason=notice.void_reason,
         items=items,
