@@ -170,6 +170,8 @@ def test_a_township_clerks_day_on_the_demo(demo: str, browser_page: object, tmp_
     page.goto(demo + "/crosscheck")
     page.click("#run button.primary")
     expect(page.locator("#run-result")).to_be_visible(timeout=60_000)
+    page.goto(demo + "/crosscheck")  # the runs, each by whom: a name, not a login
+    photograph("crosscheck-runs")
     page.click("header button")
     sign_in(page, demo, "yuyang", DEMO_PASSWORD)
     page.goto(demo + "/crosscheck/findings")

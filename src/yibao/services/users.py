@@ -220,10 +220,16 @@ def actor_names(session: Session) -> dict[str, str]:
     return {username: name for username, name in session.execute(select(User.username, User.display_name))}
 
 
+# Actors that are no user: what wrote the demo's records (`yibao demo`).
+SYSTEM_ACTORS = {"demo": "演示数据"}
+
+
 def actor_name(actor: str, names: dict[str, str]) -> str:
     """Who an audit or record's actor is, as people call them: ``cli:root:caiwu`` acts for caiwu; the command
     line's own operator, and an actor no longer a user, as written (命令行操作员 for the operator)."""
     name = names.get(actor.rsplit(":", 1)[-1])
     if name is not None:
         return name
+    if actor in SYSTEM_ACTORS:
+        return SYSTEM_ACTORS[actor]
     return "命令行操作员" if actor.startswith("cli:") else actor

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from yibao.domain.certification import source_text
 from yibao.domain.crosscheck.findings import FINDING_KINDS
@@ -61,6 +62,20 @@ templates.env.filters["local_time"] = lambda at: at.astimezone(SHANGHAI).strftim
 templates.env.filters["local_date"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 templates.env.filters["count"] = lambda number: "—" if number is None else f"{number:,}"
 templates.env.filters["error_kind"] = kind_of  # a code's kind in Chinese; the code itself only as small print
+
+
+@pass_context
+def _who(context: Any, actor: str | None) -> str:
+    """Who did something, as people call them (a record's actor is a username): ``{{ who(s.actor) }}``."""
+    if not actor:
+        return "—"
+    work = context.get("work")
+    if work is None:
+        return actor
+    return users.actor_name(actor, users.actor_names(work.uow.session))
+
+
+templates.env.globals["who"] = _who
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,
@@ -94,7 +109,7 @@ def page(request: Request, work: Any, name: str, status_code: int = 200, **conte
     return templates.TemplateResponse(
         request,
         name,
-        {"me": work.principal if work else None, "csrf": csrf_token(token) if token else "", **context},
+        {"me": work.principal if work else None, "work": work, "csrf": csrf_token(token) if token else "", **context},
         status_code=status_code,
     )
 
