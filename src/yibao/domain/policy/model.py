@@ -24,7 +24,7 @@ from yibao.domain.policy.citations import (
     Strict,
     TierRef,
 )
-from yibao.domain.policy.processes import ReasonRegister, ReviewChain
+from yibao.domain.policy.processes import ReasonRegister, Reporting, ReviewChain
 from yibao.domain.vocabulary import Category, Channel, Residency, Service, Setting
 
 IdentityCode = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -349,11 +349,6 @@ class CoverageGoal(Cited):
 class EnrollmentTotal(Cited):
     persons: int = Field(gt=0)
     by: date
-
-
-class Reporting(Cited):
-    frequency: Literal["daily", "weekly"]
-    starts: date | None = None
 
 
 class Targets(Strict):

@@ -1,13 +1,24 @@
-"""How the plan says the campaign is worked, beyond its amounts: the form for registering who does not enroll,
-and the review chain a village's roster goes through before its money reaches the account."""
+"""How the plan says the campaign is worked, beyond its amounts: how often progress is reported, the form for
+registering who does not enroll, and the review chain a village's roster goes through before its money reaches
+the account."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from yibao.domain.policy.citations import Cited
 from yibao.domain.registers import USUAL_CHAIN, chain_problem
 from yibao.domain.states import ReviewStep
+
+
+class Reporting(Cited):
+    """How often units report progress (宁河: 每周; 滕州: 一天一调度一通报), from when."""
+
+    frequency: Literal["daily", "weekly"]
+    starts: date | None = None
 
 
 class ReasonRegister(Cited):
