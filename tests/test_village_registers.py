@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from households import numbered
-from principals import admin, operator
+from principals import admin, of_role, operator
 from yibao.adapters.db.database import session_factory
 from yibao.adapters.db.tables import Area, Enrollment, VillageRegisterStep
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -22,12 +22,13 @@ from yibao.domain.registers import RegisterLine as Line
 from yibao.domain.registers import awaiting, household_totals, read_paper_code, register_checksum
 from yibao.domain.states import EnrollmentState, RegisterState, ReviewStep
 from yibao.domain.timeutil import SHANGHAI
+from yibao.services.access import Role
 from yibao.services.policy.campaigns import open_campaign
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import HouseholdEnrollment, Member, enroll_household
 from yibao.services.review.registers import SubmitRequest, amend_register, submit_register
 from yibao.services.review.steps import CheckRequest, check_register, deposit_register, return_register, review_register
-from yibao.services.review.views import payable_lines
+from yibao.services.review.views import list_registers, payable_lines, register_detail
 
 SONGMING, SONGYANG, YANGQIAO = "530127", "530127001000", "530127002000"
 VILLAGE, OTHER_VILLAGE = "530127001201", "530127001202"
@@ -181,6 +182,20 @@ def test_a_step_out_of_turn_or_outside_the_area_commits_nothing(engine: Engine) 
     with work(engine) as clerk_work:
         returned = return_register(clerk_work, operator(SONGYANG), register_id, "纸质名册缺村委会盖章")
     assert returned.register.state is RegisterState.RETURNED and returned.register.awaiting is None
+    # A school of the same township collects for its own people: it neither sees a village's register (it names
+    # villagers) nor takes one in; finance sees the district's (it may record the deposit).
+    school = of_role(Role.INSTITUTION, SONGYANG, organization_id=1)
+    with work(engine) as school_work:
+        assert list_registers(school_work, school, YEAR) == []
+        with pytest.raises(YibaoError) as hidden:
+            register_detail(school_work, school, register_id)
+        assert hidden.value.code == "REGISTER_NOT_FOUND"
+        with pytest.raises(YibaoError) as refused:
+            submit_register(school_work, school, SubmitRequest(YEAR, SONGYANG, VILLAGE, "会计", 1, (lines[0],)))
+        assert refused.value.code == "FORBIDDEN"
+        assert [r.id for r in list_registers(school_work, of_role(Role.FINANCE, SONGMING + "000000"), YEAR)] == [
+            register_id
+        ]
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def _list_page(request: Request, work: Any, township: str | None, status_code: i
         to_pay=payable_counts(work.uow, work.principal, year, chosen) if chosen else {},
         by_township=_by_township(registers) if district_view else [],
         states=list(RegisterState),
-        may_submit=work.principal.may(Permission.TAKE_PAYMENTS) and chosen is not None,
+        may_submit=work.principal.may(Permission.CHECK_REGISTERS) and chosen is not None,
         form=form,
         **extra,
     )
@@ -136,7 +136,7 @@ def _detail_page(request: Request, work: Any, register_id: int, status_code: int
         status_code=status_code,
         detail=detail,
         register=register,
-        may_amend=me.may(Permission.TAKE_PAYMENTS)
+        may_amend=me.may(Permission.CHECK_REGISTERS)
         and register.state in (RegisterState.SUBMITTED, RegisterState.RETURNED),
         may_step=step is not None and me.may(STEP_PERMISSION[step]) and me.covers_township(register.township_code),
         lines_text=_lines_text([(line.enrollment_id, line.collected_fen) for line in detail.lines]),

@@ -171,7 +171,7 @@ def record_step(
 
 def submit_register(uow: UnitOfWork, principal: Principal, request: SubmitRequest) -> RegisterDetail:
     """村（居）提交: the township office receives a village's register, paper and electronic, with the cash."""
-    principal.require(Permission.TAKE_PAYMENTS)
+    principal.require(Permission.CHECK_REGISTERS)  # the 社保所 receives what it will check
     principal.require_township(request.township_code)
     check_village(uow, request.township_code, request.village_code)
     if not request.collector.strip():
@@ -209,7 +209,7 @@ def amend_register(
 ) -> RegisterDetail:
     """The village corrects its electronic roster: while the register waits for the township's check, or after a
     return (which submits it again). A new version, with a new checksum: a paper printed before no longer matches."""
-    principal.require(Permission.TAKE_PAYMENTS)
+    principal.require(Permission.CHECK_REGISTERS)
     register = visible_register(uow, principal, register_id, lock=True)
     if register.state not in (RegisterState.SUBMITTED, RegisterState.RETURNED):
         raise _state_error(register, "更正电子名册", "amend")

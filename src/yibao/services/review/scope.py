@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, select
 
 from yibao.adapters.db.tables import Campaign, VillageRegister
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.registers import USUAL_CHAIN
 from yibao.domain.states import ReviewStep
-from yibao.services.access import DISTRICT_ROLES, Permission, Principal
+from yibao.services.access import DISTRICT_ROLES, Permission, Principal, Role
 from yibao.services.policy.plans import get_policy
 
 SEES_REGISTERS = (Permission.TAKE_PAYMENTS, Permission.CHECK_REGISTERS, Permission.REVIEW_REGISTERS)
@@ -41,10 +41,13 @@ def may_see(principal: Principal) -> None:
 
 
 def register_scope(principal: Principal) -> ColumnElement[bool]:
-    """The registers a principal may see: the district's for district roles, the township's for its operator."""
+    """The registers a principal may see: the district's for district roles, the township's for its operator; a
+    school or institution none (it collects for its own people, and a village's register names villagers)."""
     if principal.role in DISTRICT_ROLES:
         return VillageRegister.township_code.startswith(principal.district)
-    return VillageRegister.township_code == principal.area_code
+    if principal.role is Role.TOWNSHIP_OPERATOR:
+        return VillageRegister.township_code == principal.area_code
+    return false()
 
 
 def visible_register(uow: UnitOfWork, principal: Principal, register_id: int, lock: bool = False) -> VillageRegister:
