@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
 
 from yibao.domain.certification import source_text
 from yibao.domain.crosscheck.findings import FINDING_KINDS
@@ -64,18 +63,24 @@ templates.env.filters["count"] = lambda number: "—" if number is None else f"{
 templates.env.filters["error_kind"] = kind_of  # a code's kind in Chinese; the code itself only as small print
 
 
-@pass_context
-def _who(context: Any, actor: str | None) -> str:
-    """Who did something, as people call them (a record's actor is a username): ``{{ who(s.actor) }}``."""
-    if not actor:
-        return "—"
-    work = context.get("work")
-    if work is None:
-        return actor
-    return users.actor_name(actor, users.actor_names(work.uow.session))
+class _Who:
+    """``{{ who(s.actor) }}`` in a page: who did something, as people call them (a record's actor is a username);
+    the users' names are read once per page, when first asked."""
+
+    def __init__(self, work: Any) -> None:
+        self._work = work
+        self._names: dict[str, str] | None = None
+
+    def __call__(self, actor: str | None) -> str:
+        if not actor:
+            return "—"
+        if self._work is None:
+            return actor
+        if self._names is None:
+            self._names = users.actor_names(self._work.uow.session)
+        return users.actor_name(actor, self._names)
 
 
-templates.env.globals["who"] = _who
 templates.env.globals.update(
     CATEGORIES=CATEGORIES,
     CHANNELS=CHANNELS,
@@ -109,7 +114,12 @@ def page(request: Request, work: Any, name: str, status_code: int = 200, **conte
     return templates.TemplateResponse(
         request,
         name,
-        {"me": work.principal if work else None, "work": work, "csrf": csrf_token(token) if token else "", **context},
+        {
+            "me": work.principal if work else None,
+            "who": _Who(work),
+            "csrf": csrf_token(token) if token else "",
+            **context,
+        },
         status_code=status_code,
     )
 

@@ -10,6 +10,7 @@ households that changed since are named.
 from __future__ import annotations
 
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 
 import polars as pl
@@ -32,13 +33,15 @@ Row = tuple[str, str, str, str, int]  # the columns above, the amount in fen
 
 
 def _rows(lines: list[RegisterLineView]) -> list[Row]:
-    """The people, a subtotal under each household's last member."""
+    """The people (in household order), a subtotal under each household's last member."""
     rows: list[Row] = []
-    for number, line in enumerate(lines, 1):
-        rows.append((str(number), line.household_number or "", line.name, line.id_number, line.collected_fen))
-        if number == len(lines) or lines[number].household_id != line.household_id:
-            members = [m for m in lines if m.household_id == line.household_id]
-            rows.append(("", "", f"本户小计{len(members)}人", "", sum(m.collected_fen for m in members)))
+    number = 0
+    for _, household in groupby(lines, key=lambda line: line.household_id):
+        members = list(household)
+        for line in members:
+            number += 1
+            rows.append((str(number), line.household_number or "", line.name, line.id_number, line.collected_fen))
+        rows.append(("", "", f"本户小计{len(members)}人", "", sum(m.collected_fen for m in members)))
     return rows
 
 

@@ -35,7 +35,6 @@ from yibao.domain.states import (
     EnrollmentState,
     RegisterAction,
     RegisterState,
-    ReviewStep,
 )
 from yibao.services.access import Permission, Principal, enrollment_scope
 from yibao.services.registry.areas import check_village
@@ -212,7 +211,7 @@ def amend_register(
     principal.require(Permission.CHECK_REGISTERS)
     register = visible_register(uow, principal, register_id, lock=True)
     if register.state not in (RegisterState.SUBMITTED, RegisterState.RETURNED):
-        raise _state_error(register, "更正电子名册", "amend")
+        raise state_error(register, "更正电子名册", "amend")
     resolved = _resolved(uow, principal, register.insurance_year, register.township_code, register.village_code, lines)
     _refuse_if_elsewhere(uow, resolved, register.id)
     register.version += 1
@@ -224,7 +223,8 @@ def amend_register(
     return register_detail(uow, principal, register.id)
 
 
-def _state_error(register: VillageRegister, action: str, action_en: str) -> YibaoError:
+def state_error(register: VillageRegister, action: str, action_en: str) -> YibaoError:
+    """The register is not where ``action`` can be taken (a step out of turn, a change after the check)."""
     state = RegisterState(register.state)
     return YibaoError(
         "REGISTER_STATE",
@@ -235,7 +235,3 @@ def _state_error(register: VillageRegister, action: str, action_en: str) -> Yiba
         action=action,
         action_en=action_en,
     )
-
-
-def state_error(register: VillageRegister, step: ReviewStep) -> YibaoError:
-    return _state_error(register, step.zh, step.code)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from yibao.adapters.db.tables import (
-    Enrollment,
     Household,
     HouseholdMember,
     Resident,
@@ -41,7 +40,7 @@ from yibao.services.money.ledger import paid_fen
 from yibao.services.money.payments import CollectionBatchRequest, take_collection_batch
 from yibao.services.review.registers import record_step, state_error
 from yibao.services.review.scope import chain_of, visible_register
-from yibao.services.review.views import RegisterDetail, households_of, register_detail
+from yibao.services.review.views import RegisterDetail, households_of, register_detail, roster_rows
 from yibao.services.users import actor_name, actor_names
 
 # Who may do each step (and return the register from it).
@@ -61,14 +60,19 @@ class CheckRequest:
     remarks: str | None = None
 
 
-def _at_step(uow: UnitOfWork, principal: Principal, register_id: int, step: ReviewStep) -> Register:
-    """The register, locked, if it waits for ``step`` and the principal may take that step."""
-    principal.require(STEP_PERMISSION[step])
+def _at_step(uow: UnitOfWork, principal: Principal, register_id: int, step: ReviewStep | None) -> Register:
+    """The register, locked, if it waits for ``step`` (None: for any step, to be returned from it) and the principal
+    may take the step it waits for."""
+    if step is not None:
+        principal.require(STEP_PERMISSION[step])
     register = visible_register(uow, principal, register_id, lock=True)
     principal.require_township(register.township_code)
-    chain = chain_of(uow, register.township_code[:6], register.insurance_year)
-    if awaiting(chain.steps, RegisterState(register.state)) is not step:
-        raise state_error(register, step)
+    due = awaiting(
+        chain_of(uow, register.township_code[:6], register.insurance_year).steps, RegisterState(register.state)
+    )
+    if due is None or (step is not None and due is not step):
+        raise state_error(register, step.zh, step.code) if step is not None else state_error(register, "退回", "return")
+    principal.require(STEP_PERMISSION[due])
     return register
 
 
@@ -97,28 +101,14 @@ def check_register(uow: UnitOfWork, principal: Principal, register_id: int, requ
 
 def _people_and_money(uow: UnitOfWork, register: Register, cash_fen: int) -> list[str]:
     """人款相符: each person's collected amount against what they still owe, and the cash against the sum."""
-    rows = uow.session.execute(
-        select(
-            VillageRegisterLine.enrollment_id,
-            VillageRegisterLine.collected_fen,
-            Enrollment.state,
-            Enrollment.individual_due_fen,
-            Resident.name,
-            Household.number,
-        )
-        .join(Enrollment, Enrollment.id == VillageRegisterLine.enrollment_id)
-        .join(Resident, Resident.id == Enrollment.resident_id)
-        .join(Household, Household.id == VillageRegisterLine.household_id)
-        .where(VillageRegisterLine.register_id == register.id)
-        .order_by(VillageRegisterLine.household_id, VillageRegisterLine.id)
-    ).all()
+    rows = roster_rows(uow, register.id)
     paid = paid_fen(uow, [row.enrollment_id for row in rows])
     findings = []
     for row in rows:
         owed = (row.individual_due_fen or 0) - paid[row.enrollment_id] if row.state in PAYABLE_ENROLLMENTS else 0
         if row.collected_fen != owed:
             findings.append(
-                f"人款不符：{_household(row.number)}{row.name}应缴{format_yuan(owed)}元，"
+                f"人款不符：{_household(row.household_number)}{row.name}应缴{format_yuan(owed)}元，"
                 f"登记册收{format_yuan(row.collected_fen)}元"
             )
     if cash_fen != register.total_fen:
@@ -197,32 +187,13 @@ def review_register(uow: UnitOfWork, principal: Principal, register_id: int, rem
 
 def return_register(uow: UnitOfWork, principal: Principal, register_id: int, remarks: str) -> RegisterDetail:
     """Back to the village, with the reasons, by whoever the register waits for."""
-    register = visible_register(uow, principal, register_id, lock=True)
-    step = awaiting(
-        chain_of(uow, register.township_code[:6], register.insurance_year).steps, RegisterState(register.state)
-    )
-    if step is None:
-        raise _not_returnable(register)
-    register = _at_step(uow, principal, register_id, step)
+    register = _at_step(uow, principal, register_id, None)
     if not remarks.strip():
         raise YibaoError("REGISTER_REMARKS_REQUIRED", field="remarks")
     register.state = RegisterState.RETURNED
     record_step(uow, register, RegisterAction.RETURN, remarks)
     uow.commit()
     return register_detail(uow, principal, register.id)
-
-
-def _not_returnable(register: Register) -> YibaoError:
-    state = RegisterState(register.state)
-    return YibaoError(
-        "REGISTER_STATE",
-        field="register_id",
-        number=register.number,
-        state=state.zh,
-        state_en=state.code,
-        action="退回",
-        action_en="return",
-    )
 
 
 def deposit_register(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Row, exists, func, select
 
 from yibao.adapters.db.tables import (
     Area,
@@ -26,7 +27,7 @@ from yibao.domain.states import OPEN_REGISTERS, PAYABLE_ENROLLMENTS, RegisterAct
 from yibao.services.access import Principal, enrollment_scope
 from yibao.services.money.ledger import paid_fen
 from yibao.services.registry.views import shown_id
-from yibao.services.review.scope import chain_of, may_see, register_scope, visible_register
+from yibao.services.review.scope import Chain, chain_of, may_see, register_scope, visible_register
 from yibao.services.users import actor_name, actor_names
 
 
@@ -99,15 +100,39 @@ def households_of(uow: UnitOfWork, register: VillageRegister, version: int | Non
     }
 
 
-def _view(uow: UnitOfWork, register: VillageRegister, names: dict[str, str]) -> RegisterView:
-    chain = chain_of(uow, register.township_code[:6], register.insurance_year)
+def _views(uow: UnitOfWork, registers: list[VillageRegister]) -> list[RegisterView]:
+    """Registers as they read, with a few queries for any number of them: the areas' names, each current version's
+    checksum, and one chain per district and year (every register of a list shares them)."""
+    names = _area_names(uow, {r.township_code for r in registers} | {r.village_code for r in registers})
+    checksums: dict[tuple[int, int], str] = {}
+    if registers:
+        checksums = {
+            (register_id, version): checksum
+            for register_id, version, checksum in uow.session.execute(
+                select(
+                    VillageRegisterVersion.register_id,
+                    VillageRegisterVersion.version,
+                    VillageRegisterVersion.checksum,
+                ).where(VillageRegisterVersion.register_id.in_([r.id for r in registers]))
+            )
+        }
+    chains: dict[tuple[str, int], Chain] = {}
+    for register in registers:
+        key = (register.township_code[:6], register.insurance_year)
+        if key not in chains:
+            chains[key] = chain_of(uow, *key)
+    return [
+        _view(register, names, chains[(register.township_code[:6], register.insurance_year)], checksums)
+        for register in registers
+    ]
+
+
+def _view(
+    register: VillageRegister, names: dict[str, str], chain: Chain, checksums: dict[tuple[int, int], str]
+) -> RegisterView:
     state = RegisterState(register.state)
     step = awaiting(chain.steps, state)
-    checksum = uow.session.scalar(
-        select(VillageRegisterVersion.checksum).where(
-            VillageRegisterVersion.register_id == register.id, VillageRegisterVersion.version == register.version
-        )
-    )
+    checksum = checksums.get((register.id, register.version))
     return RegisterView(
         register.id,
         register.number,
@@ -148,30 +173,45 @@ def list_registers(
     if township_code:
         conditions.append(VillageRegister.township_code == township_code)
     rows = list(uow.session.scalars(select(VillageRegister).where(*conditions).order_by(VillageRegister.id.desc())))
-    names = _area_names(uow, {r.township_code for r in rows} | {r.village_code for r in rows})
-    return [_view(uow, row, names) for row in rows]
+    return _views(uow, rows)
 
 
-def register_detail(uow: UnitOfWork, principal: Principal, register_id: int) -> RegisterDetail:
-    register = visible_register(uow, principal, register_id)
-    names = _area_names(uow, {register.township_code, register.village_code})
-    lines = [
-        RegisterLineView(enrollment_id, household_id, number, name, shown_id(principal, id_number), fen)
-        for enrollment_id, household_id, number, name, id_number, fen in uow.session.execute(
+def roster_rows(uow: UnitOfWork, register_id: int) -> list[Row[Any]]:
+    """The roster as it stands, household by household: each person's enrollment (its state and what it billed),
+    household and 户号, name, ID number and the amount collected — what the page shows and the check weighs."""
+    return list(
+        uow.session.execute(
             select(
                 VillageRegisterLine.enrollment_id,
                 VillageRegisterLine.household_id,
-                Household.number,
+                Household.number.label("household_number"),
                 Resident.name,
                 Resident.id_number,
                 VillageRegisterLine.collected_fen,
+                Enrollment.state,
+                Enrollment.individual_due_fen,
             )
             .join(Enrollment, Enrollment.id == VillageRegisterLine.enrollment_id)
             .join(Resident, Resident.id == Enrollment.resident_id)
             .join(Household, Household.id == VillageRegisterLine.household_id)
-            .where(VillageRegisterLine.register_id == register.id)
+            .where(VillageRegisterLine.register_id == register_id)
             .order_by(VillageRegisterLine.household_id, VillageRegisterLine.id)
         )
+    )
+
+
+def register_detail(uow: UnitOfWork, principal: Principal, register_id: int) -> RegisterDetail:
+    register = visible_register(uow, principal, register_id)
+    lines = [
+        RegisterLineView(
+            row.enrollment_id,
+            row.household_id,
+            row.household_number,
+            row.name,
+            shown_id(principal, row.id_number),
+            row.collected_fen,
+        )
+        for row in roster_rows(uow, register.id)
     ]
     users = actor_names(uow.session)
     history = [
@@ -190,7 +230,7 @@ def register_detail(uow: UnitOfWork, principal: Principal, register_id: int) -> 
             .order_by(VillageRegisterStep.id)
         )
     ]
-    return RegisterDetail(_view(uow, register, names), lines, history)
+    return RegisterDetail(_views(uow, [register])[0], lines, history)
 
 
 def _still_to_pay(principal: Principal, year: int) -> list[ColumnElement[bool]]:
