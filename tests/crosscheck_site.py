@@ -43,11 +43,11 @@ def jizhou_district(engine: Engine, people: int = 3000, planted: int = 6) -> Pla
             work.session.scalars(select(Area.code).where(Area.level == "township", Area.code.startswith(JIZHOU))).all()
         )
     district = planted_district(people, townships, {}, year=YEAR, planted=planted)
-    _store_records(engine, district)
+    store_records(engine, district)
     return district
 
 
-def _store_records(engine: Engine, district: PlantedDistrict) -> None:
+def store_records(engine: Engine, district: PlantedDistrict) -> None:
     tables = district.tables
     with engine.begin() as connection:
         residents = tables["residents"].with_columns(
