@@ -165,18 +165,20 @@ def full_run(args: argparse.Namespace) -> None:
             f"{args.database}: register {args.people:,}, findings planted {len(expected):,}, stored and the lists "
             f"imported in {time.perf_counter() - started:.0f} s (not timed)"
         )
-        first, report = yibao_run(engine, admin(), YEAR, folder)
+        first, report, _ = yibao_run(engine, admin(), YEAR, folder)
         print(f"first run (writes each list's file once): {first:6.2f} s, {report.new_findings:,} new findings")
         params = params_for(get_policy("tianjin-jizhou-2018"), AS_OF, frozenset(i["kind"] for i in report.lists))
         snapshot_of = crosscheck_engines.snapshot_directory(folder, engine)
         ours, reference = float("inf"), float("inf")
         for _ in range(args.repeat):  # after a day's work each time: the records' files are stale
             a_days_work(engine)
-            seconds, report = yibao_run(engine, admin(), YEAR, folder)
+            seconds, report, steps = yibao_run(engine, admin(), YEAR, folder)
+            print("  yibao:     " + ", ".join(f"{step} {value:.2f} s" for step, value in steps.items()))
             assert _current(engine) == expected, "yibao's run does not keep what was planted"
             ours = min(ours, seconds)
             lists = snapshot_lists(snapshot_of, report)
-            seconds, written = reference_run(engine, lists, params, "120119")
+            seconds, written, steps = reference_run(engine, lists, params, "120119")
+            print("  reference: " + ", ".join(f"{step} {value:.2f} s" for step, value in steps.items()))
             assert written == sum(report.counts.values()), "the reference does not find as many"
             assert _current(engine) == expected, "the reference does not keep what was planted"
             reference = min(reference, seconds)

@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Select, func, select
 
+from yibao.adapters.db.arrow_read import read_frames
 from yibao.adapters.db.tables import (
     AuditEntry,
     Enrollment,
@@ -33,7 +34,6 @@ from yibao.adapters.db.tables import (
     Resident,
 )
 
-BATCH = 200_000
 # Audit entries of records the snapshot does not hold: a run, or a finding followed up, leaves it current.
 OUTSIDE_SNAPSHOT = ("crosscheck", "finding", "reference_list", "user", "api_token")
 MANIFEST = "manifest.json"
@@ -134,19 +134,18 @@ def reference_query(list_id: int) -> Select[Any]:
 
 
 def write_query(connection: Connection, query: Select[Any], schema: dict[str, Any], target: Path) -> int:
-    """The query's rows as a Parquet file, batch by batch (bounded memory); written beside and renamed, so a
-    reader never sees half a file."""
+    """The query's rows as a Parquet file, batch by batch (bounded memory), read as columns where the database
+    allows (:mod:`yibao.adapters.db.arrow_read`); written beside and renamed, so a reader never sees half a file."""
     partial = target.with_suffix(".partial")
     writer: pq.ParquetWriter | None = None
     rows = 0
     try:
-        result = connection.execute(query, execution_options={"yield_per": BATCH})
-        for batch in result.partitions(BATCH):
-            table = pl.DataFrame(batch, schema=schema, orient="row").to_arrow()
+        for frame in read_frames(connection, query, schema):
+            table = frame.to_arrow()
             if writer is None:
                 writer = pq.ParquetWriter(partial, table.schema)
             writer.write_table(table)
-            rows += len(batch)
+            rows += frame.height
         if writer is None:
             writer = pq.ParquetWriter(partial, pl.DataFrame(schema=schema).to_arrow().schema)
             writer.write_table(pl.DataFrame(schema=schema).to_arrow())

@@ -1,20 +1,22 @@
-"""A large query read as columns: through ADBC (Arrow Database Connectivity) straight into a Polars frame, where
+"""A large query read as columns: through ADBC (Arrow Database Connectivity) straight into Polars frames, where
 fetching a million rows as Python tuples and building a frame from them costs several times the query itself.
 
-On PostgreSQL, from a second connection: the reads this serves (a what-if over a campaign) write nothing and need
-no more than a snapshot of committed rows. On SQLite the rows come through the session as usual: ADBC's SQLite
-driver links a second copy of the SQLite library into the process, and two copies on one database file release
-each other's POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1) — tried here, the next write failed with "disk I/O
-error". The frame is the same either way (tests hold both paths equal).
+On PostgreSQL, from a second connection: the reads this serves (a what-if over a campaign, the cross-check's
+snapshot of the records) write nothing and need no more than committed rows. On SQLite the rows come through the
+caller's connection as usual: ADBC's SQLite driver links a second copy of the SQLite library into the process,
+and two copies on one database file release each other's POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1) —
+tried here, the next write failed with "disk I/O error". The frame is the same either way (tests hold both paths
+equal).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -23,24 +25,32 @@ BATCH = 200_000
 
 def read_frame(session: Session, query: Select[Any], schema: dict[str, Any], *, columnar: bool = True) -> pl.DataFrame:
     """``query``'s rows as a frame with ``schema`` (names in the query's order; instants in Asia/Shanghai)."""
-    bind = session.get_bind().engine
-    connection = _adbc_connection(bind.url) if columnar else None
-    if connection is None:
-        return _through_session(session, query, schema)
-    sql = str(query.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
-    with closing(connection), closing(connection.cursor()) as cursor:
+    parts = list(read_frames(session.connection(), query, schema, columnar=columnar))
+    return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
+
+
+def read_frames(
+    connection: Connection, query: Select[Any], schema: dict[str, Any], *, columnar: bool = True
+) -> Iterator[pl.DataFrame]:
+    """The same, a frame of at most :data:`BATCH` rows at a time (a snapshot of ten million rows in bounded
+    memory)."""
+    adbc = _adbc_connection(connection.engine.url) if columnar else None
+    if adbc is None:
+        yield from _through_driver(connection, query, schema)
+        return
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    with closing(adbc), closing(adbc.cursor()) as cursor:
         cursor.execute(sql)
-        table = cursor.fetch_arrow_table()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    frame.columns = list(schema)
-    return frame.select(_conformed(name, frame.schema[name], dtype) for name, dtype in schema.items())
+        for batch in cursor.fetch_record_batch():
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            frame.columns = list(schema)
+            yield _conform(frame, schema)
 
 
-def _through_session(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def _through_driver(connection: Connection, query: Select[Any], schema: dict[str, Any]) -> Iterator[pl.DataFrame]:
     """The driver's own rows, without SQLAlchemy's per-value processing (an instant's conversion alone cost more
     than fetching it): on SQLite an instant and a date arrive as text and are parsed a column at a time."""
-    connection = session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     textual = connection.dialect.name == "sqlite"
     raw = {
@@ -48,10 +58,11 @@ def _through_session(session: Session, query: Select[Any], schema: dict[str, Any
         for name, dtype in schema.items()
     }
     cursor = connection.exec_driver_sql(sql)
-    parts = []
     while rows := cursor.fetchmany(BATCH):
-        parts.append(pl.DataFrame(rows, schema=raw, orient="row"))
-    frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
+        yield _conform(pl.DataFrame(rows, schema=raw, orient="row"), schema)
+
+
+def _conform(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     return frame.select(_conformed(name, frame.schema[name], dtype) for name, dtype in schema.items())
 
 
