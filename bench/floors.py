@@ -7,7 +7,8 @@ trigger), by the faster of two ways, table by table:
   ``INSERT INTO bare … SELECT`` from the rows where the job left them — what a job that staged its file and
   computed its rows inside the database could pay at least (the rows' computation is free here).
 
-The floor is the sum of each table's better way, so no implementation that writes these rows goes below it.
+The floor is the lesser of every table the client's way, and the file staged plus each table by its faster way:
+no implementation that writes these rows goes below it.
 """
 
 from __future__ import annotations
