@@ -8,7 +8,9 @@ PostgreSQL and on SQLite; printed with the ratio to a plain ``GROUP BY`` over th
 
 The enrollments are written straight into the tables first (not timed): adults assessed for the 蓟州 2018 middle
 tier, registered over the 100 days before the report's day, 85 % of them paid within ten days, 3 % cancelled. The
-triggers log them as they are loaded; the log is folded into the kept counts once before the requests (printed).
+triggers log them as they are loaded, and nothing folds the log before the servers start: the first report is
+timed as it finds it (goal of issue "[turn 2 · 7]": under 1 s, the fold left to the servers' background), then
+the run waits for the background fold to empty the log before the p95 requests.
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ from sqlalchemy import Engine, Table, select, text
 
 from bench_counter_http import free_port  # the script's own folder
 from bench_roster_import import database
-from yibao.adapters.db import progress_counts
 from yibao.adapters.db.bulk import bulk_insert
-from yibao.adapters.db.database import session_factory
+from yibao.adapters.db.database import make_engine, session_factory
 from yibao.adapters.db.tables import Area, Enrollment, Resident
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain import idnumber
 from yibao.domain.idnumber_bulk import check_character_expr
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Role
+from yibao.services.policy.campaigns import open_campaign
 from yibao.services.policy.plans import get_policy
 from yibao.services.registry.assessment import AssessInput, assess_inputs, frozen_fields
 from yibao.services.users import NewUser, add_user, login
@@ -49,6 +51,7 @@ POLICY = "tianjin-jizhou-2018"
 REPORT_DAY = date(2017, 12, 20)  # the campaign's 100th day
 CLOCK = "2017-12-20T16:00:00+08:00"
 GOAL_P95_MS, GOAL_REFLECT_S = 300.0, 1.0
+GOAL_FIRST_S = 1.0  # issue "[turn 2 · 7]": the first report after a load, the fold left to the background
 
 
 def townships(engine: Engine, wanted: int) -> list[str]:
@@ -161,14 +164,10 @@ def main() -> None:
         started = time.perf_counter()
         codes = townships(engine, args.townships)
         fill(engine, args.enrollments, codes)
-        folding = time.perf_counter()
-        folded = progress_counts.fold(engine)  # what the first report after the load would do
-        print(
-            f"the load's {folded:,} logged changes folded into the kept counts in {time.perf_counter() - folding:.1f} s"
-        )
         with UnitOfWork(session_factory(engine), actor="bench", now=datetime.now(SHANGHAI)) as uow:
-            add_user(uow, NewUser("bench", "区医保局", "bench-p4ss-word", Role.DISTRICT_ADMIN, "120119"), by=None)
-            token = login(uow, "bench", "bench-p4ss-word", kind="api")
+            open_campaign(uow, None, POLICY)
+            add_user(uow, NewUser("bench", "区医保局", "Qu-yibao-2017!", Role.DISTRICT_ADMIN, "120119"), by=None)
+            token = login(uow, "bench", "Qu-yibao-2017!", kind="api")
         print(
             f"{args.enrollments:,} enrollments in {len(codes)} townships over 100 days on {args.database} "
             f"(written in {time.perf_counter() - started:.0f} s)"
@@ -176,6 +175,16 @@ def main() -> None:
         baseline = plain_group_by(engine)
         url = engine.url.render_as_string(hide_password=False)
         run(url, token, args.requests, baseline)
+
+
+def logged(url: str) -> int:
+    """Changes in the progress log not yet folded into the kept counts."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT count(*) FROM progress_changes").scalar_one())
+    finally:
+        engine.dispose()
 
 
 def run(url: str, token: str, requests: int, baseline: float) -> None:
@@ -197,6 +206,21 @@ def run(url: str, token: str, requests: int, baseline: float) -> None:
             except httpx.TransportError:
                 time.sleep(0.3)
         path = f"/api/v1/progress?on={REPORT_DAY.isoformat()}"
+        # The first report after the load: the servers fold the log in the background; the request folds a
+        # bounded part and adds the rest as it reads.
+        started = time.perf_counter()
+        answer = client.get(path)
+        if answer.status_code != 200:
+            raise RuntimeError(answer.text)
+        first = time.perf_counter() - started
+        print(
+            f"first report after the load, {logged(url):,} changes still logged: {first:.2f} s "
+            f"(goal < {GOAL_FIRST_S:.0f} s) — {'met' if first < GOAL_FIRST_S else 'NOT met'}"
+        )
+        started = time.perf_counter()
+        while logged(url) > 0:
+            time.sleep(1)
+        print(f"the servers' background fold emptied the log {time.perf_counter() - started:.0f} s later")
         latencies = []
         paid = 0
         for _ in range(requests + 2):  # the first two warm both workers

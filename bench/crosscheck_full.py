@@ -144,9 +144,7 @@ def _merge(engine: Engine, found: pl.DataFrame, params: Params, district: str) -
         staged.drop(connection)
 
 
-def yibao_run(
-    engine: Engine, admin: Principal, year: int, folder: Any
-) -> tuple[float, RunReport, dict[str, float]]:
+def yibao_run(engine: Engine, admin: Principal, year: int, folder: Any) -> tuple[float, RunReport, dict[str, float]]:
     """``run_crosscheck`` as the web page starts it: seconds, its report, and the seconds of its steps (from its
     progress reports)."""
     started = time.perf_counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from time import monotonic
+from time import monotonic, sleep
 from typing import cast
 
 import polars as pl
@@ -16,14 +16,16 @@ from pytest import MonkeyPatch
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.exc import OperationalError
 
-from households import uow
+from households import open_campaign_of, uow
+from principals import admin
 from test_progress import add_enrolled
 from yibao.adapters.db import progress_counts
 from yibao.adapters.db.bulk import bulk_insert, bulk_update, reserve_ids
 from yibao.adapters.db.tables import Enrollment, Resident
 from yibao.domain import idnumber
 from yibao.domain.timeutil import SHANGHAI, end_of_day
-from yibao.services.progress.counts import FOLD_STEP, fold_after_write
+from yibao.services.progress.counts import FOLD_STEP, BackgroundFold, fold_after_write
+from yibao.services.progress.report import progress_report
 from yibao.services.registry.areas import seed_district
 
 TOWNSHIPS = ["120119100000", "120119101000", "120119106000"]
@@ -197,8 +199,8 @@ def test_kept_counts_match_a_count_from_the_enrollments(engine: Engine) -> None:
         serial += 10
         bulk_enrollments(engine, rng, numbers)
         change_some(engine, rng)
-        if rng.random() < 0.5:
-            folded += progress_counts.fold(engine)
+        if rng.random() < 0.5:  # the whole log, or a bounded part as a request folds it
+            folded += progress_counts.fold(engine, limit=rng.choice([None, None, 1, 7, 40]))
         assert_exact(engine)
     assert folded > 0
     progress_counts.fold(engine)
@@ -228,6 +230,72 @@ def test_a_busy_writer_does_not_hold_the_report(engine: Engine) -> None:
     assert progress_counts.fold(engine) == 1
 
 
+def _logged(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT count(*) FROM progress_changes").scalar_one())
+
+
+def _enroll_some(engine: Engine, count: int) -> None:
+    rng = random.Random(count)
+    with uow(engine, "admin") as work:
+        seed_district(work, "120119")
+        for serial in range(count):
+            registered = moment(rng)
+            add_enrolled(
+                work,
+                idnumber.make("120119", date(1970, 1, 1) + timedelta(days=serial), 12),
+                rng.choice(TOWNSHIPS),
+                registered,
+                paid=moment(rng, registered) if serial % 2 else None,
+            )
+        work.commit()
+
+
+def test_a_request_folds_a_bounded_part_and_a_whole_fold_goes_by_chunks(engine: Engine) -> None:
+    """A request folds at most its bound (the rest it adds as it reads); a whole fold (after an import, in the
+    server's background) takes the log a chunk per transaction, to the end."""
+    _enroll_some(engine, 12)
+    logged = _logged(engine)
+    assert logged >= 12
+    assert progress_counts.fold(engine, limit=5) == 5
+    assert _logged(engine) == logged - 5
+    assert_exact(engine)
+    assert progress_counts.fold_all(engine, chunk=3) == logged - 5
+    assert _logged(engine) == 0
+    assert_exact(engine)
+
+
+def test_a_report_folds_no_more_than_its_bound(engine: Engine, monkeypatch: MonkeyPatch) -> None:
+    """However long the log, a report folds at most its bound before reading, and still counts every change."""
+    _enroll_some(engine, 10)
+    with uow(engine, "admin") as work:
+        open_campaign_of(work, "tianjin-jizhou-2018")
+        work.commit()
+    logged = _logged(engine)
+    monkeypatch.setattr(progress_counts, "REQUEST_FOLD", 3)
+    on = date(2017, 12, 31)
+    with uow(engine, "admin") as work:
+        report = progress_report(work, admin(), on)
+    assert _logged(engine) == logged - 3
+    counted = live(engine, on)
+    assert report.registered == sum(n for (_, _, measure), n in counted.items() if measure == "registered") > 0
+    assert report.paid == sum(n for (_, _, measure), n in counted.items() if measure == "paid") > 0
+
+
+def test_the_server_folds_in_the_background(engine: Engine) -> None:
+    _enroll_some(engine, 8)
+    folder = BackgroundFold(engine, interval=0.05)
+    folder.start()
+    try:
+        deadline = monotonic() + 20
+        while _logged(engine) and monotonic() < deadline:
+            sleep(0.05)
+    finally:
+        folder.stop()
+    assert _logged(engine) == 0
+    assert_exact(engine)
+
+
 def test_a_failed_fold_after_an_import_leaves_the_import_done(engine: Engine, monkeypatch: MonkeyPatch) -> None:
     """The fold an import job runs last is a courtesy to the next report: if it fails, the job still succeeds
     (its write is committed) and the report counts the log itself."""
@@ -236,11 +304,11 @@ def test_a_failed_fold_after_an_import_leaves_the_import_done(engine: Engine, mo
         add_enrolled(work, idnumber.make("120119", date(1970, 1, 1), 14), TOWNSHIPS[0], moment(random.Random(2)))
         work.commit()
 
-    def broken(_engine: Engine) -> int:
+    def broken(_engine: Engine, chunk: int = 0) -> int:
         raise OperationalError("fold", {}, Exception("server closed the connection"))
 
     steps: list[tuple[str, int, int]] = []
-    monkeypatch.setattr(progress_counts, "fold", broken)
+    monkeypatch.setattr(progress_counts, "fold_all", broken)
     with uow(engine, "admin") as work:
         assert fold_after_write(work, lambda *step: steps.append(step)) == 0
     assert steps == [(FOLD_STEP, 0, 1), (FOLD_STEP, 1, 1)]

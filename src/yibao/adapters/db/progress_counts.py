@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 FOLD_LOCK = 7_361_011  # PostgreSQL advisory lock: one fold at a time; the others skip, they need not wait
 LARGE_FOLD = 100_000  # changes: after folding as many, the tables' statistics are refreshed (and the log vacuumed)
+FOLD_CHUNK = 200_000  # changes folded per transaction by a whole fold (SQLite: ~2 s of holding its one writer)
+REQUEST_FOLD = 20_000  # the most changes a page or API request folds before it reads; the rest it adds as it reads
 
 
 def contributions(source: str) -> str:
@@ -65,38 +67,61 @@ DO UPDATE SET count = progress_totals.count + excluded.count
 """
 
 
-def fold(engine: Engine) -> int:
-    """Move the logged changes into the kept counts; the number of changes folded. Never waits for a writer or
-    another fold: where the database is busy it folds nothing and the readers add the log themselves."""
+def fold(engine: Engine, limit: int | None = None) -> int:
+    """Move the logged changes into the kept counts — at most ``limit`` of them, in one transaction; the number of
+    changes folded. Never waits for a writer or another fold: where the database is busy it folds nothing and the
+    readers add the log themselves."""
     try:
         with engine.connect() as connection:
-            postgresql = connection.dialect.name == "postgresql"
-            folded = _fold_postgresql(connection) if postgresql else _fold_sqlite(connection)
-            if folded >= LARGE_FOLD:
-                # After a bulk load the planner's statistics still describe the empty tables, and PostgreSQL's log
-                # is left full of dead rows that every later read would scan until autovacuum came by.
-                tables = ("progress_changes", "progress_days", "progress_totals", "progress_district_days")
-                if postgresql:
-                    quiet = connection.execution_options(isolation_level="AUTOCOMMIT")
-                    for table in tables:
-                        quiet.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
-                else:
-                    for table in tables:
-                        connection.exec_driver_sql(f"ANALYZE {table}")
-                    connection.commit()
-            return folded
+            if connection.dialect.name == "postgresql":
+                return _fold_postgresql(connection, limit)
+            return _fold_sqlite(connection, limit)
     except OperationalError as busy:  # SQLite: another writer holds the database; the next reader folds
         log.info("progress fold skipped: %s", busy.orig)
         return 0
 
 
-def _fold_postgresql(connection: Connection) -> int:
+def fold_all(engine: Engine, chunk: int = FOLD_CHUNK) -> int:
+    """Fold the whole log, ``chunk`` changes per transaction: on SQLite a clerk's write waits for one chunk at
+    most, never for a district's load. The number folded; it stops where the database is busy."""
+    folded = 0
+    while True:
+        step = fold(engine, chunk)
+        folded += step
+        if step < chunk:
+            break
+    if folded >= LARGE_FOLD:
+        refresh_statistics(engine)
+    return folded
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load the planner's statistics still describe the empty tables, and PostgreSQL's log is left
+    full of dead rows that every later read would scan until autovacuum came by."""
+    tables = ("progress_changes", "progress_days", "progress_totals", "progress_district_days")
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                quiet = connection.execution_options(isolation_level="AUTOCOMMIT")
+                for table in tables:
+                    quiet.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+                return
+            for table in tables:
+                connection.exec_driver_sql(f"ANALYZE {table}")
+            connection.commit()
+    except OperationalError as busy:
+        log.info("progress statistics not refreshed: %s", busy.orig)
+
+
+def _fold_postgresql(connection: Connection, limit: int | None) -> int:
     with connection.begin():
         if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}).scalar():
             return 0
-        # One statement: the rows deleted are exactly the rows counted, whatever commits meanwhile.
+        # One statement: the rows deleted are exactly the rows counted, whatever commits meanwhile. Which rows a
+        # bounded fold takes does not matter: a count is a sum of its changes, in any order.
+        some = "" if limit is None else f" WHERE id IN (SELECT id FROM progress_changes LIMIT {int(limit)})"
         statement = f"""
-            WITH moved AS (DELETE FROM progress_changes RETURNING *),
+            WITH moved AS (DELETE FROM progress_changes{some} RETURNING *),
             deltas AS ({contributions("moved")}),
             days AS ({_UPSERT_DAYS.format(deltas="deltas")}),
             district_days AS ({_UPSERT_DISTRICT_DAYS.format(deltas="deltas")}),
@@ -105,7 +130,7 @@ def _fold_postgresql(connection: Connection) -> int:
         return int(connection.execute(text(statement)).scalar_one())
 
 
-def _fold_sqlite(connection: Connection) -> int:
+def _fold_sqlite(connection: Connection, limit: int | None) -> int:
     # SQLite has one writer at a time. Waiting for the lock would hold a page load behind an import, so the fold
     # takes the lock at once (BEGIN IMMEDIATE) or gives up.
     driver = connection.connection.dbapi_connection
@@ -114,7 +139,8 @@ def _fold_sqlite(connection: Connection) -> int:
     try:
         with connection.begin():
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-            last = connection.execute(text("SELECT max(id) FROM progress_changes")).scalar()
+            bounded = "" if limit is None else f" ORDER BY id LIMIT {int(limit)}"
+            last = connection.execute(text(f"SELECT max(id) FROM (SELECT id FROM progress_changes{bounded})")).scalar()
             if last is None:
                 return 0
             source = f"(SELECT * FROM progress_changes WHERE id <= {int(last)})"

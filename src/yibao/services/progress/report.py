@@ -165,8 +165,9 @@ def progress_report(
     rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
     last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
     start, deadline = campaign_dates(policy)
-    # Whoever reads folds the log of changes first; the counts are exact either way (see progress_counts).
-    progress_counts.fold(uow.session.get_bind().engine)
+    # A reader folds a bounded part of the log first (the server folds the rest in the background); the counts
+    # are exact either way: the read adds whatever is not folded (see progress_counts).
+    progress_counts.fold(uow.session.get_bind().engine, limit=progress_counts.REQUEST_FOLD)
     pace_from = on - timedelta(days=PACE_DAYS)
     kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, pace_from, start)
     buckets = bucket(policy)
