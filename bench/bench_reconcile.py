@@ -234,8 +234,7 @@ def main() -> None:
             f"{least.seconds:.1f} s, each table by the faster way (*), {least.seconds / baseline:.2f} × the raw join:"
         )
         print("\n".join(least.lines()))
-        verdict = "met" if seconds <= FLOOR_RATIO * least.seconds else "NOT met"
-        print(f"reconcile / floor: {seconds / least.seconds:.2f} (goal ≤ {FLOOR_RATIO}): {verdict}")
+        print(least.verdict("reconcile", seconds, FLOOR_RATIO))
 
 
 if __name__ == "__main__":

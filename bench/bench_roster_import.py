@@ -183,8 +183,7 @@ def main() -> None:
                 f"by the faster way (*): {least.seconds:.1f} s"
             )
             print("\n".join(least.lines()))
-            verdict = "MET" if seconds <= FLOOR_RATIO * least.seconds else "NOT MET"
-            print(f"{kind}: import / floor {seconds / least.seconds:.2f} (goal ≤ {FLOOR_RATIO}): {verdict}")
+            print(least.verdict(f"{kind}: import", seconds, FLOOR_RATIO))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:.0f} MB")
 

@@ -50,6 +50,11 @@ class Floor:
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
+    def verdict(self, job: str, seconds: float, goal: float) -> str:
+        """The job's time against the floor and the goal for their ratio."""
+        met = "met" if seconds <= goal * self.seconds else "NOT met"
+        return f"{job} / floor: {seconds / self.seconds:.2f} (goal ≤ {goal}): {met}"
+
     def lines(self) -> list[str]:
         """A line per table: both ways, the faster one marked."""
         out = []
