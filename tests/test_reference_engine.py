@@ -77,7 +77,8 @@ def residents(draw: st.DrawFn, policy: Policy) -> Resident:
     in_a_window = st.builds(partial(_in_window, policy), st.integers(0, 9), st.floats(0, 1))
     registered = draw(anywhere | in_a_window)
     year = policy.benefit_period.start
-    # Half the births near the insurance year, where the newborn rules and the age bands' edges lie.
+    # Births of any age, and many near the insurance year and the registration, where the newborn rules and the
+    # age bands' edges lie (the last day a newborn may be registered, and the day after).
     recent = st.dates(date(year.year - 20, 1, 1), policy.benefit_period.end + timedelta(days=60))
     babies = (st.integers(0, 60) | st.integers(0, 800)).map(lambda days: registered.date() - timedelta(days=days))
     edges = st.sampled_from(_newborn_edges(policy, registered.date()))
