@@ -265,21 +265,61 @@ def test_a_request_folds_a_bounded_part_and_a_whole_fold_goes_by_chunks(engine: 
     assert_exact(engine)
 
 
-def test_a_report_folds_no_more_than_its_bound(engine: Engine, monkeypatch: MonkeyPatch) -> None:
-    """However long the log, a report folds at most its bound before reading, and still counts every change."""
-    _enroll_some(engine, 10)
+def _report_counts(engine: Engine, on: date) -> tuple[int, int]:
+    """Registered and paid as of ``on``, from the enrollments alone."""
+    counted = live(engine, on)
+    registered, paid = (sum(n for (_, _, m), n in counted.items() if m == wanted) for wanted in ("registered", "paid"))
+    return registered, paid
+
+
+def test_a_report_folds_a_short_log_and_reads_a_long_one_as_of_the_last_fold(
+    engine: Engine, monkeypatch: MonkeyPatch
+) -> None:
+    """A page folds a log no longer than its bound and counts it all. A longer one (a load just committed) it
+    leaves to the server's fold: the counts are as of the last fold, and the report says how many changes it
+    leaves out. A bulletin (exact) counts every change whatever the log's length."""
+    monkeypatch.setattr(progress_counts, "REQUEST_FOLD", 3)
+    _enroll_some(engine, 3)
     with uow(engine, "admin") as work:
         open_campaign_of(work, "tianjin-jizhou-2018")
         work.commit()
-    logged = _logged(engine)
-    monkeypatch.setattr(progress_counts, "REQUEST_FOLD", 3)
+    progress_counts.fold_all(engine)
     on = date(2017, 12, 31)
+    before = _report_counts(engine, on)
+    add_enrolled_many(engine, 6, first=100)
+    logged = _logged(engine)
+    assert logged > 3
+    with engine.connect() as connection:
+        assert progress_counts.uncounted(connection, cap=3) == logged  # an estimate above the cap, here exact
+        assert progress_counts.uncounted(connection, cap=logged) == logged
     with uow(engine, "admin") as work:
-        report = progress_report(work, admin(), on)
-    assert _logged(engine) == logged - 3
-    counted = live(engine, on)
-    assert report.registered == sum(n for (_, _, measure), n in counted.items() if measure == "registered") > 0
-    assert report.paid == sum(n for (_, _, measure), n in counted.items() if measure == "paid") > 0
+        page = progress_report(work, admin(), on)
+    assert (page.registered, page.paid) == before and page.uncounted_changes == logged
+    assert _logged(engine) == logged  # left to the server's fold
+    with uow(engine, "admin") as work:
+        printout = progress_report(work, admin(), on, exact=True)
+    now = _report_counts(engine, on)
+    assert (printout.registered, printout.paid) == now != before and printout.uncounted_changes == 0
+    progress_counts.fold(engine, limit=logged - 2)  # the oldest first: two changes left, under the bound
+    with uow(engine, "admin") as work:
+        page = progress_report(work, admin(), on)
+    assert (page.registered, page.paid) == now and page.uncounted_changes == 0
+    assert _logged(engine) == 0  # the request folded the short log
+
+
+def add_enrolled_many(engine: Engine, count: int, first: int) -> None:
+    rng = random.Random(first)
+    with uow(engine, "admin") as work:
+        for serial in range(first, first + count):
+            registered = moment(rng)
+            add_enrolled(
+                work,
+                idnumber.make("120119", date(1970, 1, 1) + timedelta(days=serial), 12),
+                rng.choice(TOWNSHIPS),
+                registered,
+                paid=registered + timedelta(hours=1),
+            )
+        work.commit()
 
 
 def test_the_server_folds_in_the_background(engine: Engine) -> None:

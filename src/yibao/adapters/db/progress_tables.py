@@ -6,7 +6,9 @@ then", so each enrollment adds +1 on its moment's day and −1 on its cancellati
 ``enrollments`` (migration 0009) append each change to :class:`ProgressChange`, a log that costs a writer one small
 insert and never makes two writers wait for each other; the log is folded into :class:`ProgressDay` (the deltas
 per day), :class:`ProgressTotal` (their sums) and :class:`ProgressDistrictDay` (a district's per day) by whoever
-reads next. :class:`PopulationCount` keeps the statistics bureau's counts a coverage goal may be measured
+reads next; the same log, by village (the resident's, which triggers on ``residents`` follow when it changes), into
+:class:`ProgressVillageDay` and :class:`ProgressVillageTotal` for the breakdown by village (进度明细).
+:class:`PopulationCount` keeps the statistics bureau's counts a coverage goal may be measured
 against.
 """
 
@@ -30,7 +32,8 @@ class ProgressChange(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     insurance_year: Mapped[int] = mapped_column(Integer)
     township_code: Mapped[str] = mapped_column(String(12))
-    category: Mapped[str] = mapped_column(String(16))  # general | students | special_groups
+    village_code: Mapped[str | None] = mapped_column(String(12))  # the resident's; None where none is recorded
+    category: Mapped[str] = mapped_column(String(16))  # general | students | children | special_groups
     weight: Mapped[int] = mapped_column(Integer)  # enrollments entering (> 0) or leaving (< 0) the counts alike
     registered_on: Mapped[date | None] = mapped_column(Date)
     assessed_on: Mapped[date | None] = mapped_column(Date)
@@ -76,6 +79,51 @@ class ProgressDistrictDay(Base):
     district_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProgressVillageDay(Base):
+    """The change of each measure on one day, per village of a township (every category), the measures side by side:
+    a district of thousands of villages has a row per village and day, not four. ``village_code`` is "" where the
+    resident has no village recorded; a village is counted in the township of the enrollment, as the breakdown
+    shows it."""
+
+    __tablename__ = "progress_village_days"
+    insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the days after a report's: one range of the key
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)  # a village's counts: Integer, its sums BigInteger
+    assessed: Mapped[int] = mapped_column(Integer)
+    paid: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    # The days after a report's read from the index alone, as ix_progress_days_year_day: the rows themselves lie
+    # scattered (one per page) in the order the folds wrote them.
+    __table_args__ = (
+        Index(
+            "ix_progress_village_days_year_day",
+            "insurance_year",
+            "day",
+            "township_code",
+            "village_code",
+            "registered",
+            "assessed",
+            "paid",
+            "covered",
+        ),
+    )
+
+
+class ProgressVillageTotal(Base):
+    """The sums of the measures' changes over every day, per village of a township: its counts as of the last day."""
+
+    __tablename__ = "progress_village_totals"
+    insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)  # one township's villages: a range
+    village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)
+    assessed: Mapped[int] = mapped_column(Integer)
+    paid: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
 
 
 class PopulationCount(Base):

@@ -135,22 +135,28 @@ def progress(work: ApiWork, on: date | None = None, insurance_year: int | None =
     return Response(report.model_dump_json(), media_type="application/json")
 
 
-@router.get("/progress/breakdown", summary="Progress by village, channel, category or township, as of a day")
+@router.get(
+    "/progress/breakdown",
+    summary="Progress by village, channel, category or township, as of a day",
+    response_model=ProgressBreakdown,
+)
 def breakdown(
     work: ApiWork,
     by: str = "village",
     township_code: str | None = None,
     on: date | None = None,
     insurance_year: int | None = None,
-) -> ProgressBreakdown:
-    return progress_breakdown(work.uow, work.principal, _on(work, on), by, township_code, insurance_year)
+) -> Response:
+    found = progress_breakdown(work.uow, work.principal, _on(work, on), by, township_code, insurance_year)
+    # Serialized by the model itself, as the report is: a district's villages are twenty thousand rows.
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get("/progress/bulletin", summary="The ranking bulletin (排名通报) as xlsx, csv or pdf")
 def bulletin(
     work: ApiWork, on: date | None = None, format: Annotated[str, Query(pattern="^(xlsx|csv|pdf)$")] = "xlsx"
 ) -> Response:
-    report = progress_report(work.uow, work.principal, _on(work, on))
+    report = progress_report(work.uow, work.principal, _on(work, on), exact=True)
     with tempfile.TemporaryDirectory() as folder:
         content = write_bulletin(report, Path(folder) / f"bulletin.{format}", format).read_bytes()
     name = f"bulletin-{report.on.isoformat()}.{format}"

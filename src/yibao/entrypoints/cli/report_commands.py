@@ -82,7 +82,10 @@ def progress_command(
 ) -> None:
     """参保进度 per township: target, paid, change since the last report, completion, band, rank, projection."""
     on = _day(day, as_json)
-    report: ProgressReport = run_as(user, None, as_json, lambda uow, who: progress_report(uow, who, on, year))
+    # Exact: an operator's command has no server folding behind it, and may take the seconds a long log costs.
+    report: ProgressReport = run_as(
+        user, None, as_json, lambda uow, who: progress_report(uow, who, on, year, exact=True)
+    )
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
@@ -122,7 +125,7 @@ def bulletin_command(
     kind = output.suffix.lstrip(".").lower()
 
     def call(uow: UnitOfWork, who: Principal) -> Path:
-        return write_bulletin(progress_report(uow, who, on), output, kind)
+        return write_bulletin(progress_report(uow, who, on, exact=True), output, kind)
 
     run_as(user, None, False, call)
     console.print(f"已写出排名通报：{output}")

@@ -75,7 +75,8 @@ def breakdown(
 
 
 def _report(work: Any, on: date | None, year: int | None) -> ProgressReport:
-    return progress_report(work.uow, work.principal, on or _today(work), year)
+    """The bulletin's report: a printout counts every logged change, however long the log."""
+    return progress_report(work.uow, work.principal, on or _today(work), year, exact=True)
 
 
 @router.get("/progress/bulletin")

@@ -1,16 +1,21 @@
 """Progress broken down (参保进度明细) by village, channel or category, for the district or one township, as of
-any day: registered, assessed, paid and covered to date, and paid on that day itself — counted from the
-enrollments at request time (:mod:`yibao.services.progress.live`)."""
+any day: registered, assessed, paid and covered to date, and paid on that day itself. By village, read from the
+counts kept per village (:mod:`yibao.adapters.db.progress_village_counts`): a district's thousands of villages
+answer as fast as one township's; by channel, category or township, counted from the enrollments at request time
+(:mod:`yibao.services.progress.live`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import select
 
-from yibao.adapters.db.tables import Area, Enrollment, Resident, Target
+from yibao.adapters.db import progress_counts
+from yibao.adapters.db.progress_village_counts import read_villages
+from yibao.adapters.db.tables import Area, Enrollment, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
 from yibao.domain.errors import YibaoError
 from yibao.domain.progress import completion
@@ -49,6 +54,9 @@ class BreakdownRow(BaseModel):
     completion: float | None = None
 
 
+ROWS = TypeAdapter(list[BreakdownRow])
+
+
 class ProgressBreakdown(BaseModel):
     insurance_year: int
     on: date
@@ -56,6 +64,7 @@ class ProgressBreakdown(BaseModel):
     by_name: str
     township_code: str | None
     rows: list[BreakdownRow]
+    uncounted_changes: int = 0  # by village: changes of a load still being counted (see ProgressReport)
 
 
 def progress_breakdown(
@@ -75,15 +84,72 @@ def progress_breakdown(
     if township_code is not None:
         principal.require_township(township_code)
     year = _year(uow, principal.district, on, insurance_year)
+    uncounted = 0
+    counted_rows: Sequence[Sequence[Any]]
+    names: dict[str, str]
+    if by == "village":
+        connection = uow.session.connection()
+        uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact=False)
+        found = read_villages(connection, year, principal.district, township_code, on, uncounted)
+        counted_rows = [(v.township_code, v.village_code or None, *v[2:7]) for v in found]
+        names = {code: name for v in found for code, name in zip(v[:2], v[7:], strict=True) if name is not None}
+    else:
+        counted_rows = _counted(uow, principal, year, on, by, township_code)
+        names = _names(uow, principal.district, by)
+    targets = _village_targets(uow, principal.district, year) if by == "village" else {}
+    rows = []
+    for counted_row in counted_rows:
+        values: list[Any] = list(counted_row)
+        township: str | None = values.pop(0) if by == "village" else None
+        value, registered, assessed, paid, covered, paid_before = values
+        target = targets.get(value) if value else None
+        rows.append(
+            {
+                "key": value or "",
+                "name": names.get(value or "", value or "（未登记）"),
+                "township_name": names.get(township, township) if township else None,
+                "registered": registered or 0,
+                "assessed": assessed or 0,
+                "paid": paid or 0,
+                "covered": covered or 0,
+                "paid_on_day": (paid or 0) - (paid_before or 0),
+                "target": target,
+                "completion": completion(paid or 0, target),
+            }
+        )
+    return ProgressBreakdown(
+        insurance_year=year,
+        on=on,
+        by=by,
+        by_name=DIMENSIONS[by],
+        township_code=township_code,
+        rows=ROWS.validate_python(rows),  # one call for the list: a district's villages are thousands
+        uncounted_changes=uncounted,
+    )
+
+
+def _village_targets(uow: UnitOfWork, district: str, year: int) -> dict[str, int]:
+    """The villages' targets (all categories) where the bureau set them."""
+    found = uow.session.execute(
+        select(Target.area_code, Target.persons).where(
+            Target.insurance_year == year,
+            Target.district_code == district,
+            Target.unit_kind == "village",
+            Target.category == "all",
+        )
+    )
+    return {code: persons for code, persons in found if code}
+
+
+def _counted(
+    uow: UnitOfWork, principal: Principal, year: int, on: date, by: str, township_code: str | None
+) -> Sequence[Sequence[Any]]:
+    """By channel, category or township: counted from the enrollments at request time."""
     key = _dimension(by)
     end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
-    # By village, each township's villages apart: the same village name (and "no village") in two townships
-    # are two rows, each with its township.
-    groups = [Enrollment.township_code.label("township"), key] if by == "village" else [key]
-
     query = (
         select(
-            *groups,
+            key,
             counted(Enrollment.registered_at, end),
             counted(Enrollment.assessed_at, end),
             counted(Enrollment.effective_at, end),
@@ -91,63 +157,28 @@ def progress_breakdown(
             counted(Enrollment.effective_at, day_before),
         )
         .select_from(Enrollment)
-        .join(Resident, Resident.id == Enrollment.resident_id)
         .where(Enrollment.insurance_year == year, Enrollment.township_code.startswith(principal.district))
-        .group_by(*groups)
-        .order_by(*(column.asc().nulls_last() for column in groups))  # 未登记 last, on both databases
+        .group_by(key)
+        .order_by(key.asc().nulls_last())
     )
     if township_code is not None:
         query = query.where(Enrollment.township_code == township_code)
-    names = _names(uow, principal.district, by)  # by village: every area's, the townships' too
-    rows = []
-    for found in uow.session.execute(query).all():
-        values = list(found)
-        township: str | None = values.pop(0) if by == "village" else None
-        value, registered, assessed, paid, covered, paid_before = values
-        rows.append(
-            BreakdownRow(
-                key=value or "",
-                name=names.get(value or "", value or "（未登记）"),
-                township_name=names.get(township, township) if township else None,
-                registered=int(registered or 0),
-                assessed=int(assessed or 0),
-                paid=int(paid or 0),
-                covered=int(covered or 0),
-                paid_on_day=int(paid or 0) - int(paid_before or 0),
-            )
-        )
-    if by == "village":
-        targets = dict(
-            uow.session.execute(
-                select(Target.area_code, Target.persons).where(
-                    Target.insurance_year == year,
-                    Target.district_code == principal.district,
-                    Target.unit_kind == "village",
-                    Target.category == "all",
-                )
-            ).all()
-        )
-        for row in rows:
-            row.target = targets.get(row.key)
-            row.completion = completion(row.paid, row.target)
-    return ProgressBreakdown(
-        insurance_year=year, on=on, by=by, by_name=DIMENSIONS[by], township_code=township_code, rows=rows
-    )
+    return uow.session.execute(query).all()
 
 
 def _dimension(by: str) -> Any:
     if by == "township":
         return Enrollment.township_code.label("key")
-    if by == "village":
-        return Resident.village_code.label("key")
     if by == "channel":
         return Enrollment.channel.label("key")
     return category_of().label("key")
 
 
 def _names(uow: UnitOfWork, district: str, by: str) -> dict[str, str]:
-    if by in ("township", "village"):
-        return dict(uow.session.execute(select(Area.code, Area.name).where(Area.code.startswith(district))).all())
+    """What a breakdown by township, channel or category calls its keys (by village, the read names them)."""
+    if by == "township":
+        townships = select(Area.code, Area.name).where(Area.code.startswith(district), Area.level == "township")
+        return dict(uow.session.connection().execute(townships).all())
     return dict(CHANNELS) if by == "channel" else dict(CATEGORY_NAMES)
 
 

@@ -104,6 +104,9 @@ class ProgressReport(BaseModel):
     coverage: float | None = None
     coverage_goal: float | None = None  # the plan's general coverage goal (参保率), e.g. 0.96
     goals: list[GoalProgress] = []  # every coverage goal of the plan (general, special groups) as of the day
+    # Changes logged and not in these counts: right after a load of more than a request adds, the counts are as of
+    # the server's last fold while it folds the rest (a page says so). 0: exact, as a bulletin always is.
+    uncounted_changes: int = 0
 
 
 def bucket(policy: Policy) -> dict[str, str]:
@@ -149,10 +152,14 @@ def campaign_dates(policy: Policy) -> tuple[date, date | None]:
 
 
 def progress_report(
-    uow: UnitOfWork, principal: Principal, on: date, insurance_year: int | None = None
+    uow: UnitOfWork, principal: Principal, on: date, insurance_year: int | None = None, exact: bool = False
 ) -> ProgressReport:
     """Progress as of the end of ``on`` for the campaign under way (or the plan of ``insurance_year``). The counts
-    are district-wide for every role that reads residents: a bulletin names townships, never people."""
+    are district-wide for every role that reads residents: a bulletin names townships, never people.
+
+    A page answers at once: where more changes are logged than a request may add (a load just committed, folded
+    by the server in the background), it reads the counts as of the last fold and says how many are still being
+    counted. ``exact`` (a bulletin, a printout) adds every logged change however long that takes."""
     principal.require(Permission.READ_RESIDENTS)
     if insurance_year is None:
         policy = campaign_policy(principal.district, on, uow.session)
@@ -165,11 +172,12 @@ def progress_report(
     rhythm = policy.targets.reporting.frequency if policy.targets.reporting else "weekly"
     last_report = on - timedelta(days=1 if rhythm == "daily" else 7)
     start, deadline = campaign_dates(policy)
-    # A reader folds a bounded part of the log first (the server folds the rest in the background); the counts
-    # are exact either way: the read adds whatever is not folded (see progress_counts).
-    progress_counts.fold(uow.session.get_bind().engine, limit=progress_counts.REQUEST_FOLD)
+    # A reader folds what little is logged (the server folds in the background too) and adds what is left as it
+    # reads; a log longer than that is left to the server's fold, unless the report must be exact.
+    connection = uow.session.connection()
+    uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact)
     pace_from = on - timedelta(days=PACE_DAYS)
-    kept = progress_counts.read(uow.session.connection(), year, principal.district, on, last_report, pace_from, start)
+    kept = progress_counts.read(connection, year, principal.district, on, last_report, pace_from, start, uncounted)
     buckets = bucket(policy)
     rows = _counts(kept, buckets)
     names = dict(
@@ -218,6 +226,7 @@ def progress_report(
         coverage=completion(paid, base.total) if base else None,
         coverage_goal=next((float(goal.rate) for goal in policy.targets.coverage if not goal.identities), None),
         goals=_townships_below(goal_progress(uow, policy, principal.district, on, paid, register), units, base, names),
+        uncounted_changes=kept.uncounted,
     )
 
 
