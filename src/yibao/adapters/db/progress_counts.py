@@ -84,7 +84,7 @@ def _village_upsert(table: str, keys: str) -> str:
     )
 
 
-_UPSERT_VILLAGE_DAYS = _village_upsert("progress_village_days", "insurance_year, day, township_code, village_code")
+_UPSERT_VILLAGE_DAYS = _village_upsert("progress_village_days", "insurance_year, township_code, day, village_code")
 _UPSERT_VILLAGE_TOTALS = _village_upsert("progress_village_totals", "insurance_year, township_code, village_code")
 UPSERTS = (_UPSERT_DAYS, _UPSERT_DISTRICT_DAYS, _UPSERT_TOTALS, _UPSERT_VILLAGE_DAYS, _UPSERT_VILLAGE_TOTALS)
 
@@ -176,7 +176,7 @@ def _fold_sqlite(connection: Connection, limit: int | None) -> int:
             if last is None:
                 return 0
             source = f"(SELECT * FROM progress_changes WHERE id <= {int(last)})"
-            # The deltas computed once, summed per key, for the three tables they go into.
+            # The deltas computed once, summed per key, for the five tables they go into.
             connection.exec_driver_sql(
                 "CREATE TEMPORARY TABLE progress_fold AS "
                 "SELECT insurance_year, township_code, village_code, category, measure, day, sum(delta) AS delta "

@@ -89,15 +89,15 @@ class ProgressVillageDay(Base):
 
     __tablename__ = "progress_village_days"
     insurance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the days after a report's: one range of the key
-    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)  # one township's days after a report's:
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # one range of the key
     village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     registered: Mapped[int] = mapped_column(Integer)  # a village's counts: Integer, its sums BigInteger
     assessed: Mapped[int] = mapped_column(Integer)
     paid: Mapped[int] = mapped_column(Integer)
     covered: Mapped[int] = mapped_column(Integer)
-    # The days after a report's read from the index alone, as ix_progress_days_year_day: the rows themselves lie
-    # scattered (one per page) in the order the folds wrote them.
+    # The district's days after a report's read from the index alone, as ix_progress_days_year_day: the rows
+    # themselves lie scattered (one per page) in the order the folds wrote them.
     __table_args__ = (
         Index(
             "ix_progress_village_days_year_day",

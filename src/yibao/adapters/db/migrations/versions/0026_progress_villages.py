@@ -54,12 +54,12 @@ def upgrade() -> None:
     op.create_table(
         "progress_village_days",
         sa.Column("insurance_year", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("township_code", sa.String(length=12), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("village_code", sa.String(length=12), nullable=False),
         *_measures(),
         sa.PrimaryKeyConstraint(
-            "insurance_year", "day", "township_code", "village_code", name=op.f("pk_progress_village_days")
+            "insurance_year", "township_code", "day", "village_code", name=op.f("pk_progress_village_days")
         ),
     )
     op.create_index(
