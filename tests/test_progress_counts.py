@@ -235,18 +235,22 @@ def _logged(engine: Engine) -> int:
         return int(connection.exec_driver_sql("SELECT count(*) FROM progress_changes").scalar_one())
 
 
-def _enroll_some(engine: Engine, count: int) -> None:
-    rng = random.Random(count)
+def _enroll_some(engine: Engine, count: int, first: int = 0, all_paid: bool = False) -> None:
+    """``count`` people enrolled from the serial ``first`` (the district seeded with the first ones); every other
+    one paid, or all of them."""
+    rng = random.Random(first or count)
     with uow(engine, "admin") as work:
-        seed_district(work, "120119")
-        for serial in range(count):
+        if first == 0:
+            seed_district(work, "120119")
+        for serial in range(first, first + count):
             registered = moment(rng)
+            paid = moment(rng, registered) if serial % 2 else None
             add_enrolled(
                 work,
                 idnumber.make("120119", date(1970, 1, 1) + timedelta(days=serial), 12),
                 rng.choice(TOWNSHIPS),
                 registered,
-                paid=moment(rng, registered) if serial % 2 else None,
+                paid=registered + timedelta(hours=1) if all_paid else paid,
             )
         work.commit()
 
@@ -286,7 +290,7 @@ def test_a_report_folds_a_short_log_and_reads_a_long_one_as_of_the_last_fold(
     progress_counts.fold_all(engine)
     on = date(2017, 12, 31)
     before = _report_counts(engine, on)
-    add_enrolled_many(engine, 6, first=100)
+    _enroll_some(engine, 6, first=100, all_paid=True)
     logged = _logged(engine)
     assert logged > 3
     with engine.connect() as connection:
@@ -305,21 +309,6 @@ def test_a_report_folds_a_short_log_and_reads_a_long_one_as_of_the_last_fold(
         page = progress_report(work, admin(), on)
     assert (page.registered, page.paid) == now and page.uncounted_changes == 0
     assert _logged(engine) == 0  # the request folded the short log
-
-
-def add_enrolled_many(engine: Engine, count: int, first: int) -> None:
-    rng = random.Random(first)
-    with uow(engine, "admin") as work:
-        for serial in range(first, first + count):
-            registered = moment(rng)
-            add_enrolled(
-                work,
-                idnumber.make("120119", date(1970, 1, 1) + timedelta(days=serial), 12),
-                rng.choice(TOWNSHIPS),
-                registered,
-                paid=registered + timedelta(hours=1),
-            )
-        work.commit()
 
 
 def test_the_server_folds_in_the_background(engine: Engine) -> None:

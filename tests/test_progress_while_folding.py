@@ -12,7 +12,7 @@ from pytest import MonkeyPatch
 from sqlalchemy import Engine
 
 from households import open_campaign_of, uow
-from test_progress_counts import _enroll_some, _logged, _report_counts, add_enrolled_many
+from test_progress_counts import _enroll_some, _logged, _report_counts
 from yibao.adapters.db import progress_counts
 from yibao.domain.timeutil import SHANGHAI
 from yibao.services.access import Role
@@ -37,7 +37,7 @@ def test_pages_answer_at_once_while_a_load_is_counted(engine: Engine, tmp_path: 
         token = login(work, "bureau", PASSWORD, kind="api")
     progress_counts.fold_all(engine)
     folded = _report_counts(engine, ON)
-    add_enrolled_many(engine, 6, first=200)  # "the load": more than a request may add
+    _enroll_some(engine, 6, first=200, all_paid=True)  # "the load": more than a request may add
     logged = _logged(engine)
     now = datetime.combine(ON, datetime.min.time(), SHANGHAI) + timedelta(hours=16)
     context = AppContext(session_factory(engine), clock=lambda: now, data_dir=tmp_path / "data")
