@@ -385,11 +385,18 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
     assert {row.township_name for row in villages.rows} == {"渔阳镇"}  # each village with its township
     with uow(engine, "admin") as work:  # the district's villages: a row per township and village, even unnamed
         district_villages = progress_breakdown(work, admin(), day, "village")
+        second = progress_breakdown(work, admin(), day, "village", offset=1, limit=1)  # a page of one row
+        past_the_end = progress_breakdown(work, admin(), day, "channel", offset=3, limit=2)
     assert [(row.township_name, row.name) for row in district_villages.rows] == [
         ("渔阳镇", "西关村"),
         ("渔阳镇", "东关村"),
         ("渔阳镇", "（未登记）"),
     ]
+    assert [row.name for row in second.rows] == ["东关村"] and (second.row_count, second.offset) == (3, 1)
+    totals = second.totals  # 合计 counts every row, not the page's
+    assert (totals.registered, totals.paid, totals.paid_on_day, totals.covered) == (6, 5, 3, 0)
+    assert second.totals == district_villages.totals
+    assert past_the_end.rows == [] and past_the_end.row_count == 3 and past_the_end.totals.paid == 5
     assert [(row.name, row.target, row.completion) for row in villages.rows if row.target] == [("西关村", 4, 0.75)]
     assert {row.key: (row.paid, row.paid_on_day) for row in channels.rows} == {
         "village": (3, 1),

@@ -63,7 +63,10 @@ def live(engine: Engine, on: date, township: str | None = None) -> Figures:
 def kept(engine: Engine, on: date, township: str | None = None) -> Figures:
     with engine.connect() as connection:
         found = read_villages(connection, 2018, "120119", township, on)
-    return {(row.township_code, row.village_code): tuple(row[2:7]) for row in found}  # type: ignore[misc]
+    counted = {(row.township_code, row.village_code): tuple(row[2:7]) for row in found.rows}
+    assert found.row_count == len(counted)
+    assert found.totals == tuple(sum(figures) for figures in zip(*counted.values(), strict=True)) or not counted
+    return counted  # type: ignore[return-value]
 
 
 def move_villages(engine: Engine, rng: random.Random) -> None:

@@ -199,7 +199,11 @@ def uncounted(connection: Connection, cap: int = REQUEST_FOLD) -> int:
     ).scalar_one()
     if some <= cap:
         return int(some)
-    span = connection.execute(text("SELECT max(id) - min(id) + 1 FROM progress_changes")).scalar()
+    # Two subqueries, not max(id) - min(id) in one: SQLite looks up a lone min() or max() in the key, but scans
+    # the whole table for both together (2 s after a load of 10,000,000 enrollments).
+    span = connection.execute(
+        text("SELECT (SELECT max(id) FROM progress_changes) - (SELECT min(id) FROM progress_changes) + 1")
+    ).scalar()
     return max(int(span or 0), int(some))
 
 

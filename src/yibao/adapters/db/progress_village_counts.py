@@ -50,34 +50,71 @@ parts (township_code, village_code, {", ".join(MEASURES)}, paid_before) AS (
     FROM progress_village_days WHERE insurance_year = :year AND day > :before AND {{townships}}
     UNION ALL
     SELECT township_code, village_code, {_PENDING} FROM pending
+),
+villages AS (
+    SELECT * FROM (
+        SELECT township_code, village_code, {", ".join(f"sum({m}) AS {m}" for m in MEASURES)},
+            sum(paid_before) AS paid_before
+        FROM parts GROUP BY township_code, village_code
+    ) AS summed
+    WHERE {" OR ".join(f"{m} <> 0" for m in (*MEASURES, "paid_before"))}
+),
+page AS (
+    SELECT * FROM villages ORDER BY {{order}} LIMIT :limit OFFSET :offset
 )
-SELECT villages.*, township.name, village.name FROM (
-    SELECT township_code, village_code, {", ".join(f"sum({m})" for m in MEASURES)}, sum(paid_before)
-    FROM parts GROUP BY township_code, village_code
-) AS villages
-LEFT JOIN areas township ON township.code = villages.township_code
-LEFT JOIN areas village ON village.code = villages.village_code
+SELECT 0 AS part, page.*, township.name, village.name, 0 AS row_count FROM page
+LEFT JOIN areas township ON township.code = page.township_code
+LEFT JOIN areas village ON village.code = page.village_code
+UNION ALL
+SELECT 1, '', '', {", ".join(f"coalesce(sum({m}), 0)" for m in (*MEASURES, "paid_before"))}, NULL, NULL, count(*)
+FROM villages
 """
 
 
+class VillagePage(NamedTuple):
+    rows: list[VillageCounts]  # from the offset, by township and village (no village last in its township)
+    row_count: int  # the villages with anything counted, on every page
+    totals: tuple[int, int, int, int, int]  # the sums of the five figures over every village
+
+
 def read_villages(
-    connection: Connection, year: int, district: str, township: str | None, on: date, uncounted: int = 0
-) -> list[VillageCounts]:
+    connection: Connection,
+    year: int,
+    district: str,
+    township: str | None,
+    on: date,
+    uncounted: int = 0,
+    offset: int = 0,
+    limit: int | None = None,
+) -> VillagePage:
     """The villages of ``township`` (or of every township of ``district``) with anything counted as of the end of
-    ``on``, by township and village (no village last). Exact where ``uncounted`` is 0 (see progress_counts.read)."""
+    ``on``: at most ``limit`` of them (None: all) from ``offset``, and the sums over all. Exact where ``uncounted``
+    is 0 (see progress_counts.read). Paged by the database: a district's twenty thousand villages are summed and
+    ordered there, and only a page's rows come to Python."""
     townships = "township_code = :township" if township else "township_code LIKE :district"
+    # The codes compared byte by byte (PostgreSQL's locale collation is ten times slower; for codes of digits the
+    # order is the same); no village last in its township.
+    binary = ' COLLATE "C"' if connection.dialect.name == "postgresql" else ""
+    order = f"township_code{binary}, village_code = '', village_code{binary}"
     statement = text(
         _READ.format(
             pending=contributions("pending_changes"),
             with_pending="true" if uncounted == 0 else "false",
             townships=townships,
+            order=order,
         )
     ).bindparams(bindparam("on", type_=Date), bindparam("before", type_=Date))
-    parameters = {"year": year, "on": on, "before": on - timedelta(days=1)}
+    every = None if connection.dialect.name == "postgresql" else -1  # LIMIT NULL, LIMIT -1: no limit
+    parameters = {"year": year, "on": on, "before": on - timedelta(days=1), "offset": offset}
+    parameters["limit"] = every if limit is None else limit
     parameters |= {"township": township} if township else {"district": f"{district}%"}
     if connection.dialect.name == "postgresql":  # twenty thousand villages grouped in memory, not on disk
         connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    found = list(connection.execute(statement, parameters).all())
-    # Sorted here: the database would compare the codes by its locale's collation, ten times slower.
-    found.sort(key=lambda row: (row[0], row[1] == "", row[1]))  # no village last in its township
-    return [VillageCounts(*row) for row in found if any(row[2:7])]  # villages with anything counted
+    found = connection.execute(statement, parameters).all()
+    summed = next(row for row in found if row.part == 1)
+    rows = sorted((row for row in found if row.part == 0), key=lambda row: (row[1], row[2] == "", row[2]))
+    return VillagePage(
+        rows=[VillageCounts(*row[1:-1]) for row in rows],
+        row_count=int(summed.row_count),
+        totals=(int(summed[3]), int(summed[4]), int(summed[5]), int(summed[6]), int(summed[7])),
+    )

@@ -137,7 +137,7 @@ def progress(work: ApiWork, on: date | None = None, insurance_year: int | None =
 
 @router.get(
     "/progress/breakdown",
-    summary="Progress by village, channel, category or township, as of a day",
+    summary="Progress by village, channel, category or township, as of a day (a page of rows, and the 合计 of all)",
     response_model=ProgressBreakdown,
 )
 def breakdown(
@@ -146,9 +146,13 @@ def breakdown(
     township_code: str | None = None,
     on: date | None = None,
     insurance_year: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="rows per page")] = 500,
+    offset: Annotated[int, Query(ge=0, description="rows to skip (row_count says how many there are)")] = 0,
 ) -> Response:
-    found = progress_breakdown(work.uow, work.principal, _on(work, on), by, township_code, insurance_year)
-    # Serialized by the model itself, as the report is: a district's villages are twenty thousand rows.
+    found = progress_breakdown(
+        work.uow, work.principal, _on(work, on), by, township_code, insurance_year, offset=offset, limit=limit
+    )
+    # Serialized by the model itself, as the report is: even a page of a district's villages is hundreds of rows.
     return Response(found.model_dump_json(), media_type="application/json")
 
 

@@ -66,6 +66,10 @@ def breakdown_command(
         counts = (row.registered, row.assessed, row.paid, row.paid_on_day, row.covered)
         place = [row.township_name or "—"] if found.by == "village" else []
         table.add_row(*place, row.name, *(f"{count:,}" for count in counts))
+    totals = found.totals
+    counts = (totals.registered, totals.assessed, totals.paid, totals.paid_on_day, totals.covered)
+    table.add_section()
+    table.add_row(*([""] if places else []), "合计", *(f"{count:,}" for count in counts))
     console.print(table)
 
 

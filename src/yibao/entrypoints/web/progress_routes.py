@@ -6,9 +6,10 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -21,12 +22,13 @@ from yibao.entrypoints.web.session import CheckedCsrf, WebWork
 from yibao.services.access import Permission, Role
 from yibao.services.policy.plans import district_policies
 from yibao.services.progress import statistics, targets
-from yibao.services.progress.breakdown import DIMENSIONS, progress_breakdown
+from yibao.services.progress.breakdown import DIMENSIONS, ProgressBreakdown, progress_breakdown
 from yibao.services.progress.bulletin import headline, title, write_bulletin
 from yibao.services.progress.report import ProgressReport, progress_report
 from yibao.services.registry.areas import list_areas, list_organizations
 
 router = APIRouter(include_in_schema=False)
+BREAKDOWN_PAGE = 200  # rows of 进度明细 per page
 MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -52,15 +54,18 @@ def breakdown(
     township: str = "",
     on: date | None = None,
     year: int | None = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """参保进度明细: a township operator's own villages by default; the bureau picks the township."""
+    """参保进度明细: a township operator's own villages by default; the bureau picks the township. A page of
+    :data:`BREAKDOWN_PAGE` rows (a township's villages fit on one; the district's are thousands), 合计 over all."""
     if not township and work.principal.role is Role.TOWNSHIP_OPERATOR:
         township = work.principal.area_code
     day = on or _today(work)
     try:
-        found = progress_breakdown(work.uow, work.principal, day, by, township or None, year)
+        found = _breakdown_page(work, day, by, township or None, year, page_number)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
+    pages = max(1, -(-found.row_count // BREAKDOWN_PAGE))
     townships = [area for area in list_areas(work.uow, work.principal) if area.level == "township"]
     return page(
         request,
@@ -71,6 +76,26 @@ def breakdown(
         townships=townships,
         township=township,
         campaigns=open_campaign_choices(work),
+        pages=pages,
+        page_number=found.offset // BREAKDOWN_PAGE + 1,
+        query=urlencode(
+            {"by": found.by, "township": township, "on": found.on.isoformat(), "year": found.insurance_year}
+        ),
+    )
+
+
+def _breakdown_page(
+    work: Any, day: date, by: str, township: str | None, year: int | None, page_number: int
+) -> ProgressBreakdown:
+    """One page of the breakdown; past the last page (a link kept from a longer day), the last page."""
+    found = progress_breakdown(
+        work.uow, work.principal, day, by, township, year, (page_number - 1) * BREAKDOWN_PAGE, BREAKDOWN_PAGE
+    )
+    if found.rows or page_number == 1:
+        return found
+    last = max(1, -(-found.row_count // BREAKDOWN_PAGE))
+    return progress_breakdown(
+        work.uow, work.principal, day, by, township, year, (last - 1) * BREAKDOWN_PAGE, BREAKDOWN_PAGE
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import select
@@ -57,14 +57,41 @@ class BreakdownRow(BaseModel):
 ROWS = TypeAdapter(list[BreakdownRow])
 
 
+class BreakdownTotals(BaseModel):
+    """合计: the sums over every row of the breakdown, on every page."""
+
+    registered: int
+    assessed: int
+    paid: int
+    covered: int
+    paid_on_day: int
+
+
 class ProgressBreakdown(BaseModel):
     insurance_year: int
     on: date
     by: str
     by_name: str
     township_code: str | None
-    rows: list[BreakdownRow]
+    rows: list[BreakdownRow]  # one page of the rows (from ``offset``), or all of them where no limit was asked
+    row_count: int  # the rows on every page
+    offset: int = 0
+    totals: BreakdownTotals
     uncounted_changes: int = 0  # by village: changes of a load still being counted (see ProgressReport)
+
+
+class _Counted(NamedTuple):
+    """One row as counted, before it is named and paged (a district's villages are twenty thousand of them)."""
+
+    township_code: str | None  # by village: the township it is in
+    key: str | None
+    registered: int
+    assessed: int
+    paid: int
+    covered: int
+    paid_before: int  # paid as of the end of the day before
+    township_name: str | None
+    name: str | None
 
 
 def progress_breakdown(
@@ -74,7 +101,10 @@ def progress_breakdown(
     by: str,
     township_code: str | None = None,
     insurance_year: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> ProgressBreakdown:
+    """The breakdown, its rows from ``offset`` (at most ``limit`` of them; None: every row) and the 合计 of all."""
     principal.require(Permission.READ_RESIDENTS)
     if by not in DIMENSIONS:
         allowed = "、".join(f"{key}（{name}）" for key, name in DIMENSIONS.items())
@@ -85,36 +115,36 @@ def progress_breakdown(
         principal.require_township(township_code)
     year = _year(uow, principal.district, on, insurance_year)
     uncounted = 0
-    counted_rows: Sequence[Sequence[Any]]
-    names: dict[str, str]
-    if by == "village":
+    if by == "village":  # paged by the database: a district's villages are twenty thousand
         connection = uow.session.connection()
         uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact=False)
-        found = read_villages(connection, year, principal.district, township_code, on, uncounted)
-        counted_rows = [(v.township_code, v.village_code or None, *v[2:7]) for v in found]
-        names = {code: name for v in found for code, name in zip(v[:2], v[7:], strict=True) if name is not None}
+        found = read_villages(connection, year, principal.district, township_code, on, uncounted, offset, limit)
+        page = [_Counted(*row) for row in found.rows]
+        row_count, sums = found.row_count, found.totals
     else:
-        counted_rows = _counted(uow, principal, year, on, by, township_code)
-        names = _names(uow, principal.district, by)
+        page, row_count, sums = _counted_page(uow, principal, year, on, by, township_code, offset, limit)
+    registered, assessed, paid, covered, paid_before = sums
+    totals = BreakdownTotals(
+        registered=registered, assessed=assessed, paid=paid, covered=covered, paid_on_day=paid - paid_before
+    )
     targets = _village_targets(uow, principal.district, year) if by == "village" else {}
     rows = []
-    for counted_row in counted_rows:
-        values: list[Any] = list(counted_row)
-        township: str | None = values.pop(0) if by == "village" else None
-        value, registered, assessed, paid, covered, paid_before = values
+    for counted_row in page:
+        value = counted_row.key
         target = targets.get(value) if value else None
+        township = counted_row.township_code
         rows.append(
             {
                 "key": value or "",
-                "name": names.get(value or "", value or "（未登记）"),
-                "township_name": names.get(township, township) if township else None,
-                "registered": registered or 0,
-                "assessed": assessed or 0,
-                "paid": paid or 0,
-                "covered": covered or 0,
-                "paid_on_day": (paid or 0) - (paid_before or 0),
+                "name": counted_row.name or value or "（未登记）",
+                "township_name": (counted_row.township_name or township) if township else None,
+                "registered": counted_row.registered,
+                "assessed": counted_row.assessed,
+                "paid": counted_row.paid,
+                "covered": counted_row.covered,
+                "paid_on_day": counted_row.paid - counted_row.paid_before,
                 "target": target,
-                "completion": completion(paid or 0, target),
+                "completion": completion(counted_row.paid, target),
             }
         )
     return ProgressBreakdown(
@@ -123,7 +153,10 @@ def progress_breakdown(
         by=by,
         by_name=DIMENSIONS[by],
         township_code=township_code,
-        rows=ROWS.validate_python(rows),  # one call for the list: a district's villages are thousands
+        rows=ROWS.validate_python(rows),  # one call for the list
+        row_count=row_count,
+        offset=offset,
+        totals=totals,
         uncounted_changes=uncounted,
     )
 
@@ -139,6 +172,44 @@ def _village_targets(uow: UnitOfWork, district: str, year: int) -> dict[str, int
         )
     )
     return {code: persons for code, persons in found if code}
+
+
+def _counted_page(
+    uow: UnitOfWork,
+    principal: Principal,
+    year: int,
+    on: date,
+    by: str,
+    township_code: str | None,
+    offset: int,
+    limit: int | None,
+) -> tuple[list[_Counted], int, tuple[int, int, int, int, int]]:
+    """By channel, category or township (a few dozen rows at most): counted, named, summed and paged here."""
+    names = _names(uow, principal.district, by)
+    counted_rows = [
+        _Counted(
+            None,
+            key,
+            registered or 0,
+            assessed or 0,
+            paid or 0,
+            covered or 0,
+            before or 0,
+            None,
+            names.get(key or ""),
+        )
+        for key, registered, assessed, paid, covered, before in _counted(uow, principal, year, on, by, township_code)
+    ]
+    row_count = len(counted_rows)
+    sums = (
+        sum(row.registered for row in counted_rows),
+        sum(row.assessed for row in counted_rows),
+        sum(row.paid for row in counted_rows),
+        sum(row.covered for row in counted_rows),
+        sum(row.paid_before for row in counted_rows),
+    )
+    page = counted_rows[offset:] if limit is None else counted_rows[offset : offset + limit]
+    return page, row_count, sums
 
 
 def _counted(
