@@ -65,7 +65,7 @@ def breakdown(
         found = _breakdown_page(work, day, by, township or None, year, page_number)
     except YibaoError as error:
         return page(request, work, "error.html", status_code=status_for(error), error=error)
-    pages = max(1, -(-found.row_count // BREAKDOWN_PAGE))
+    pages = _pages(found.row_count)
     townships = [area for area in list_areas(work.uow, work.principal) if area.level == "township"]
     return page(
         request,
@@ -93,10 +93,14 @@ def _breakdown_page(
     )
     if found.rows or page_number == 1:
         return found
-    last = max(1, -(-found.row_count // BREAKDOWN_PAGE))
+    last = _pages(found.row_count)
     return progress_breakdown(
         work.uow, work.principal, day, by, township, year, (last - 1) * BREAKDOWN_PAGE, BREAKDOWN_PAGE
     )
+
+
+def _pages(rows: int) -> int:
+    return max(1, -(-rows // BREAKDOWN_PAGE))
 
 
 def _report(work: Any, on: date | None, year: int | None) -> ProgressReport:
