@@ -377,6 +377,7 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
         villages = progress_breakdown(work, operator(yuyang), day, "village", yuyang)
         channels = progress_breakdown(work, admin(), day, "channel")
         categories = progress_breakdown(work, admin(), day, "category")
+        townships = progress_breakdown(work, admin(), day, "township")
         with pytest.raises(YibaoError) as refused:
             progress_breakdown(work, operator(yuyang), day, "village", bieshan)
     assert refused.value.code == "AREA_UNKNOWN"
@@ -404,3 +405,11 @@ def test_breakdown_by_village_channel_and_category(engine: Engine) -> None:
         "individual": (1, 1),
     }
     assert {row.key: row.paid for row in categories.rows} == {"general": 3, "students": 1, "special_groups": 1}
+    # by category and township, read from the kept counts: registered, paid, and paid on the day itself
+    assert {row.key: (row.registered, row.paid, row.paid_on_day) for row in categories.rows} == {
+        "general": (4, 3, 2),
+        "students": (1, 1, 1),
+        "special_groups": (1, 1, 0),
+    }
+    assert [(row.name, row.registered, row.paid, row.paid_on_day) for row in townships.rows] == [("渔阳镇", 6, 5, 3)]
+    assert townships.totals == categories.totals == channels.totals

@@ -1,8 +1,9 @@
-"""Progress broken down (参保进度明细) by village, channel or category, for the district or one township, as of
-any day: registered, assessed, paid and covered to date, and paid on that day itself. By village, read from the
-counts kept per village (:mod:`yibao.adapters.db.progress_village_counts`): a district's thousands of villages
-answer as fast as one township's; by channel, category or township, counted from the enrollments at request time
-(:mod:`yibao.services.progress.live`)."""
+"""Progress broken down (参保进度明细) by village, township, category or channel, for the district or one township,
+as of any day: registered, assessed, paid and covered to date, and paid on that day itself. By village, read from
+the counts kept per village (:mod:`yibao.adapters.db.progress_village_counts`), paged by the database: a
+district's twenty thousand villages answer as fast as one township's; by township and category, from the counts
+kept per township and category (:mod:`yibao.adapters.db.progress_counts`), as the report reads them; by channel,
+which nothing keeps, counted from the enrollments at request time (:mod:`yibao.services.progress.live`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import select
 
 from yibao.adapters.db import progress_counts
+from yibao.adapters.db.progress_tables import MEASURES
 from yibao.adapters.db.progress_village_counts import read_villages
 from yibao.adapters.db.tables import Area, Enrollment, Target
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -24,7 +26,7 @@ from yibao.domain.vocabulary import CHANNELS
 from yibao.services.access import Permission, Principal, Role
 from yibao.services.policy.campaigns import campaign_policy
 from yibao.services.policy.plans import district_policies
-from yibao.services.progress.live import category_of, counted
+from yibao.services.progress.live import counted
 
 Dimension = Literal["township", "village", "channel", "category"]
 DIMENSIONS: dict[str, str] = {
@@ -77,7 +79,7 @@ class ProgressBreakdown(BaseModel):
     row_count: int  # the rows on every page
     offset: int = 0
     totals: BreakdownTotals
-    uncounted_changes: int = 0  # by village: changes of a load still being counted (see ProgressReport)
+    uncounted_changes: int = 0  # changes of a load still being counted (see ProgressReport); by channel always 0
 
 
 class _Counted(NamedTuple):
@@ -122,7 +124,11 @@ def progress_breakdown(
         page = [_Counted(*row) for row in found.rows]
         row_count, sums = found.row_count, found.totals
     else:
-        page, row_count, sums = _counted_page(uow, principal, year, on, by, township_code, offset, limit)
+        if by == "channel":
+            counted_rows = _counted_by_channel(uow, principal, year, on, township_code)
+        else:
+            counted_rows, uncounted = _kept_by(uow, principal, year, on, by, township_code)
+        page, row_count, sums = _named_page(counted_rows, _names(uow, principal.district, by), offset, limit)
     registered, assessed, paid, covered, paid_before = sums
     totals = BreakdownTotals(
         registered=registered, assessed=assessed, paid=paid, covered=covered, paid_on_day=paid - paid_before
@@ -174,49 +180,51 @@ def _village_targets(uow: UnitOfWork, district: str, year: int) -> dict[str, int
     return {code: persons for code, persons in found if code}
 
 
-def _counted_page(
-    uow: UnitOfWork,
-    principal: Principal,
-    year: int,
-    on: date,
-    by: str,
-    township_code: str | None,
-    offset: int,
-    limit: int | None,
+def _named_page(
+    counted_rows: Sequence[Sequence[Any]], names: dict[str, str], offset: int, limit: int | None
 ) -> tuple[list[_Counted], int, tuple[int, int, int, int, int]]:
-    """By channel, category or township (a few dozen rows at most): counted, named, summed and paged here."""
-    names = _names(uow, principal.district, by)
-    counted_rows = [
-        _Counted(
-            None,
-            key,
-            registered or 0,
-            assessed or 0,
-            paid or 0,
-            covered or 0,
-            before or 0,
-            None,
-            names.get(key or ""),
-        )
-        for key, registered, assessed, paid, covered, before in _counted(uow, principal, year, on, by, township_code)
+    """By township, category or channel (a thousand rows at most): named, summed and paged here. Each counted row
+    is (key, registered, assessed, paid, covered, paid the day before)."""
+    rows = [
+        _Counted(None, key, registered or 0, assessed or 0, paid or 0, covered or 0, before or 0, None, names.get(key))
+        for key, registered, assessed, paid, covered, before in counted_rows
     ]
-    row_count = len(counted_rows)
     sums = (
-        sum(row.registered for row in counted_rows),
-        sum(row.assessed for row in counted_rows),
-        sum(row.paid for row in counted_rows),
-        sum(row.covered for row in counted_rows),
-        sum(row.paid_before for row in counted_rows),
+        sum(row.registered for row in rows),
+        sum(row.assessed for row in rows),
+        sum(row.paid for row in rows),
+        sum(row.covered for row in rows),
+        sum(row.paid_before for row in rows),
     )
-    page = counted_rows[offset:] if limit is None else counted_rows[offset : offset + limit]
-    return page, row_count, sums
+    page = rows[offset:] if limit is None else rows[offset : offset + limit]
+    return page, len(rows), sums
 
 
-def _counted(
+def _kept_by(
     uow: UnitOfWork, principal: Principal, year: int, on: date, by: str, township_code: str | None
+) -> tuple[list[tuple[str, int, int, int, int, int]], int]:
+    """By township or category: the counts kept per township and category, read as the report reads them (paid's
+    earlier count as of the day before), and the changes left uncounted (see ProgressReport.uncounted_changes)."""
+    connection = uow.session.connection()
+    uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact=False)
+    day_before = on - timedelta(days=1)
+    kept = progress_counts.read(connection, year, principal.district, on, day_before, day_before, on, uncounted)
+    figures: dict[str, list[int]] = {}
+    for unit in kept.townships:
+        if township_code is None or unit.township_code == township_code:
+            counts = figures.setdefault(unit.township_code if by == "township" else unit.category, [0] * 5)
+            counts[MEASURES.index(unit.measure)] += unit.on
+            if unit.measure == "paid":
+                counts[4] += unit.before
+    found = [(key, c[0], c[1], c[2], c[3], c[4]) for key, c in sorted(figures.items()) if any(c)]
+    return found, uncounted
+
+
+def _counted_by_channel(
+    uow: UnitOfWork, principal: Principal, year: int, on: date, township_code: str | None
 ) -> Sequence[Sequence[Any]]:
-    """By channel, category or township: counted from the enrollments at request time."""
-    key = _dimension(by)
+    """By channel: counted from the enrollments at request time (the kept counts have no channel)."""
+    key = Enrollment.channel.label("key")
     end, day_before = end_of_day(on), end_of_day(on - timedelta(days=1))
     query = (
         select(
@@ -235,14 +243,6 @@ def _counted(
     if township_code is not None:
         query = query.where(Enrollment.township_code == township_code)
     return uow.session.execute(query).all()
-
-
-def _dimension(by: str) -> Any:
-    if by == "township":
-        return Enrollment.township_code.label("key")
-    if by == "channel":
-        return Enrollment.channel.label("key")
-    return category_of().label("key")
 
 
 def _names(uow: UnitOfWork, district: str, by: str) -> dict[str, str]:
