@@ -1,8 +1,8 @@
 """Counter registrations through the HTTP API on PostgreSQL: households of 3, assessed, per second and p95.
 
 Goal (issue "system of record"): at least 200 households/s and p95 under 100 ms on a 2-core machine. The server is
-uvicorn with 2 worker processes against PostgreSQL (YIBAO_BENCH_POSTGRES_URL, default the local `test` database,
-in a schema of its own), as `yibao serve --workers 2` runs it (Polars on one thread per worker); the client posts
+`yibao serve --workers 2` (uvicorn, 2 worker processes, Polars on one thread each) against PostgreSQL
+(YIBAO_BENCH_POSTGRES_URL, default the local `test` database, in a schema of its own); the client posts
 from 8 threads, a new connection per request, as a reverse proxy in front of the workers would spread them (kept-alive
 connections all land on whichever worker accepted them first, and leave the other idle). Baseline in the same run:
 the same use case called in-process (no HTTP, one thread), to show what the HTTP layer costs.
@@ -182,23 +182,9 @@ def main() -> None:
     server = None
     try:
         token = prepare(url)
-        environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK, "POLARS_MAX_THREADS": "1"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "yibao.entrypoints.server:app_from_environment",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            env=environment,
-        )
+        environment = os.environ | {"YIBAO_DATABASE_URL": url}
+        command = [sys.executable, "-m", "yibao", "serve", "--port", str(port), "--workers", "2", "--clock", CLOCK]
+        server = subprocess.Popen(command, env=environment)  # as a bureau serves it
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 30

@@ -1,5 +1,5 @@
 """Benchmark: the progress report for 10,000,000 enrollments (about 1,000 townships, 100 campaign days) through the
-running system — the API served by uvicorn with 2 workers — and how soon a new payment shows in it.
+running system — the API served by `yibao serve --workers 2` — and how soon a new payment shows in it.
 
 Performance goal (issue "[6 of 6]"): p95 page/API latency under 300 ms, a new payment reflected in under 1 s, on
 PostgreSQL and on SQLite; printed with the ratio to a plain ``GROUP BY`` over the raw table in the same run.
@@ -238,11 +238,9 @@ def settle(url: str) -> float:
 
 def run(url: str, token: str, requests: int, baseline: float) -> None:
     port = free_port()
-    environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK, "POLARS_MAX_THREADS": "1"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "yibao.entrypoints.server:app_from_environment"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--workers", "2", "--log-level", "warning"], env=environment
-    )
+    environment = os.environ | {"YIBAO_DATABASE_URL": url}
+    command = [sys.executable, "-m", "yibao", "serve", "--port", str(port), "--workers", "2", "--clock", CLOCK]
+    server = subprocess.Popen(command, env=environment)  # as a bureau serves it
     try:
         client = httpx.Client(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=600

@@ -48,11 +48,9 @@ def served() -> Iterator[tuple[str, dict[str, str], str]]:
             with uow(engine, name) as work:
                 tokens[name] = login(work, name, "clerk-password", kind="api")
         port = _free_port()
-        environment = os.environ | {"YIBAO_DATABASE_URL": url, "YIBAO_CLOCK": CLOCK, "POLARS_MAX_THREADS": "1"}
-        command = [sys.executable, "-m", "uvicorn", "--factory", "yibao.entrypoints.server:app_from_environment"]
-        server = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", "2", "--log-level", "warning"], env=environment
-        )
+        environment = os.environ | {"YIBAO_DATABASE_URL": url}
+        command = [sys.executable, "-m", "yibao", "serve", "--port", str(port), "--workers", "2", "--clock", CLOCK]
+        server = subprocess.Popen(command, env=environment)  # as a bureau serves it
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
