@@ -32,8 +32,11 @@ def _figures(on_day: str, before: str) -> str:
     return ", ".join([*parts, f"CASE WHEN {before} THEN {{paid}} ELSE 0 END"])
 
 
-# The totals, less the days after the report's (and paid's, after the day before), plus the log not yet folded.
-_KEPT_DAYS = _figures("day > :on", "day > :before").format(**{m: f"-{m}" for m in MEASURES})
+# The totals, less the days after the report's (and paid's, after the day before: the report's day too), plus the
+# log not yet folded. The days after and the report's day are read as two ranges, each row's figures as they are:
+# no condition evaluated per row of the district's hundreds of thousands (a sixth of the statement's time).
+_AFTER_THE_DAY = ", ".join([f"-{m}" for m in MEASURES] + ["-paid"])
+_ON_THE_DAY = ", ".join(["0" for _ in MEASURES] + ["-paid"])
 _PENDING = _figures("day <= :on", "day <= :before").format(
     **{m: f"(CASE WHEN measure = '{m}' THEN delta ELSE 0 END)" for m in MEASURES}
 )
@@ -46,8 +49,12 @@ parts (township_code, village_code, {", ".join(MEASURES)}, paid_before) AS (
     SELECT township_code, village_code, {", ".join(MEASURES)}, paid
     FROM progress_village_totals WHERE insurance_year = :year AND {{townships}}
     UNION ALL
-    SELECT township_code, village_code, {_KEPT_DAYS}
-    FROM progress_village_days WHERE insurance_year = :year AND day > :before AND {{townships}}
+    SELECT township_code, village_code, {_AFTER_THE_DAY}
+    FROM progress_village_days WHERE insurance_year = :year AND day > :on AND {{townships}}
+    UNION ALL
+    SELECT township_code, village_code, {_ON_THE_DAY}
+    FROM progress_village_days
+    WHERE insurance_year = :year AND day > :before AND day <= :on AND paid <> 0 AND {{townships}}
     UNION ALL
     SELECT township_code, village_code, {_PENDING} FROM pending
 ),
