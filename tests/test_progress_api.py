@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -121,51 +119,3 @@ def test_a_target_sheet_over_http(site: Site) -> None:
         "/api/v1/target-imports", headers=clerk, files={"file": ("指标.csv", content)}, data={"insurance_year": "2018"}
     )
     assert refused.status_code == 403
-
-
-def test_the_breakdown_comes_a_page_at_a_time(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    """进度明细 of a district's villages, thousands of rows, a page at a time: the API's ``limit`` and ``offset``,
-    the web page's pager; 合计 counts every row on every page."""
-    from households import uow
-    from test_chinese_pages import signed_in
-    from test_progress import add_enrolled
-    from yibao.adapters.db.tables import Area
-    from yibao.domain import idnumber
-    from yibao.domain.timeutil import SHANGHAI
-    from yibao.entrypoints.web import progress_routes
-
-    registered = datetime(2017, 11, 10, 9, tzinfo=SHANGHAI)
-    villages = [f"120119100{number:03d}" for number in range(301, 306)]
-    with uow(site.engine, "setup") as work:
-        work.session.add_all(
-            Area(code=code, name=f"第{index}村", level="village", parent_code="120119100000")
-            for index, code in enumerate(villages, 1)
-        )
-        for index, code in enumerate(villages):
-            number = idnumber.make("120119", date(1990, 1, 1) + timedelta(days=index), 650)
-            add_enrolled(work, number, "120119100000", registered, paid=registered + timedelta(days=1), village=code)
-        work.commit()
-    url = "/api/v1/progress/breakdown?by=village&on=2017-11-20"
-    status, everything = site.call("admin", "GET", url)
-    assert status == 200 and everything["row_count"] == len(everything["rows"]) >= 5
-    status, second = site.call("admin", "GET", f"{url}&limit=2&offset=2")
-    assert status == 200 and second["rows"] == everything["rows"][2:4]
-    assert (second["row_count"], second["offset"], second["totals"]) == (
-        everything["row_count"],
-        2,
-        everything["totals"],
-    )
-    assert everything["totals"]["paid"] == sum(row["paid"] for row in everything["rows"]) >= 5
-    assert site.call("admin", "GET", f"{url}&limit=0")[0] == 422
-
-    monkeypatch.setattr(progress_routes, "BREAKDOWN_PAGE", 2)
-    client = signed_in(site, "admin")
-    pages = -(-everything["row_count"] // 2)
-    page = client.get("/progress/breakdown", params={"by": "village", "on": "2017-11-20", "page": 2}).text
-    assert f"（第 2 / {pages} 页）" in page and 'rel="next"' in page and 'rel="prev"' in page
-    assert [row["name"] for row in everything["rows"][2:4]] == re.findall(
-        r'<tr data-key="[^"]*"><td>[^<]*</td><td>([^<]*)</td>', page
-    )
-    assert f"{everything['totals']['paid']:,}" in page.split("<tfoot>")[1]
-    last = client.get("/progress/breakdown", params={"by": "village", "on": "2017-11-20", "page": 999}).text
-    assert f"（第 {pages} / {pages} 页）" in last and 'rel="next"' not in last  # past the end: the last page
