@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from yibao.adapters.db import progress_counts
 from yibao.adapters.db.progress_tables import MEASURES
@@ -116,18 +116,20 @@ def progress_breakdown(
     if township_code is not None:
         principal.require_township(township_code)
     year = _year(uow, principal.district, on, insurance_year)
-    uncounted = 0
-    if by == "village":  # paged by the database: a district's villages are twenty thousand
-        connection = uow.session.connection()
+    connection = uow.session.connection()
+    uncounted = 0  # by channel, counted from the enrollments themselves: nothing is left out
+    if by != "channel":  # read from the kept counts, as the report reads them
         uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact=False)
+    if by == "village":  # paged by the database: a district's villages are twenty thousand
         found = read_villages(connection, year, principal.district, township_code, on, uncounted, offset, limit)
         page = [_Counted(*row) for row in found.rows]
         row_count, sums = found.row_count, found.totals
     else:
-        if by == "channel":
-            counted_rows = _counted_by_channel(uow, principal, year, on, township_code)
-        else:
-            counted_rows, uncounted = _kept_by(uow, principal, year, on, by, township_code)
+        counted_rows = (
+            _counted_by_channel(uow, principal, year, on, township_code)
+            if by == "channel"
+            else _kept_by(connection, principal, year, on, by, township_code, uncounted)
+        )
         page, row_count, sums = _named_page(counted_rows, _names(uow, principal.district, by), offset, limit)
     registered, assessed, paid, covered, paid_before = sums
     totals = BreakdownTotals(
@@ -201,12 +203,16 @@ def _named_page(
 
 
 def _kept_by(
-    uow: UnitOfWork, principal: Principal, year: int, on: date, by: str, township_code: str | None
-) -> tuple[list[tuple[str, int, int, int, int, int]], int]:
+    connection: Connection,
+    principal: Principal,
+    year: int,
+    on: date,
+    by: str,
+    township_code: str | None,
+    uncounted: int,
+) -> list[tuple[str, int, int, int, int, int]]:
     """By township or category: the counts kept per township and category, read as the report reads them (paid's
-    earlier count as of the day before), and the changes left uncounted (see ProgressReport.uncounted_changes)."""
-    connection = uow.session.connection()
-    uncounted = progress_counts.before_reading(uow.session.get_bind().engine, connection, exact=False)
+    earlier count as of the day before), leaving out the ``uncounted`` changes (see progress_counts.read)."""
     day_before = on - timedelta(days=1)
     kept = progress_counts.read(connection, year, principal.district, on, day_before, day_before, on, uncounted)
     figures: dict[str, list[int]] = {}
@@ -216,8 +222,7 @@ def _kept_by(
             counts[MEASURES.index(unit.measure)] += unit.on
             if unit.measure == "paid":
                 counts[4] += unit.before
-    found = [(key, c[0], c[1], c[2], c[3], c[4]) for key, c in sorted(figures.items()) if any(c)]
-    return found, uncounted
+    return [(key, c[0], c[1], c[2], c[3], c[4]) for key, c in sorted(figures.items()) if any(c)]
 
 
 def _counted_by_channel(
