@@ -23,14 +23,16 @@ from sqlalchemy.orm import Session
 BATCH = 200_000
 
 
-def read_frame(session: Session, query: Select[Any], schema: dict[str, Any], *, columnar: bool = True) -> pl.DataFrame:
+def read_frame(
+    session: Session, query: Select[*tuple[Any, ...]], schema: dict[str, Any], *, columnar: bool = True
+) -> pl.DataFrame:
     """``query``'s rows as a frame with ``schema`` (names in the query's order; instants in Asia/Shanghai)."""
     parts = list(read_frames(session.connection(), query, schema, columnar=columnar))
     return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
 
 
 def read_frames(
-    connection: Connection, query: Select[Any], schema: dict[str, Any], *, columnar: bool = True
+    connection: Connection, query: Select[*tuple[Any, ...]], schema: dict[str, Any], *, columnar: bool = True
 ) -> Iterator[pl.DataFrame]:
     """The same, a frame of at most :data:`BATCH` rows at a time (a snapshot of ten million rows in bounded
     memory)."""
@@ -48,7 +50,9 @@ def read_frames(
             yield _conform(frame, schema)
 
 
-def _through_driver(connection: Connection, query: Select[Any], schema: dict[str, Any]) -> Iterator[pl.DataFrame]:
+def _through_driver(
+    connection: Connection, query: Select[*tuple[Any, ...]], schema: dict[str, Any]
+) -> Iterator[pl.DataFrame]:
     """The driver's own rows, without SQLAlchemy's per-value processing (an instant's conversion alone cost more
     than fetching it): on SQLite an instant and a date arrive as text and are parsed a column at a time."""
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))

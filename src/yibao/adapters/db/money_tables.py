@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.adapters.db.base import Base, Instant, one_of
+from yibao.adapters.db.base import Base, Instant, checked_per_statement, one_of
 from yibao.domain.states import PaymentKind, StatementLineState
 
 
@@ -50,9 +50,9 @@ class Payment(Base):
     transaction_id: Mapped[str | None] = mapped_column(String(64))  # the channel's own id; null for our own rows
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     insurance_year: Mapped[int] = mapped_column(Integer)
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    notice_id: Mapped[int | None] = mapped_column(ForeignKey("payment_notices.id"), index=True)
-    original_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    township_code: Mapped[str] = mapped_column(checked_per_statement("areas.code"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(checked_per_statement("payment_notices.id"), index=True)
+    original_id: Mapped[int | None] = mapped_column(checked_per_statement("payments.id"), index=True)
     receipt_number: Mapped[str | None] = mapped_column(String(24), unique=True)
     payer_name: Mapped[str | None] = mapped_column(String(64))
     paid_at: Mapped[datetime] = mapped_column(Instant())  # when the money moved, as the channel says
@@ -84,8 +84,8 @@ class PaymentAllocation(Base):
 
     __tablename__ = "payment_allocations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(checked_per_statement("payments.id"), index=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)  # enrollments can go
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(Instant())
     reason: Mapped[str] = mapped_column(String(16))  # yibao.domain.states.AllocationReason
@@ -114,7 +114,7 @@ class StatementLine(Base):
 
     __tablename__ = "statement_lines"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)
+    statement_id: Mapped[int] = mapped_column(checked_per_statement("statements.id"), index=True)
     row: Mapped[int] = mapped_column(Integer)  # the line's row in the file
     channel: Mapped[str] = mapped_column(String(16))
     transaction_id: Mapped[str] = mapped_column(String(64))
@@ -126,8 +126,8 @@ class StatementLine(Base):
     original_transaction_id: Mapped[str | None] = mapped_column(String(64))
     memo: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
-    township_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(checked_per_statement("payments.id"), index=True)
+    township_code: Mapped[str | None] = mapped_column(checked_per_statement("areas.code"), index=True)
     note: Mapped[str | None] = mapped_column(String(200))
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(Instant())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from yibao.adapters.db.base import schema_comparison
 from yibao.adapters.db.tables import Base
 
 config = context.config
@@ -16,6 +17,7 @@ def run(connection_to_use: object) -> None:
         connection=connection_to_use,  # type: ignore[arg-type]
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
+        include_object=schema_comparison(connection_to_use.dialect.name),  # type: ignore[attr-defined]
     )
     with context.begin_transaction():
         context.run_migrations()
