@@ -56,11 +56,11 @@ CHECKED_PER_STATEMENT = "checked_per_statement"
 
 
 def checked_per_statement(target: str) -> ForeignKey:
-    """A reference from an append-only money table to rows that are never deleted nor re-keyed. PostgreSQL checks
-    a foreign key row by row (a query and a row lock per row and key: a quarter of a million-line reconciliation);
-    there migration 0027 checks these once per statement instead, over the statement's new rows, and refuses every
-    delete of the referenced tables, so no reference can dangle. SQLite, whose row checks are cheap index probes,
-    keeps them as foreign keys."""
+    """A reference from a table written in bulk to rows that are never deleted nor re-keyed. PostgreSQL checks a
+    foreign key row by row (a query and a row lock per row and key: a third of a roster import); there migration
+    0027 checks these once per statement instead, over the statement's new rows, and refuses every delete of the
+    referenced tables, so no reference can dangle. SQLite, whose row checks are cheap index probes, keeps them as
+    foreign keys."""
     return ForeignKey(target, info={CHECKED_PER_STATEMENT: True})
 
 

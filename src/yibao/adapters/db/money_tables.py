@@ -85,7 +85,7 @@ class PaymentAllocation(Base):
     __tablename__ = "payment_allocations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payment_id: Mapped[int] = mapped_column(checked_per_statement("payments.id"), index=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)  # enrollments can go
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)  # a row's check: see 0027
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(Instant())
     reason: Mapped[str] = mapped_column(String(16))  # yibao.domain.states.AllocationReason

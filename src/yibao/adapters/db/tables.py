@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from yibao.adapters.db.base import NAMING as NAMING
 from yibao.adapters.db.base import Base as Base
 from yibao.adapters.db.base import Instant as Instant
-from yibao.adapters.db.base import one_of
+from yibao.adapters.db.base import checked_per_statement, one_of
 
 # The money, cross-check and progress tables live in modules of their own; importing them here registers them on
 # Base.metadata wherever the tables are loaded (migrations, tests), and keeps `from yibao.adapters.db.tables import
@@ -93,8 +93,8 @@ class Resident(Base):
     residency: Mapped[str] = mapped_column(String(24), default="local_hukou")
     phone: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(200))
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    village_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    township_code: Mapped[str] = mapped_column(checked_per_statement("areas.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(checked_per_statement("areas.code"))
     survival_status: Mapped[str] = mapped_column(
         String(12), default="alive"
     )  # 生存状态: alive/deceased/missing/unknown
@@ -107,16 +107,16 @@ class Household(Base):
 
     __tablename__ = "households"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
-    village_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    township_code: Mapped[str] = mapped_column(checked_per_statement("areas.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(checked_per_statement("areas.code"))
     number: Mapped[str | None] = mapped_column(String(32))  # 户号 as the village writes it
     address: Mapped[str | None] = mapped_column(String(200))
 
 
 class HouseholdMember(Base):
     __tablename__ = "household_members"
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True, unique=True)
+    household_id: Mapped[int] = mapped_column(checked_per_statement("households.id"), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(checked_per_statement("residents.id"), primary_key=True, unique=True)
     relation: Mapped[str] = mapped_column(String(16))  # 与户主关系: 户主, 配偶, 子女, 父母, 其他
 
 
@@ -126,7 +126,7 @@ class IdentityFlag(Base):
 
     __tablename__ = "identity_flags"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(checked_per_statement("residents.id"), index=True)
     identity: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(32))  # 民政, 残联, 退役军人, 老干部, 乡村振兴, 教育 … or 柜台, 名册
     evidence: Mapped[str | None] = mapped_column(String(100))  # a claim's certificate and number (低保证 …第123号)
@@ -151,15 +151,15 @@ class Enrollment(Base):
 
     __tablename__ = "enrollments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    resident_id: Mapped[int] = mapped_column(checked_per_statement("residents.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(checked_per_statement("households.id"))
     insurance_year: Mapped[int] = mapped_column(Integer)
     insurance_type: Mapped[str] = mapped_column(String(3), default="390")  # 险种类型
     policy_id: Mapped[str] = mapped_column(String(80))
     policy_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the policy file the figures came from
-    township_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    township_code: Mapped[str] = mapped_column(checked_per_statement("areas.code"), index=True)
     channel: Mapped[str] = mapped_column(String(24))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(checked_per_statement("organizations.id"), index=True)
     state: Mapped[str] = mapped_column(String(16))
     # Requested category and tier (None: the plan's default); the assessment replaces them with what applies.
     category: Mapped[str | None] = mapped_column(String(16))

@@ -1,7 +1,7 @@
-"""The money tables' references hold on both databases: on SQLite as foreign keys, on PostgreSQL as one check per
-statement with the referenced tables refusing deletes and key changes (migration 0027). A payment, an allocation
-or a statement line that names a missing row is refused — row by row, by bulk ``COPY``, by an update — and a row a
-payment names cannot be deleted."""
+"""The references of the tables written in bulk hold on both databases: on SQLite as foreign keys, on PostgreSQL
+as one check per statement with the referenced tables refusing deletes and key changes (migration 0027). A row of
+the registry or of the money that names a missing row is refused — row by row, by bulk ``COPY``, by an update —
+and a row another names cannot be deleted."""
 
 from __future__ import annotations
 
@@ -18,12 +18,22 @@ from households import YUYANG, family, uow
 from principals import operator
 from yibao.adapters.db.bulk import bulk_insert
 from yibao.adapters.db.money_tables import Payment, PaymentAllocation, PaymentNotice, Statement, StatementLine
-from yibao.adapters.db.tables import Area
+from yibao.adapters.db.tables import Area, Enrollment, Household, HouseholdMember, IdentityFlag, Resident
 from yibao.services.registry.areas import seed_district
 from yibao.services.registry.households import enroll_household
 
 AT = datetime(2017, 11, 20, 2, tzinfo=UTC)
 PAYMENTS, LINES = cast(Table, Payment.__table__), cast(Table, StatementLine.__table__)
+CHECKED_PER_STATEMENT = (
+    "residents",
+    "households",
+    "household_members",
+    "identity_flags",
+    "enrollments",
+    "payments",
+    "payment_allocations",
+    "statement_lines",
+)
 
 
 def _table(model: type) -> Table:
@@ -157,6 +167,42 @@ def test_a_money_row_naming_a_missing_row_is_refused(ledger: tuple[Engine, int, 
         assert connection.execute(text("SELECT payment_id FROM statement_lines")).scalar_one() == payment + 1
 
 
+def test_a_registry_row_naming_a_missing_row_is_refused(ledger: tuple[Engine, int, int, int, int]) -> None:
+    engine, enrollment, *_ = ledger
+    with engine.connect() as connection:
+        resident, household = connection.execute(
+            text("SELECT resident_id, household_id FROM enrollments WHERE id = :id"), {"id": enrollment}
+        ).one()
+    missing = 999_999
+    refused_writes = [
+        lambda c: c.execute(
+            insert(_table(HouseholdMember)), {"household_id": household, "resident_id": missing, "relation": "子女"}
+        ),
+        lambda c: bulk_insert(  # COPY on PostgreSQL
+            c,
+            _table(IdentityFlag),
+            pl.DataFrame({"resident_id": [resident, missing, resident], "identity": "低保", "source": "名册"}),
+        ),
+        lambda c: c.execute(update(_table(Enrollment)).where(Enrollment.id == enrollment).values(household_id=missing)),
+        lambda c: c.execute(
+            update(_table(Resident)).where(Resident.id == resident).values(village_code="120119100999")
+        ),
+        lambda c: c.execute(update(_table(Household)).where(Household.id == household).values(township_code="1")),
+    ]
+    for write in refused_writes:
+        _refused(engine, write)
+    with engine.begin() as connection:  # a change that names rows that are there is written
+        connection.execute(update(_table(Enrollment)).where(Enrollment.id == enrollment).values(household_id=household))
+        connection.execute(
+            insert(_table(IdentityFlag)), {"resident_id": resident, "identity": "低保", "source": "名册"}
+        )
+    for model, key in ((Resident, resident), (Household, household)):
+        column = _table(model).primary_key.columns.values()[0]
+        with engine.connect() as connection, pytest.raises((IntegrityError, DBAPIError)):
+            connection.execute(delete(_table(model)).where(column == key))
+            connection.commit()
+
+
 def test_a_row_a_payment_names_cannot_be_deleted(ledger: tuple[Engine, int, int, int, int]) -> None:
     engine, _, notice, payment, statement = ledger
     with engine.begin() as connection:
@@ -185,8 +231,8 @@ def test_postgresql_keeps_the_referenced_rows_outright(ledger: tuple[Engine, int
             attempt(connection)
     with engine.begin() as connection:  # other columns change as before
         connection.execute(update(_table(Area)).where(Area.code == unnamed).values(name="渔阳镇（新）"))
-        constraints = _foreign_keys(connection, ("payments", "statement_lines", "payment_allocations"))
-    assert constraints == ["fk_payment_allocations_enrollment_id_enrollments"]
+        constraints = _foreign_keys(connection, CHECKED_PER_STATEMENT)
+    assert constraints == ["fk_payment_allocations_enrollment_id_enrollments"]  # enrollments may be deleted
 
 
 def _foreign_keys(connection: Connection, tables: tuple[str, ...]) -> list[str]:
