@@ -77,7 +77,7 @@ def _checks(table: str, rows: str) -> str:
             f"IF EXISTS (SELECT 1 FROM {rows} WHERE n.{column} IS NOT NULL AND NOT EXISTS "
             f"(SELECT 1 FROM {referenced} r WHERE r.{key} = n.{column})) THEN "
             f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{table}', "
-            f"MESSAGE = 'insert or update on table \"{table}\" violates foreign key constraint \"{name}\"', "
+            f'MESSAGE = \'insert or update on table "{table}" violates foreign key constraint "{name}"\', '
             f"DETAIL = 'Key ({column}) is not present in table \"{referenced}\".'; END IF;"
         )
     return " ".join(checks)
