@@ -196,8 +196,8 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
     from yibao.adapters.db.tables import Base
 
     with engine.connect() as connection:
-        # On PostgreSQL the money references checked per statement are triggers, not constraints: held by
-        # tests/test_money_references.py.
+        # On PostgreSQL the references checked per statement are triggers, not constraints: held by
+        # tests/test_references_per_statement.py.
         options = {"include_object": schema_comparison(connection.dialect.name)}
         assert compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata) == []
 
