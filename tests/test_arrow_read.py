@@ -6,6 +6,7 @@ and, on the caller's connection, JSON as its text and a sum that PostgreSQL type
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import polars as pl
 from sqlalchemy import JSON, Boolean, Column, Date, Engine, Integer, MetaData, String, Table, func, insert, select
@@ -35,7 +36,7 @@ def test_every_way_of_reading_gives_the_same_frame(engine: Engine) -> None:
         Column("seen_at", Instant()),
         Column("rules", JSON),
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": "王建国", "alive": True, "born": date(1980, 1, 2), "seen_at": datetime(2017, 11, 15, 1, tzinfo=UTC)},
         {"name": "", "alive": False, "born": None, "seen_at": datetime(2017, 11, 15, 9, 0, 0, 123456, tzinfo=SHANGHAI)},
         {"name": None, "alive": None, "born": date(2018, 12, 31), "seen_at": None},
