@@ -15,7 +15,7 @@ from yibao.adapters.db.arrow_read import read_frames
 from yibao.adapters.db.base import Instant
 from yibao.domain.timeutil import SHANGHAI
 
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "id": pl.Int64,
     "name": pl.String,
     "alive": pl.Boolean,
