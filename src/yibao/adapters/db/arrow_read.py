@@ -33,6 +33,13 @@ def read_frame(
     return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
 
 
+def read_here(connection: Connection, query: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """``query``'s rows on ``connection`` itself — its transaction, its locks (``FOR UPDATE``), its temporary
+    tables — as one frame, without SQLAlchemy's processing of each value."""
+    parts = list(read_frames(connection, query, schema, columnar=False))
+    return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
+
+
 def read_frames(
     connection: Connection, query: Select[*tuple[Any, ...]], schema: dict[str, Any], *, columnar: bool = True
 ) -> Iterator[pl.DataFrame]:

@@ -13,14 +13,13 @@ policy, bulk loads to write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC
-from typing import Any, cast
+from typing import cast
 
 import polars as pl
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Table, func, select
 
-from yibao.adapters.db.arrow_read import read_frames
+from yibao.adapters.db.arrow_read import read_here
 from yibao.adapters.db.bulk import bulk_insert, bulk_update, reserve_ids, staged_keys
 from yibao.adapters.db.tables import (
     Enrollment,
@@ -155,7 +154,7 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
     """The notices' people (locked: no one else applies money to them meanwhile), what each has paid, and the
     identities certified on their registration day."""
     with staged_keys(connection, numbers) as staged:
-        people = _frame(
+        people = read_here(
             connection,
             select(
                 PaymentNotice.id,
@@ -181,7 +180,7 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
             .with_for_update(of=Enrollment),
             PEOPLE_SCHEMA,
         )
-        paid = _frame(
+        paid = read_here(
             connection,
             select(PaymentAllocation.enrollment_id, func.sum(PaymentAllocation.amount_fen))
             .join(PaymentNoticeItem, PaymentNoticeItem.enrollment_id == PaymentAllocation.enrollment_id)
@@ -190,7 +189,7 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
             .group_by(PaymentAllocation.enrollment_id),
             {"enrollment_id": pl.Int64, "paid": pl.Int64},
         ).unique("enrollment_id")
-        flags = _frame(
+        flags = read_here(
             connection,
             select(IdentityFlag.resident_id, IdentityFlag.identity, IdentityFlag.valid_from, IdentityFlag.valid_to)
             .join(Enrollment, Enrollment.resident_id == IdentityFlag.resident_id)
@@ -210,13 +209,6 @@ def _read(connection: Connection, numbers: pl.Series) -> tuple[pl.DataFrame, pl.
         .agg(pl.col("identity").unique().sort().alias("identities"))
     )
     return people, paid, identities
-
-
-def _frame(connection: Connection, query: Select[*tuple[Any, ...]], schema: Mapping[str, Any]) -> pl.DataFrame:
-    """``query``'s rows through the driver, converted a column at a time: SQLAlchemy's processing of each
-    instant cost more than the 200,000-row query itself."""
-    parts = list(read_frames(connection, query, dict(schema), columnar=False))
-    return pl.concat(parts) if parts else pl.DataFrame(schema=dict(schema))
 
 
 def _assess_at_moments(uow: UnitOfWork, payable: pl.DataFrame) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from typing import Any, cast
 import polars as pl
 from sqlalchemy import Table, select
 
+from yibao.adapters.db.arrow_read import read_here
 from yibao.adapters.db.bulk import bulk_insert, reserve_ids, staged_keys
 from yibao.adapters.db.tables import Payment, PaymentNotice, Statement, StatementLine
 from yibao.adapters.db.unit_of_work import UnitOfWork
@@ -183,40 +184,36 @@ def _classify(uow: UnitOfWork, principal: Principal, channel: str, checked: pl.D
     connection = uow.session.connection()
     keys = pl.concat([checked["transaction_id"], checked["original_transaction_id"]]).drop_nulls()
     with staged_keys(connection, keys) as staged:
-        on_record = connection.execute(
+        recorded = read_here(
+            connection,
             select(Payment.transaction_id, Payment.id, Payment.amount_fen, Payment.township_code, Payment.original_id)
             .join(staged, staged.c.key == Payment.transaction_id)
-            .where(Payment.channel == channel, Payment.township_code.startswith(principal.district))
-        ).all()
-        seen = connection.execute(
+            .where(Payment.channel == channel, Payment.township_code.startswith(principal.district)),
+            {
+                "transaction_id": pl.String,
+                "recorded_id": pl.Int64,
+                "recorded_fen": pl.Int64,
+                "recorded_township": pl.String,
+                "recorded_original": pl.Int64,
+            },
+        )
+        earlier = read_here(
+            connection,
             select(StatementLine.transaction_id)
             .join(staged, staged.c.key == StatementLine.transaction_id)
             .where(StatementLine.channel == channel)
-            .distinct()
-        ).all()
+            .distinct(),
+            {"transaction_id": pl.String},
+        )
     with staged_keys(connection, checked["notice_number"]) as staged:
-        notices = connection.execute(
+        notices = read_here(
+            connection,
             select(PaymentNotice.number, PaymentNotice.township_code, PaymentNotice.voided_at)
             .join(staged, staged.c.key == PaymentNotice.number)
-            .where(PaymentNotice.township_code.startswith(principal.district))
-        ).all()
-    recorded = pl.DataFrame(
-        [tuple(row) for row in on_record],
-        schema={
-            "transaction_id": pl.String,
-            "recorded_id": pl.Int64,
-            "recorded_fen": pl.Int64,
-            "recorded_township": pl.String,
-            "recorded_original": pl.Int64,
-        },
-        orient="row",
-    )
-    earlier = pl.DataFrame({"transaction_id": [row[0] for row in seen]}, schema={"transaction_id": pl.String})
-    notice_frame = pl.DataFrame(
-        [(row[0], row[1], row[2] is not None) for row in notices],
-        schema={"notice_number": pl.String, "notice_township": pl.String, "notice_void": pl.Boolean},
-        orient="row",
-    )
+            .where(PaymentNotice.township_code.startswith(principal.district)),
+            {"notice_number": pl.String, "notice_township": pl.String, "voided_at": pl.Datetime("us", "UTC")},
+        )
+    notice_frame = notices.select("notice_number", "notice_township", notice_void=pl.col("voided_at").is_not_null())
     lines = (
         checked.rename({ROW: "row"})
         .with_row_index("key")
