@@ -29,14 +29,17 @@ def read_frame(
     session: Session, query: Select[*tuple[Any, ...]], schema: dict[str, Any], *, columnar: bool = True
 ) -> pl.DataFrame:
     """``query``'s rows as a frame with ``schema`` (names in the query's order; instants in Asia/Shanghai)."""
-    parts = list(read_frames(session.connection(), query, schema, columnar=columnar))
-    return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
+    return _whole(read_frames(session.connection(), query, schema, columnar=columnar), schema)
 
 
 def read_here(connection: Connection, query: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
     """``query``'s rows on ``connection`` itself — its transaction, its locks (``FOR UPDATE``), its temporary
     tables — as one frame, without SQLAlchemy's processing of each value."""
-    parts = list(read_frames(connection, query, schema, columnar=False))
+    return _whole(read_frames(connection, query, schema, columnar=False), schema)
+
+
+def _whole(frames: Iterator[pl.DataFrame], schema: dict[str, Any]) -> pl.DataFrame:
+    parts = list(frames)
     return pl.concat(parts) if parts else _conform(pl.DataFrame(schema=schema), schema)
 
 
